@@ -1,0 +1,40 @@
+# igbridge — `make run` starts the service, `make test` runs every test (real MySQL included).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_RUN := node --import tsx
+
+.PHONY: help install run test bench typecheck generate clean
+
+help:
+	@echo "make run    install, create .env if absent, migrate SQLite, start on PORT (default 3000)"
+	@echo "make test   install, make sure MySQL answers, run every test"
+	@echo "make bench  load and fault benchmark (prints a table)"
+
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.install-stamp
+
+.env:
+	@bash scripts/create-env.sh
+
+run: install .env
+	exec $(NODE_RUN) src/main.ts
+
+test: install
+	@bash scripts/ensure-mysql.sh
+	npx vitest run
+
+bench: install
+	@bash scripts/ensure-mysql.sh
+	$(NODE_RUN) bench/run.ts
+
+typecheck: install
+	npx tsc --noEmit -p .
+
+generate: install
+	npx drizzle-kit generate
+
+clean:
+	rm -rf node_modules dist test-results

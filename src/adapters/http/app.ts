@@ -1,0 +1,37 @@
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { ConversationReader } from '../../application/ports/conversation-reader.js';
+import type { CrmStatus } from '../../application/ports/crm-status.js';
+import type { ReceiveMessage } from '../../application/receive-message.js';
+import type { Config } from '../../config.js';
+import { bearerAuth } from './bearer-auth.js';
+import { errorMiddleware } from './error-middleware.js';
+import { healthRoutes } from './health-routes.js';
+import { readRoutes } from './read-routes.js';
+import { webhookRoutes } from './webhook-routes.js';
+
+export interface HttpDeps {
+  config: Config;
+  logger: Logger;
+  receive: ReceiveMessage;
+  reader: ConversationReader;
+  crmStatus: CrmStatus;
+  now: () => number;
+}
+
+/** The Koa application: every route is listed here, in the order it is matched. */
+export function buildHttpApp(deps: HttpDeps): Koa {
+  const app = new Koa({ proxy: true });
+  const requireToken = bearerAuth(deps.config.apiToken);
+  app.use(errorMiddleware(deps.logger));
+  app.use((ctx, next) => (ctx.path === '/api' || ctx.path.startsWith('/api/') ? requireToken(ctx, next) : next()));
+  for (const router of [
+    webhookRoutes(deps),
+    readRoutes(deps.reader),
+    healthRoutes(deps.reader, deps.crmStatus),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}

@@ -1,0 +1,21 @@
+import Router from '@koa/router';
+import type { ConversationReader } from '../../application/ports/conversation-reader.js';
+import type { CrmStatus } from '../../application/ports/crm-status.js';
+import { HttpError } from './http-error.js';
+
+/** `/healthz`: the process answers. `/readyz`: SQLite answers; the CRM is reported, never required. */
+export function healthRoutes(reader: ConversationReader, crm: CrmStatus): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    try {
+      await reader.ping();
+    } catch (error) {
+      throw new HttpError(503, 'sqlite_unavailable', `the local database does not answer: ${(error as Error).message}`);
+    }
+    ctx.body = { status: 'ok', sqlite: 'ok', crm: await crm.status() };
+  });
+  return router;
+}

@@ -1,0 +1,37 @@
+import type { Cursor } from '../../application/ports/conversation-reader.js';
+import { HttpError } from './http-error.js';
+
+type Query = Record<string, string | string[] | undefined>;
+
+function single(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw new HttpError(400, 'invalid_query', `${name} must be given once`);
+  return value === '' ? undefined : value;
+}
+
+export function limitParam(query: Query, fallback = 50, max = 200): number {
+  const raw = single(query, 'limit');
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > max) {
+    throw new HttpError(400, 'invalid_query', `limit must be a whole number from 1 to ${max}`);
+  }
+  return value;
+}
+
+/** `before`: an ISO date, milliseconds, or a `next_before` cursor (`<ms>_<id>`) from a previous page. */
+export function beforeParam(query: Query): Cursor | null {
+  const raw = single(query, 'before');
+  if (raw === undefined) return null;
+  const cursor = /^(\d+)_(\d+)$/.exec(raw);
+  if (cursor) return { sentAt: Number(cursor[1]), id: Number(cursor[2]) };
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(ms) || !Number.isSafeInteger(ms)) {
+    throw new HttpError(400, 'invalid_query', 'before must be an ISO date, milliseconds, or a next_before cursor');
+  }
+  return { sentAt: ms, id: 0 };
+}
+
+export function cursorString(cursor: Cursor | null): string | null {
+  return cursor ? `${cursor.sentAt}_${cursor.id}` : null;
+}

@@ -1,0 +1,27 @@
+import Router from '@koa/router';
+import type { ConversationReader } from '../../application/ports/conversation-reader.js';
+import { conversationJson, messageJson } from './presenters.js';
+import { beforeParam, cursorString, limitParam } from './query.js';
+
+/** `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the caller). */
+export function readRoutes(reader: ConversationReader): Router {
+  const router = new Router();
+
+  router.get('/api/conversations', async (ctx) => {
+    const limit = limitParam(ctx.query);
+    const before = beforeParam(ctx.query);
+    const conversations = await reader.conversations({ limit, before: before?.sentAt ?? null });
+    const last = conversations.at(-1);
+    ctx.body = {
+      conversations: conversations.map(conversationJson),
+      next_before: conversations.length === limit && last ? String(last.lastMessage.sentAt) : null,
+    };
+  });
+
+  router.get('/api/conversations/:userId/messages', async (ctx) => {
+    const page = await reader.messages(ctx.params.userId!, { limit: limitParam(ctx.query), before: beforeParam(ctx.query) });
+    ctx.body = { user_id: ctx.params.userId, messages: page.messages.map(messageJson), next_before: cursorString(page.nextBefore) };
+  });
+
+  return router;
+}

@@ -1,0 +1,66 @@
+import { DomainError } from '../../../domain/errors.js';
+import { toMillis } from '../../../domain/timestamp.js';
+
+/** Small readers for Meta's JSON: each names the path of the value it rejects. */
+export type Json = Record<string, unknown>;
+
+/** Instagram caps a DM at 1,000 characters; 64 KiB is what a CRM `TEXT` column holds. */
+export const MAX_TEXT_BYTES = 65_535;
+const MAX_ID_LENGTH = 256;
+const MAX_URL_LENGTH = 8_192;
+
+export function fail(path: string, problem: string): never {
+  throw new DomainError('invalid_payload', `${path} ${problem}`, { path });
+}
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function object(value: unknown, path: string): Json {
+  if (!isObject(value)) fail(path, 'must be an object');
+  return value;
+}
+
+export function optionalArray(value: unknown, path: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) fail(path, 'must be an array');
+  return value;
+}
+
+export function id(value: unknown, path: string): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (typeof value !== 'string' || value.length === 0) fail(path, 'must be a non-empty string');
+  if (value.length > MAX_ID_LENGTH) fail(path, `must be at most ${MAX_ID_LENGTH} characters`);
+  return value;
+}
+
+export function text(value: unknown, path: string): string {
+  if (typeof value !== 'string') fail(path, 'must be a string');
+  if (Buffer.byteLength(value, 'utf8') > MAX_TEXT_BYTES) fail(path, `must be at most ${MAX_TEXT_BYTES} bytes`);
+  if (value.includes('\u0000')) fail(path, 'must not contain NUL characters');
+  return value;
+}
+
+export function optionalText(value: unknown, path: string): string | null {
+  return value === undefined || value === null ? null : text(value, path);
+}
+
+export function url(value: unknown, path: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') fail(path, 'must be a string');
+  if (value.length > MAX_URL_LENGTH) fail(path, `must be at most ${MAX_URL_LENGTH} characters`);
+  return value;
+}
+
+export function millis(value: unknown, path: string): number {
+  const ms = typeof value === 'number' || typeof value === 'string' ? toMillis(value) : null;
+  if (ms === null || ms > 8.64e15) fail(path, 'must be a timestamp in milliseconds or seconds');
+  return ms;
+}
+
+export function flag(value: unknown, path: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') fail(path, 'must be true or false');
+  return value;
+}

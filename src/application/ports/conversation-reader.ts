@@ -1,0 +1,31 @@
+import type { Direction, Message } from '../../domain/message.js';
+
+export interface ConversationSummary {
+  userId: string;
+  username: string | null;
+  name: string | null;
+  lastMessage: { mid: string; direction: Direction; text: string; sentAt: number; deleted: boolean };
+  messageCount: number;
+  /** Inbound messages newer than the business's last outbound one. */
+  unreadCount: number;
+}
+
+/** Position in a thread: messages strictly older than this are returned. */
+export interface Cursor {
+  sentAt: number;
+  id: number;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  /** Pass back as `before` for the next (older) page; null when there is none. */
+  nextBefore: Cursor | null;
+}
+
+/** Read side for the inbox and the API: queries, no changes. */
+export interface ConversationReader {
+  /** Throws when the local database cannot be read. */
+  ping(): Promise<void>;
+  conversations(options: { limit: number; before: number | null }): Promise<ConversationSummary[]>;
+  messages(userId: string, options: { limit: number; before: Cursor | null }): Promise<MessagePage>;
+}

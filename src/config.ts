@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface CrmConfig {
+  enabled: boolean;
+  /** Settings missing although CRM_MYSQL_ENABLED=true (the mirror is then off); empty when complete. */
+  missing: string[];
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  table: string;
+  poolMin: number;
+  poolMax: number;
+  idleTimeoutMs: number;
+  acquireTimeoutMs: number;
+  slowWriteMs: number;
+  writeTimeoutMs: number;
+  batchSize: number;
+  maxAttempts: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  sqlitePath: string;
+  logLevel: string;
+  apiToken: string | null;
+  instagram: {
+    appSecrets: string[];
+    verifyToken: string | null;
+    accessToken: string | null;
+    accountId: string;
+  };
+  graph: {
+    baseUrl: string;
+    version: string;
+    timeoutMs: number;
+    profileRefreshMs: number;
+    profileFailureRetryMs: number;
+  };
+  crm: CrmConfig;
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads `.env` (if present) under the process environment: variables already set win. */
+export function environment(envFile = '.env', processEnv: Env = process.env): Env {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return { ...fromFile, ...processEnv };
+}
+
+/** Pure: the typed, validated, frozen configuration. Throws ConfigError naming the variable. */
+export function loadConfig(env: Env): Readonly<Config> {
+  const read = reader(env);
+  const crmEnabled = read.bool('CRM_MYSQL_ENABLED', false);
+  const crm: CrmConfig = {
+    enabled: crmEnabled,
+    missing: [],
+    host: read.str('CRM_MYSQL_HOST', ''),
+    port: read.int('CRM_MYSQL_PORT', 3306, 1, 65535),
+    user: read.str('CRM_MYSQL_USER', ''),
+    password: read.str('CRM_MYSQL_PASSWORD', ''),
+    database: read.str('CRM_MYSQL_DATABASE', ''),
+    table: read.str('CRM_MYSQL_TABLE', 'messages'),
+    poolMin: read.int('CRM_MYSQL_POOL_MIN', 1, 0, 100),
+    poolMax: read.int('CRM_MYSQL_POOL_MAX', 5, 1, 100),
+    idleTimeoutMs: read.num('CRM_MYSQL_IDLE_TIMEOUT_S', 3600, 0.1) * 1000,
+    acquireTimeoutMs: read.num('CRM_MYSQL_ACQUIRE_TIMEOUT_S', 30, 0.01) * 1000,
+    slowWriteMs: read.int('CRM_SLOW_WRITE_MS', 5000, 1, 3_600_000),
+    writeTimeoutMs: read.num('CRM_MYSQL_WRITE_TIMEOUT_S', 60, 0.01) * 1000,
+    batchSize: read.int('CRM_BATCH_SIZE', 500, 1, 5000),
+    maxAttempts: read.int('CRM_MAX_ATTEMPTS', 8, 1, 1000),
+  };
+  if (crm.poolMin > crm.poolMax) {
+    throw new ConfigError('CRM_MYSQL_POOL_MIN', `must not exceed CRM_MYSQL_POOL_MAX (${crm.poolMax})`);
+  }
+  if (!/^[A-Za-z0-9_$]+$/.test(crm.table)) {
+    throw new ConfigError('CRM_MYSQL_TABLE', 'must be a plain table name (letters, digits, _ and $)');
+  }
+  if (crmEnabled) {
+    crm.missing = (['CRM_MYSQL_HOST', 'CRM_MYSQL_USER', 'CRM_MYSQL_DATABASE'] as const).filter(
+      (name) => !env[name]?.trim(),
+    );
+    if (crm.missing.length > 0) crm.enabled = false;
+  }
+
+  const logLevel = read.str('LOG_LEVEL', 'info');
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const graphUrl = read.str('GRAPH_API_URL', 'https://graph.instagram.com').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(graphUrl)) throw new ConfigError('GRAPH_API_URL', 'must be an http(s) URL');
+  const graphVersion = read.str('GRAPH_API_VERSION', 'v24.0');
+  if (!/^v\d+\.\d+$/.test(graphVersion)) throw new ConfigError('GRAPH_API_VERSION', 'must look like v24.0');
+
+  return deepFreeze({
+    port: read.int('PORT', 3000, 0, 65535),
+    host: read.str('HOST', '0.0.0.0'),
+    sqlitePath: read.str('SQLITE_PATH', './data/igbridge.db'),
+    logLevel,
+    apiToken: read.optional('API_TOKEN'),
+    instagram: {
+      appSecrets: (read.optional('IG_APP_SECRET') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      verifyToken: read.optional('IG_VERIFY_TOKEN'),
+      accessToken: read.optional('IG_ACCESS_TOKEN'),
+      accountId: read.str('IG_ACCOUNT_ID', 'me'),
+    },
+    graph: {
+      baseUrl: graphUrl,
+      version: graphVersion,
+      timeoutMs: read.num('GRAPH_TIMEOUT_S', 10, 0.01) * 1000,
+      profileRefreshMs: read.num('PROFILE_REFRESH_H', 168, 0) * 3_600_000,
+      profileFailureRetryMs: read.num('PROFILE_FAILURE_RETRY_M', 60, 0) * 60_000,
+    },
+    crm,
+  });
+}
+
+function reader(env: Env) {
+  const optional = (name: string): string | null => {
+    const value = env[name]?.trim();
+    return value ? value : null;
+  };
+  const num = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = optional(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) {
+      throw new ConfigError(name, `must be a number from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  };
+  return {
+    optional,
+    num,
+    str: (name: string, fallback: string) => optional(name) ?? fallback,
+    int: (name: string, fallback: number, min: number, max: number) => {
+      const value = num(name, fallback, min, max);
+      if (!Number.isInteger(value)) throw new ConfigError(name, `must be a whole number, got "${env[name]}"`);
+      return value;
+    },
+    bool: (name: string, fallback: boolean) => {
+      const raw = optional(name)?.toLowerCase();
+      if (raw === undefined) return fallback;
+      if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+      if (['false', '0', 'no', 'off'].includes(raw)) return false;
+      throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+    },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

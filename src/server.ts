@@ -1,0 +1,63 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+import { buildHttpApp } from './adapters/http/app.js';
+import type { ConversationReader } from './application/ports/conversation-reader.js';
+import type { CrmStatus } from './application/ports/crm-status.js';
+import type { ReceiveMessage } from './application/receive-message.js';
+import type { Config } from './config.js';
+import { buildContainer, closeContainer, type ContainerOptions } from './container.js';
+import type { Clock } from './domain/clock.js';
+import { TOKENS } from './tokens.js';
+
+export interface RunningService {
+  url: string;
+  server: Server;
+  container: DependencyContainer;
+  /** Stops accepting, lets requests in flight finish (bounded), then closes every resource. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startService(config: Config, logger: Logger, options: ContainerOptions = {}): Promise<RunningService> {
+  const container = buildContainer(config, logger, options);
+  const clock = container.resolve<Clock>(TOKENS.Clock);
+  const app = buildHttpApp({
+    config,
+    logger,
+    receive: container.resolve<ReceiveMessage>(TOKENS.ReceiveMessage),
+    reader: container.resolve<ConversationReader>(TOKENS.ConversationReader),
+    crmStatus: container.resolve<CrmStatus>(TOKENS.CrmStatus),
+    now: () => clock.now(),
+  });
+  let closing = false;
+  app.middleware.unshift(async (ctx, next) => {
+    if (closing) ctx.set('Connection', 'close');
+    await next();
+  });
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  logger.info({ port, host: config.host, sqlite: config.sqlitePath, crm: config.crm.enabled ? 'enabled' : 'disabled' }, 'igbridge listening');
+
+  let closed: Promise<void> | undefined;
+  const close = (graceMs = 10_000) =>
+    (closed ??= (async () => {
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      await stopped;
+      clearTimeout(timer);
+      clearInterval(idle);
+      await closeContainer(container);
+      logger.info('igbridge stopped');
+    })());
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, server, container, close };
+}
