@@ -5,7 +5,9 @@ import { openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
 import { DisabledCrmStatus } from './adapters/sqlite/sqlite-crm-status.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
+import { noOpMetrics } from './adapters/metrics-noop.js';
 import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
+import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
 import { ReceiveMessage } from './application/receive-message.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
@@ -24,6 +26,8 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.Config, { useValue: config });
   c.register(TOKENS.Logger, { useValue: logger });
   c.register(TOKENS.Clock, { useValue: options.clock ?? systemClock });
+  c.register(TOKENS.Metrics, { useValue: noOpMetrics });
+  c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
   c.register(TOKENS.SqliteDatabase, { useValue: openSqlite(config.sqlitePath) });
   c.registerSingleton(TOKENS.MessageStore, SqliteMessageStore);
   c.registerSingleton(TOKENS.ConversationReader, SqliteConversationReader);

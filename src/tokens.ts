@@ -9,6 +9,7 @@ export const TOKENS = {
   MessageMirror: Symbol('MessageMirror'),
   CrmStatus: Symbol('CrmStatus'),
   MessageSender: Symbol('MessageSender'),
+  Metrics: Symbol('Metrics'),
   ProfileLookup: Symbol('ProfileLookup'),
   ReceiveMessage: Symbol('ReceiveMessage'),
   SendMessage: Symbol('SendMessage'),

@@ -1,0 +1,10 @@
+import type { Metrics } from '../application/ports/metrics.js';
+
+/** Counts nothing: for unit tests and tools that need no /metrics. */
+export const noOpMetrics: Metrics = {
+  webhookRequest: () => {},
+  messagesStored: () => {},
+  crmWrite: () => {},
+  crmPool: () => {},
+  graphCall: () => {},
+};
