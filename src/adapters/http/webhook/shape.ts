@@ -8,6 +8,8 @@ export type Json = Record<string, unknown>;
 export const MAX_TEXT_BYTES = 65_535;
 const MAX_ID_LENGTH = 256;
 const MAX_URL_LENGTH = 8_192;
+/** Meta's items are about 5 levels deep; far deeper ones would overflow JSON.stringify's stack. */
+export const MAX_ITEM_DEPTH = 32;
 
 export function fail(path: string, problem: string): never {
   throw new DomainError('invalid_payload', `${path} ${problem}`, { path });
@@ -63,4 +65,17 @@ export function flag(value: unknown, path: string): boolean {
   if (value === undefined || value === null) return false;
   if (typeof value !== 'boolean') fail(path, 'must be true or false');
   return value;
+}
+
+/** True when objects and arrays nest deeper than `max` levels (checked without recursion). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (next.depth > max) return true;
+    for (const inner of Object.values(next.value as object)) {
+      if (typeof inner === 'object' && inner !== null) stack.push({ value: inner, depth: next.depth + 1 });
+    }
+  }
+  return false;
 }
