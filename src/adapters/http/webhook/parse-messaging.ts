@@ -1,6 +1,6 @@
 import type { InstagramEvent } from '../../../domain/instagram-event.js';
 import type { Attachment, ReplyTo } from '../../../domain/message.js';
-import { fail, flag, id, isObject, type Json, MAX_ITEM_DEPTH, millis, nestedDeeperThan, object, optionalArray, optionalText, text, url } from './shape.js';
+import { fail, flag, id, isObject, type Json, MAX_ITEM_DEPTH, millis, nestedDeeperThan, object, optionalArray, optionalText, text, url, wellFormed } from './shape.js';
 
 /** Event kinds igbridge knows but does not store (logged, answered 200). */
 const KNOWN_IGNORED = ['referral', 'optin', 'account_linking', 'pass_thread_control', 'take_thread_control', 'request_thread_control', 'policy-enforcement', 'app_roles', 'delivery'];
@@ -72,7 +72,7 @@ export function parseMessaging(raw: unknown, path: string, fallbackTime: number)
 
 function attachment(raw: unknown, path: string): Attachment {
   const value = object(raw, path);
-  const type = typeof value.type === 'string' && value.type.length > 0 && value.type.length <= 64 ? value.type : fail(`${path}.type`, 'must be a short string');
+  const type = typeof value.type === 'string' && value.type.length > 0 && value.type.length <= 64 ? wellFormed(value.type) : fail(`${path}.type`, 'must be a short string');
   const payload = value.payload === undefined || value.payload === null ? {} : object(value.payload, `${path}.payload`);
   return { type, url: url(payload.url, `${path}.payload.url`) };
 }

@@ -34,14 +34,14 @@ export function id(value: unknown, path: string): string {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
   if (typeof value !== 'string' || value.length === 0) fail(path, 'must be a non-empty string');
   if (value.length > MAX_ID_LENGTH) fail(path, `must be at most ${MAX_ID_LENGTH} characters`);
-  return value;
+  return wellFormed(value);
 }
 
 export function text(value: unknown, path: string): string {
   if (typeof value !== 'string') fail(path, 'must be a string');
   if (Buffer.byteLength(value, 'utf8') > MAX_TEXT_BYTES) fail(path, `must be at most ${MAX_TEXT_BYTES} bytes`);
   if (value.includes('\u0000')) fail(path, 'must not contain NUL characters');
-  return value;
+  return wellFormed(value);
 }
 
 export function optionalText(value: unknown, path: string): string | null {
@@ -52,7 +52,18 @@ export function url(value: unknown, path: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') fail(path, 'must be a string');
   if (value.length > MAX_URL_LENGTH) fail(path, `must be at most ${MAX_URL_LENGTH} characters`);
-  return value;
+  return wellFormed(value);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * JSON may carry lone surrogates (`"\ud800"`); SQLite would keep them as bytes that are not
+ * UTF-8 and MySQL's utf8mb4 refuses them. They become U+FFFD, as bad UTF-8 bytes already do
+ * when the body is decoded (String.prototype.toWellFormed, which ES2023 typings lack).
+ */
+export function wellFormed(value: string): string {
+  return value.replace(LONE_SURROGATE, '\ufffd');
 }
 
 export function millis(value: unknown, path: string): number {
