@@ -1,0 +1,74 @@
+import type { Row } from './scenario.js';
+
+export interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+const find = (rows: Row[], prefix: string) => rows.find((r) => r.scenario.startsWith(prefix));
+const exactlyOnce = (r: Row) => r.extra !== undefined && r.extra.crmRows === r.extra.sqlite && r.extra.crmDistinct === r.extra.sqlite;
+
+/** The issue's targets, checked against this run's numbers (ratios within the same run). */
+export function verdicts(rows: Row[]): Verdict[] {
+  const out: Verdict[] = [];
+  const base = find(rows, 'baseline');
+  const disabled = find(rows, 'disabled');
+  if (base && disabled) {
+    const ratio = disabled.rps / base.rps;
+    out.push({ target: 'disabled throughput ≥ 60 % of baseline', measured: `${Math.round(ratio * 100)} % (${Math.round(disabled.rps)} / ${Math.round(base.rps)} req/s)`, met: ratio >= 0.6 });
+  }
+  for (const name of ['healthy', 'refused', 'hanging', 'locked']) {
+    const r = find(rows, name);
+    if (!r) continue;
+    if (disabled) {
+      const limit = 1.25 * disabled.p99;
+      out.push({ target: `${name}: p99 at ${'fixed rate'} ≤ 1.25 × disabled p99 (${limit.toFixed(1)} ms)`, measured: `${r.p99} ms`, met: r.p99 <= limit });
+    }
+    out.push({ target: `${name}: zero non-2xx, every acknowledged message in SQLite`, measured: `${r.non2xx} non-2xx, ${r.missing} of ${r.acked} missing`, met: r.non2xx === 0 && r.missing === 0 });
+    out.push({ target: `${name}: the CRM ends with every message exactly once`, measured: r.extra ? `${r.extra.crmRows} rows, ${r.extra.crmDistinct} distinct, ${r.extra.sqlite} in SQLite` : 'n/a', met: exactlyOnce(r) });
+  }
+  const healthy = find(rows, 'healthy');
+  if (healthy?.lag) out.push({ target: 'healthy: CRM lag p99 ≤ 1 s at the fixed rate', measured: `p50 ${healthy.lag.p50} ms, p99 ${healthy.lag.p99} ms`, met: healthy.lag.p99 <= 1000 });
+  const catchUp = find(rows, 'catch-up');
+  if (catchUp) out.push({ target: 'catch-up ≥ 20,000 messages/s into the CRM, exactly once', measured: `${catchUp.extra?.rate ?? 0} msg/s (${catchUp.extra?.sqlite} in ${fmtMs(catchUp.caughtUpMs)}), exactly once: ${exactlyOnce(catchUp) ? 'yes' : 'NO'}`, met: Number(catchUp.extra?.rate ?? 0) >= 20_000 && exactlyOnce(catchUp) && catchUp.missing === 0 });
+  const rss = find(rows, 'rss');
+  if (rss) out.push({ target: 'peak RSS ≤ 250 MB while 100,000 messages wait', measured: `${Math.round(rss.peakRssMb)} MB`, met: rss.peakRssMb <= 250 && rss.missing === 0 });
+  return out;
+}
+
+function fmtMs(ms: number | null | undefined): string {
+  if (ms === undefined) return '—';
+  if (ms === null) return 'never (timed out)';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+function crmColumn(r: Row): string {
+  if (r.lag) return `lag p50 ${r.lag.p50} ms / p99 ${r.lag.p99} ms`;
+  if (r.caughtUpMs !== undefined) {
+    const rate = r.extra?.rate ? ` (${Number(r.extra.rate).toLocaleString('en')} msg/s)` : '';
+    return `all ${exactlyOnce(r) ? 'exactly once' : 'NOT exactly once'} ${fmtMs(r.caughtUpMs)} after it came back${rate}`;
+  }
+  return '—';
+}
+
+export function render(rows: Row[], checks: Verdict[], machine: Record<string, string>): string {
+  const lines = [
+    '# igbridge bench results',
+    '',
+    `Run ${new Date().toISOString()} · ${machine.cpus} · ${machine.memory} · Node ${machine.node} · MariaDB ${machine.mariadb} · load average before ${machine.load}, after ${machine.loadAfter} · ${machine.minutes} min`,
+    '',
+    'req/s: saturation (16 connections). p50/p99/max: latency at the fixed rate. non-2xx includes connection errors. missing: 2xx answers whose message is not in SQLite. backlog rows: the webhook load that built the backlog.',
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | max ms | non-2xx | missing | peak RSS MB | CRM |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.scenario} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.missing} / ${r.acked.toLocaleString('en')} | ${Math.round(r.peakRssMb)} | ${crmColumn(r)} |`),
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...checks.map((c) => `| ${c.target} | ${c.measured} | ${c.met ? 'yes' : '**no**'} |`),
+    '',
+    `Service exit codes on SIGTERM: ${machine.exitCodes}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { adminConnection } from '../test/support/mysql.js';
+import { TcpProxy } from '../test/support/tcp-proxy.js';
+import { crmLags, freshCrm, percentile, untilMirrored } from './crm.js';
+import { ROOT, runLoad, sleep } from './processes.js';
+import { render, verdicts } from './report.js';
+import { CONNECTIONS, drive, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, workspace, type Row } from './scenario.js';
+
+/**
+ * `make bench`: igbridge under load with the CRM healthy, absent, refusing, hanging and
+ * locked, against a bare Koa + SQLite handler measured in the same run; then a 50,000-message
+ * catch-up and the memory held while 100,000 messages wait. Loopback only; every wait bounded.
+ */
+const CATCH_UP = Number(process.env.BENCH_CATCH_UP ?? 50_000);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
+const only = process.env.BENCH_ONLY?.split(',');
+
+type Fault = 'healthy' | 'refused' | 'hanging' | 'locked';
+
+async function baseline(): Promise<Row> {
+  const ws = workspace('baseline');
+  const service = await startBaseline(ws);
+  try {
+    const phases = await drive('baseline', ws, service);
+    return row('baseline (Koa + HMAC + 1 insert)', phases, ws, service.peakRssMb(), '—');
+  } finally {
+    await service.stop();
+  }
+}
+
+async function disabled(): Promise<Row> {
+  const ws = workspace('disabled');
+  const service = await startIgbridge(ws, {});
+  try {
+    const phases = await drive('disabled', ws, service);
+    return row('disabled', phases, ws, service.peakRssMb(), 'off');
+  } finally {
+    await stopChecked(service, 'disabled');
+  }
+}
+
+/** The service mirrors into a fresh CRM that is healthy, or made to fail as `fault` says. */
+async function withCrm(fault: Fault): Promise<Row> {
+  const ws = workspace(fault);
+  const crm = await freshCrm();
+  const target = { host: crm.host, port: crm.port };
+  const proxy = fault === 'refused' ? await TcpProxy.refusing(target) : fault === 'hanging' ? await TcpProxy.start(target, 'hang') : null;
+  const port = proxy?.port ?? crm.port;
+  const service = await startIgbridge(ws, { ...crm.env, CRM_MYSQL_PORT: String(port) });
+  const locker = fault === 'locked' ? await adminConnection() : null;
+  try {
+    if (fault === 'healthy' || fault === 'locked') await crmState(service.url, 'ok');
+    await locker?.query(`LOCK TABLES \`${crm.database}\`.messages WRITE`);
+    // Healthy: let the saturation backlog drain, so the fixed rate shows the steady state.
+    const between = fault === 'healthy' ? async () => void (await untilMirrored(crm, ws.sqlitePath, 60_000)) : undefined;
+    const phases = await drive(fault, ws, service, between);
+    const result = row(fault, phases, ws, service.peakRssMb(), fault);
+
+    const cameBack = performance.now();
+    if (proxy && fault === 'refused') await proxy.listen();
+    if (proxy && fault === 'hanging') proxy.mode = 'pass';
+    await locker?.query('UNLOCK TABLES');
+    const mirrored = await untilMirrored(crm, ws.sqlitePath, 120_000);
+    result.caughtUpMs = mirrored.ms === null ? null : performance.now() - cameBack;
+    result.extra = { crmRows: mirrored.count.rows, crmDistinct: mirrored.count.distinct, sqlite: mirrored.local };
+    if (fault === 'healthy') {
+      const lags = await crmLags(crm, ws.sqlitePath, 'healthy-rate');
+      result.lag = { p50: percentile(lags, 50), p99: percentile(lags, 99) };
+      result.extra.lagSamples = lags.length;
+    }
+    result.peakRssMb = service.peakRssMb();
+    return result;
+  } finally {
+    await locker?.query('UNLOCK TABLES').catch(() => {});
+    await locker?.end().catch(() => {});
+    await stopChecked(service, fault);
+    await proxy?.stop();
+    await crm.drop();
+  }
+}
+
+/**
+ * `count` messages arrive while nothing listens on the CRM port; then the CRM comes back.
+ * Returns the rate at which the backlog reached the CRM, exactly once.
+ */
+async function backlog(name: string, count: number): Promise<Row> {
+  const ws = workspace(name);
+  const crm = await freshCrm();
+  const proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
+  const service = await startIgbridge(ws, { ...crm.env, CRM_MYSQL_PORT: String(proxy.port) });
+  try {
+    const load = await runLoad({ url: service.url, secret: SECRET, prefix: name, connections: CONNECTIONS, amount: count, ackFile: join(ws.dir, 'acked.json') });
+    const acked = load.acked.map((n) => `${name}.${n}`);
+    const waitingRss = service.peakRssMb();
+    const cameBack = performance.now();
+    await proxy.listen();
+    const mirrored = await untilMirrored(crm, ws.sqlitePath, 300_000);
+    const ms = mirrored.ms === null ? null : performance.now() - cameBack;
+    return {
+      scenario: `${name} (${count.toLocaleString('en')} waiting)`,
+      rps: load.rps,
+      p50: load.p50,
+      p99: load.p99,
+      max: load.max,
+      non2xx: load.non2xx + load.errors,
+      missing: missingFromSqlite(ws, acked),
+      acked: acked.length,
+      peakRssMb: waitingRss,
+      crm: 'refused, then back',
+      caughtUpMs: ms,
+      extra: { crmRows: mirrored.count.rows, crmDistinct: mirrored.count.distinct, sqlite: mirrored.local, rate: ms === null ? 0 : Math.round(mirrored.local / (ms / 1000)), peakRssAfterMb: Math.round(service.peakRssMb()) },
+    };
+  } finally {
+    await stopChecked(service, name);
+    await proxy.stop();
+    await crm.drop();
+  }
+}
+
+async function crmState(url: string, wanted: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const ready = (await (await fetch(`${url}/readyz`)).json()) as { crm?: { state?: string } };
+    if (ready.crm?.state === wanted) return;
+    await sleep(100);
+  }
+  throw new Error(`the CRM never became ${wanted}`);
+}
+
+const exitCodes: Record<string, number | null> = {};
+async function stopChecked(service: { stop(): Promise<number | null> }, name: string): Promise<void> {
+  exitCodes[name] = await service.stop();
+}
+
+function machine(): Record<string, string> {
+  const mariadb = (() => {
+    try {
+      return execFileSync('mariadbd', ['--version'], { encoding: 'utf8' }).trim().replace(/^.*Ver\s+/, '').split(' ')[0];
+    } catch {
+      return 'unknown';
+    }
+  })();
+  return {
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    mariadb,
+    load: execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim(),
+  };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const before = machine();
+  process.stderr.write(`igbridge bench: ${SECONDS} s per phase, fixed rate ${FIXED_RATE} req/s, ${CONNECTIONS} connections at saturation\n`);
+  const plan: Array<[string, () => Promise<Row>]> = [
+    ['baseline', baseline],
+    ['disabled', disabled],
+    ['healthy', () => withCrm('healthy')],
+    ['refused', () => withCrm('refused')],
+    ['hanging', () => withCrm('hanging')],
+    ['locked', () => withCrm('locked')],
+    ['catch-up', () => backlog('catch-up', CATCH_UP)],
+    ['rss', () => backlog('rss', BACKLOG)],
+  ];
+  const rows: Row[] = [];
+  for (const [name, scenario] of plan) {
+    if (only && !only.includes(name)) continue;
+    process.stderr.write(`… ${name}\n`);
+    const result = await scenario();
+    rows.push(result);
+    process.stderr.write(`  ${JSON.stringify(result)}\n`);
+  }
+  const text = render(rows, verdicts(rows), { ...before, loadAfter: machine().load, minutes: ((Date.now() - started) / 60_000).toFixed(1), exitCodes: JSON.stringify(exitCodes) });
+  process.stdout.write(`${text}\n`);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/latest.md'), `${text}\n`);
+  writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ rows, exitCodes, machine: before }, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,110 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadResult } from './load.js';
+import { freePort, runLoad, startChild, type ChildService } from './processes.js';
+import { sqliteMids } from './crm.js';
+
+export const SECRET = 'bench-app-secret';
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+export const WARMUP_SECONDS = 2;
+export const FIXED_RATE = Number(process.env.BENCH_RATE ?? 200);
+export const CONNECTIONS = 16;
+
+export interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  /** 2xx answers whose message is missing from SQLite (must be 0). */
+  missing: number;
+  acked: number;
+  peakRssMb: number;
+  crm: string;
+  /** Healthy only: p50/p99 ms from the 200 to the CRM row. */
+  lag?: { p50: number; p99: number };
+  /** Milliseconds until the CRM held every message once after it came back. */
+  caughtUpMs?: number | null;
+  extra?: Record<string, number | string>;
+}
+
+export interface Workspace {
+  dir: string;
+  sqlitePath: string;
+  logFile: string;
+}
+
+export function workspace(name: string): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), `igbridge-bench-${name}-`));
+  return { dir, sqlitePath: join(dir, 'igbridge.db'), logFile: join(dir, 'service.log') };
+}
+
+/** The service as a user runs it: `node --import tsx src/main.ts`, configured by env only. */
+export async function startIgbridge(ws: Workspace, crmEnv: Record<string, string>): Promise<ChildService> {
+  const port = await freePort();
+  return startChild('src/main.ts', {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SQLITE_PATH: ws.sqlitePath,
+    IG_APP_SECRET: SECRET,
+    IG_VERIFY_TOKEN: 'bench-verify',
+    API_TOKEN: 'bench-token',
+    LOG_LEVEL: 'info',
+    GRAPH_API_URL: 'http://127.0.0.1:9',
+    CRM_MYSQL_ENABLED: 'false',
+    // The bench's CRM comes back within a second of recovering; production waits up to 60 s.
+    CRM_RETRY_MAX_S: '1',
+    ...crmEnv,
+  }, ws.logFile);
+}
+
+export async function startBaseline(ws: Workspace): Promise<ChildService> {
+  const port = await freePort();
+  return startChild('bench/baseline-server.ts', { PORT: String(port), SQLITE_PATH: ws.sqlitePath, IG_APP_SECRET: SECRET }, ws.logFile);
+}
+
+export interface Phases {
+  saturation: LoadResult;
+  fixed: LoadResult;
+  acked: string[];
+}
+
+/** Warm-up, then saturation (req/s), then the fixed rate (latency). */
+export async function drive(name: string, ws: Workspace, service: ChildService, between?: () => Promise<void>): Promise<Phases> {
+  const base = { url: service.url, secret: SECRET, ackFile: join(ws.dir, 'acked.json') };
+  const acked: string[] = [];
+  const run = async (phase: string, options: { duration?: number; amount?: number; rate?: number; connections: number }) => {
+    const prefix = `${name}-${phase}`;
+    const result = await runLoad({ ...base, ...options, prefix });
+    for (const n of result.acked) acked.push(`${prefix}.${n}`);
+    return result;
+  };
+  await run('warm', { duration: WARMUP_SECONDS, connections: CONNECTIONS });
+  const saturation = await run('sat', { duration: SECONDS, connections: CONNECTIONS });
+  await between?.();
+  const fixed = await run('rate', { duration: SECONDS, rate: FIXED_RATE, connections: 10 });
+  return { saturation, fixed, acked };
+}
+
+/** How many of the acknowledged messages SQLite does not hold. */
+export function missingFromSqlite(ws: Workspace, acked: string[]): number {
+  const stored = sqliteMids(ws.sqlitePath);
+  return acked.filter((mid) => !stored.has(mid)).length;
+}
+
+export function row(scenario: string, phases: Phases, ws: Workspace, peakRssMb: number, crm: string): Row {
+  return {
+    scenario,
+    rps: phases.saturation.rps,
+    p50: phases.fixed.p50,
+    p99: phases.fixed.p99,
+    max: phases.fixed.max,
+    non2xx: phases.saturation.non2xx + phases.fixed.non2xx + phases.saturation.errors + phases.fixed.errors,
+    missing: missingFromSqlite(ws, phases.acked),
+    acked: phases.acked.length,
+    peakRssMb,
+    crm,
+  };
+}
