@@ -6,6 +6,9 @@ import type { CrmDrainer } from './crm-drainer.js';
 import type { CrmMirror } from './crm-mirror.js';
 import { CRM_TODO } from '../mysql/mysql-message-mirror.js';
 
+/** How long a woken drainer waits for more messages before it writes (bounds the added CRM lag). */
+const WAKE_LINGER_MS = 25;
+
 /**
  * The decorator that keeps the CRM away from message processing. `mirror()` only wakes the
  * background drainer: the messages are already `pending` in SQLite (committed with them), so
@@ -96,15 +99,25 @@ export class NonBlockingMirror implements MessageMirror {
     }
   }
 
-  /** Waits `ms`; a wake (a new message) cuts it short when `wakeable`; close always does. */
+  /**
+   * Waits `ms`; a wake (a new message) cuts it short when `wakeable`, after a short linger so
+   * that messages arriving together share one CRM write and one pair of outbox updates
+   * instead of one each (each outbox update is an fsync on the webhook's event loop);
+   * close always cuts it short at once.
+   */
   private sleep(ms: number, wakeable: boolean): Promise<void> {
     if (wakeable && this.woken) {
       this.woken = false;
-      return Promise.resolve();
+      return this.sleep(WAKE_LINGER_MS, false);
     }
     return new Promise<void>((resolve) => {
+      let finished = false;
+      let linger: NodeJS.Timeout | undefined;
       const done = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
+        clearTimeout(linger);
         this.wakeUp = undefined;
         this.stopNow = undefined;
         this.woken = false;
@@ -112,7 +125,12 @@ export class NonBlockingMirror implements MessageMirror {
       };
       const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
       this.stopNow = done;
-      if (wakeable) this.wakeUp = done;
+      if (wakeable) {
+        this.wakeUp = () => {
+          this.wakeUp = undefined;
+          linger ??= setTimeout(done, WAKE_LINGER_MS);
+        };
+      }
     });
   }
 }
