@@ -89,12 +89,25 @@ export class SqliteCrmOutbox {
       .run();
   }
 
+  /**
+   * Committed without waiting for the disk (synchronous=NORMAL for this one statement): were
+   * it lost to a power cut, the rows would still be in doubt (that mark was synced before the
+   * INSERT went out) and their retry would find them in the CRM. One fsync less per CRM write
+   * on the event loop that answers webhooks.
+   */
   markMirrored(ids: number[], at: number): void {
-    this.db
-      .update(messages)
-      .set({ crmState: 'mirrored', crmInDoubt: false, crmMirroredAt: at, crmLastError: null, crmNextAttemptAt: null })
-      .where(inArray(messages.id, ids))
-      .run();
+    const client = this.db.$client;
+    const synchronous = client.pragma('synchronous', { simple: true }) as number;
+    client.pragma('synchronous = NORMAL');
+    try {
+      this.db
+        .update(messages)
+        .set({ crmState: 'mirrored', crmInDoubt: false, crmMirroredAt: at, crmLastError: null, crmNextAttemptAt: null })
+        .where(inArray(messages.id, ids))
+        .run();
+    } finally {
+      client.pragma(`synchronous = ${synchronous}`);
+    }
   }
 
   /**
