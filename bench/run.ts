@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { adminConnection } from '../test/support/mysql.js';
 import { TcpProxy } from '../test/support/tcp-proxy.js';
-import { crmLags, freshCrm, percentile, untilMirrored } from './crm.js';
+import { crmLags, freshCrm, importWindowMs, percentile, untilMirrored } from './crm.js';
 import { ROOT, runLoad, sleep } from './processes.js';
 import { render, verdicts } from './report.js';
 import { CONNECTIONS, drive, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, workspace, type Row } from './scenario.js';
@@ -99,6 +99,7 @@ async function backlog(name: string, count: number): Promise<Row> {
     await proxy.listen();
     const mirrored = await untilMirrored(crm, ws.sqlitePath, 300_000);
     const ms = mirrored.ms === null ? null : performance.now() - cameBack;
+    const drainMs = await importWindowMs(crm);
     return {
       scenario: `${name} (${count.toLocaleString('en')} waiting)`,
       rps: load.rps,
@@ -111,7 +112,7 @@ async function backlog(name: string, count: number): Promise<Row> {
       peakRssMb: waitingRss,
       crm: 'refused, then back',
       caughtUpMs: ms,
-      extra: { crmRows: mirrored.count.rows, crmDistinct: mirrored.count.distinct, sqlite: mirrored.local, rate: ms === null ? 0 : Math.round(mirrored.local / (ms / 1000)), peakRssAfterMb: Math.round(service.peakRssMb()) },
+      extra: { crmRows: mirrored.count.rows, crmDistinct: mirrored.count.distinct, sqlite: mirrored.local, rate: ms === null ? 0 : Math.round(mirrored.local / (ms / 1000)), drainMs, drainRate: Math.round(mirrored.local / (Math.max(drainMs, 1) / 1000)), peakRssAfterMb: Math.round(service.peakRssMb()) },
     };
   } finally {
     await stopChecked(service, name);

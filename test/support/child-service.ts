@@ -29,10 +29,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `node --import tsx <script>` with `env` (on top of PATH only), logs to `logFile`. */
-export async function startChild(script: string, env: Record<string, string>, logFile: string): Promise<ChildService> {
+export async function startChild(script: string, env: Record<string, string>, logFile: string, nodeArgs: string[] = []): Promise<ChildService> {
   const port = Number(env.PORT);
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', log, log],
