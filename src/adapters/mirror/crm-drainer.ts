@@ -38,6 +38,13 @@ export interface DrainTally {
 export class CrmDrainer {
   readonly tally: DrainTally = { mirrored: 0, alreadyThere: 0, failed: 0 };
   private readonly selection: OutboxSelection;
+  /**
+   * Whether rows may be in doubt. Only this drainer leaves rows in doubt (and they stay due),
+   * so once a look-up finds none, none appear until one of its writes ends in doubt; a start
+   * (after a crash, say) looks again. Without it every batch of a catch-up first scanned the
+   * whole backlog for in-doubt rows (the flag is not indexed).
+   */
+  private mayHaveDoubtful = true;
 
   constructor(
     private readonly mirror: CrmMirror,
@@ -53,7 +60,8 @@ export class CrmDrainer {
   async step(afterId = 0, onRows?: (rows: Message[]) => void): Promise<{ outcome: StepOutcome; lastId: number }> {
     const now = this.clock.now();
     const pending = this.selection === PENDING;
-    const doubtful = pending ? this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
+    const doubtful = pending && this.mayHaveDoubtful ? this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
+    if (pending && doubtful.length === 0) this.mayHaveDoubtful = false;
     if (doubtful.length > 0) {
       for (const message of doubtful) {
         if ((await this.writeIfAbsent(message)) === 'transient') return { outcome: 'transient', lastId: afterId };
@@ -90,6 +98,7 @@ export class CrmDrainer {
     } catch (error) {
       const failure = asFailure(error);
       if (failure.kind === 'in_doubt') {
+        this.mayHaveDoubtful = true;
         this.outbox.markStillInDoubt(ids, failure.message, null);
         return 'transient';
       }
@@ -117,6 +126,7 @@ export class CrmDrainer {
     } catch (error) {
       const failure = asFailure(error);
       if (failure.kind === 'rejected') return this.reject(message, failure);
+      this.mayHaveDoubtful = true;
       this.outbox.markStillInDoubt([message.id], failure.message, null);
       return 'transient';
     }
