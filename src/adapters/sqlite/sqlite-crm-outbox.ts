@@ -16,6 +16,14 @@ export type OutboxMessage = Message & { inDoubt: boolean };
 
 export const PENDING: OutboxSelection = { states: ['pending'] };
 
+/**
+ * `id IN (…)` with the ids as one JSON parameter: Drizzle's inArray builds one parameter per
+ * id, which cost more than the update itself for a 500-row batch.
+ */
+function byIds(ids: number[]) {
+  return sql`${messages.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
+
 function pendingOnly(selection: OutboxSelection): boolean {
   return selection.states.length === 1 && selection.states[0] === 'pending';
 }
@@ -30,8 +38,9 @@ export class SqliteCrmOutbox {
   constructor(private readonly db: SqliteDb) {}
 
   /**
-   * Due rows, oldest first (for the pending queue: earliest due first, then id). `inDoubt` true/false picks the rows whose earlier write has an
-   * unknown outcome, or the others; undefined takes both. `afterId` lets a backfill walk once.
+   * Due rows, oldest first (the pending queue: earliest due first, then id). `inDoubt`
+   * true/false picks the rows whose earlier write has an unknown outcome, or the others;
+   * undefined takes both. `afterId` lets a backfill walk once.
    */
   due(selection: OutboxSelection, inDoubt: boolean | undefined, now: number, limit: number, afterId = 0): OutboxMessage[] {
     return this.db
@@ -75,7 +84,7 @@ export class SqliteCrmOutbox {
   }
 
   markInDoubt(ids: number[]): void {
-    this.db.update(messages).set({ crmInDoubt: true }).where(inArray(messages.id, ids)).run();
+    this.db.update(messages).set({ crmInDoubt: true }).where(byIds(ids)).run();
   }
 
   /** Nothing reached the CRM: still to do, retried at `retryAt`. */
@@ -83,7 +92,7 @@ export class SqliteCrmOutbox {
     this.db
       .update(messages)
       .set({ crmInDoubt: false, crmLastError: error, ...(retryAt === null ? {} : { crmNextAttemptAt: retryAt }) })
-      .where(inArray(messages.id, ids))
+      .where(byIds(ids))
       .run();
   }
 
@@ -92,7 +101,7 @@ export class SqliteCrmOutbox {
     this.db
       .update(messages)
       .set({ crmInDoubt: true, crmLastError: error, ...(retryAt === null ? {} : { crmNextAttemptAt: retryAt }) })
-      .where(inArray(messages.id, ids))
+      .where(byIds(ids))
       .run();
   }
 
@@ -110,7 +119,7 @@ export class SqliteCrmOutbox {
       this.db
         .update(messages)
         .set({ crmState: 'mirrored', crmInDoubt: false, crmMirroredAt: at, crmLastError: null, crmNextAttemptAt: null })
-        .where(inArray(messages.id, ids))
+        .where(byIds(ids))
         .run();
     } finally {
       client.pragma(`synchronous = ${synchronous}`);
