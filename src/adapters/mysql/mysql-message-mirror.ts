@@ -52,7 +52,14 @@ export class MysqlMessageMirror implements CrmMirror {
   async mirror(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
     const rows = await this.rows(messages);
-    await this.write(rows.length, () => this.run('insert', (db) => db.insert(this.table).values(rows)));
+    // One multi-row INSERT with mysql2's `values ?` (the same client-side escaping Drizzle
+    // uses): Drizzle's builder spent ~15 µs per row on a catch-up's 500-row batches, more
+    // than the CRM took to insert them (make bench, catch-up).
+    const values = rows.map((r) => [r.userId, r.username, r.direction, r.message, r.createdAt]);
+    const columns = CRM_COLUMNS.map((c) => `\`${c}\``).join(', ');
+    await this.write(rows.length, () =>
+      this.run('insert', (db) => connectionOf(db).query(`insert into ?? (${columns}) values ?`, [this.config.table, values])),
+    );
   }
 
   async mirrorIfAbsent(message: Message): Promise<boolean> {
@@ -135,4 +142,9 @@ export class MysqlMessageMirror implements CrmMirror {
       clearTimeout(timer);
     }
   }
+}
+
+/** The pooled mysql2 connection under a Drizzle instance made by `run`. */
+function connectionOf(db: MySql2Database): CrmConnection {
+  return (db as unknown as { $client: CrmConnection }).$client;
 }
