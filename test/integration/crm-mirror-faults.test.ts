@@ -132,4 +132,19 @@ describe('CRM mirror when the CRM misbehaves', () => {
     await expectExactlyOnce(messages('ambiguous', 3).map((m) => m.text));
     expect(service.logs.matching('already there').length).toBe(3);
   });
+
+  it('when the CRM keeps whole seconds only (DATETIME) and the reply to a committed INSERT is lost, then the retry still finds the row', async () => {
+    await crm.drop();
+    crm = await createCrmDatabase({ createdAtColumn: 'DATETIME' });
+    proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_PORT: String(proxy.port) });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+    const cut = proxy.cutReplyTo('insert into');
+
+    await service.webhook(textMessages([{ mid: 'ms.1', text: 'with milliseconds', at: 1_700_000_000_999 }]));
+    await cut;
+
+    await expectExactlyOnce(['with milliseconds']);
+    expect((await crm.rows())[0].created_at).toEqual(new Date('2023-11-14T22:13:20.000Z'));
+  });
 });
