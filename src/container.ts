@@ -117,7 +117,7 @@ function lazyProfiles(c: DependencyContainer): ProfileLookup {
   return { username: (customerId) => c.resolve<ProfileLookup>(TOKENS.ProfileLookup).username(customerId) };
 }
 
-function lazyMetrics(c: DependencyContainer): Pick<Metrics, 'crmWrite' | 'crmPool'> & Metrics {
+function lazyMetrics(c: DependencyContainer): Metrics {
   const metrics = () => c.resolve<Metrics>(TOKENS.Metrics);
   return {
     webhookRequest: (...a) => metrics().webhookRequest(...a),
