@@ -147,4 +147,18 @@ describe('CRM mirror when the CRM misbehaves', () => {
     await expectExactlyOnce(['with milliseconds']);
     expect((await crm.rows())[0].created_at).toEqual(new Date('2023-11-14T22:13:20.000Z'));
   });
+
+  it('when the CRM table lacks a column at start-up, then the log names it, the service runs local-only, and it mirrors once the column exists', async () => {
+    await crm.admin.query(`ALTER TABLE \`${crm.database}\`.messages DROP COLUMN username`);
+    service = await startTestService({ ...crm.env, ...FAST });
+    await waitFor(() => service!.logs.matching('lacks the column(s) username').length > 0, 'the validation failure logged');
+
+    expect((await service.webhook(textMessages(messages('schema', 2)))).status).toBe(200);
+    expect(await crmReady(service)).toMatchObject({ state: 'down', backlog: 2 });
+
+    await crm.admin.query(`ALTER TABLE \`${crm.database}\`.messages ADD COLUMN username VARCHAR(255) NOT NULL DEFAULT '' AFTER user_id`);
+
+    await expectExactlyOnce(messages('schema', 2).map((m) => m.text));
+    expect(service.logs.matching('CRM connection validated')).toHaveLength(1);
+  });
 });
