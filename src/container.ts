@@ -72,7 +72,7 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
   const drainer = new CrmDrainer(writer, outbox, clock, log, drainerOptions(config));
   const mirror = new NonBlockingMirror(writer, drainer, outbox, clock, log);
   c.register(TOKENS.MessageMirror, { useValue: mirror });
-  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox) });
+  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox, pool) });
   log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
   const waiting = outbox.count({ states: ['not_mirrored'] });
   if (waiting > 0) log.warn({ notMirrored: waiting }, `${waiting} message(s) were stored while the CRM mirror was off: npm run crm:backfill sends them`);

@@ -28,6 +28,8 @@ export class CrmPool {
   private warmTimer: NodeJS.Timeout | undefined;
   private warming = false;
   private closed = false;
+  /** False since the last attempt to get a connection failed (the warm timer keeps trying). */
+  reachable = true;
 
   constructor(
     private readonly config: CrmConfig,
@@ -69,11 +71,13 @@ export class CrmPool {
     });
     try {
       const connection = await Promise.race([pending, timeout]);
+      this.reachable = true;
       this.reportUsage();
       return connection;
     } catch (error) {
       // Too late for this caller: whatever arrives later goes straight back.
       pending.then((late) => late.release(), () => {});
+      this.reachable = false;
       if (error instanceof CrmWriteError) throw error;
       throw new CrmWriteError('unsent', `cannot connect to the CRM: ${(error as Error).message}`, error);
     } finally {
