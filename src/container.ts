@@ -95,6 +95,7 @@ export interface Backfill {
 export function buildBackfill(config: Config, logger: Logger, selection: OutboxSelection): Backfill {
   const pool = new CrmPool(config.crm, logger, noOpMetrics);
   const db = openSqlite(config.sqlitePath);
+  // Usernames: the IGSID stands in. TODO(merge): the Graph ProfileLookup once it exists.
   const writer = new MysqlMessageMirror(pool, config.crm, new UnknownProfileLookup(), logger, noOpMetrics);
   const outbox = new SqliteCrmOutbox(db);
   const drainer = new CrmDrainer(writer, outbox, systemClock, logger, { ...drainerOptions(config), maxAttempts: 0, selection });
