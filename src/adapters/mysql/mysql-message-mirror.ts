@@ -144,8 +144,9 @@ export class MysqlMessageMirror implements CrmMirror {
       timer = setTimeout(() => abandon(`no answer to the CRM ${what} within ${this.config.writeTimeoutMs} ms (CRM_MYSQL_WRITE_TIMEOUT_S)`), this.config.writeTimeoutMs);
       this.abortInFlight = () => abandon(`CRM ${what} abandoned at shutdown`);
     });
-    // Drizzle's query builders run on every `then`: wrap once so the statement runs once.
-    const running = Promise.resolve(statement(drizzle({ client: connection })));
+    // Drizzle's query builders run on every `then`: wrapped once, the statement runs once (and
+    // a synchronous throw becomes a rejection, so the connection is always given back).
+    const running = (async () => statement(drizzle({ client: connection })))();
     running.catch(() => {});
     try {
       const result = await Promise.race([running, giveUp]);
