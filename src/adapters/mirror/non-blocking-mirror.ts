@@ -8,6 +8,7 @@ import { CRM_TODO } from '../mysql/mysql-message-mirror.js';
 
 /** How long a woken drainer waits for more messages before it writes (bounds the added CRM lag). */
 const WAKE_LINGER_MS = 25;
+const IDLE_POLL_MS = 5_000;
 
 /**
  * The decorator that keeps the CRM away from message processing. `mirror()` only wakes the
@@ -50,30 +51,41 @@ export class NonBlockingMirror implements MessageMirror {
     });
   }
 
-  /** Stops the loop; waits up to `graceMs` for the write in flight (its rows stay marked in doubt otherwise). */
+  /**
+   * Stops the loop and waits up to `graceMs` for the write in flight; after that the write is
+   * abandoned (KILLed; its rows stay in doubt and are checked at the next start) and the loop
+   * gets a few more seconds (the KILL's own bounded connection) to record that.
+   */
   async close(graceMs: number): Promise<void> {
     this.stopping = true;
     this.stopNow?.();
     if (!this.loop) return;
+    if (await this.finishes(graceMs)) return;
+    this.logger.warn({ graceMs }, 'CRM write still in flight at shutdown: abandoned, its messages are checked and retried at the next start');
+    this.inner.abort();
+    await this.finishes(5_000);
+  }
+
+  private async finishes(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      this.loop.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+    const done = await Promise.race([
+      this.loop!.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
     ]);
     clearTimeout(timer);
-    if (gaveUp) this.logger.warn({ graceMs }, 'CRM write still in flight at shutdown: abandoned, its messages are retried (checked) at the next start');
+    return done;
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const outcome = this.validated ? (await this.drainer.step()).outcome : await this.validate();
+      const outcome = await this.round();
       if (this.stopping) break;
       if (outcome === 'transient') {
         failures++;
         this.state = 'down';
         const delay = this.drainer.backoff(failures);
-        this.logger.warn({ failures, retryInMs: delay, backlog: this.outbox.count({ states: ['pending'] }) }, 'CRM unavailable: messages stay pending locally, retrying');
+        this.logger.warn({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
         await this.sleep(delay, false);
         continue;
       }
@@ -81,8 +93,19 @@ export class NonBlockingMirror implements MessageMirror {
       failures = 0;
       this.state = 'ok';
       if (outcome === 'progress') continue;
+      // Woken by mirror(); the poll also finds rows another path queued without waking us.
       const next = this.outbox.nextDueAt();
-      await this.sleep(next === null ? 60_000 : Math.max(0, next - this.clock.now()), true);
+      await this.sleep(Math.min(IDLE_POLL_MS, next === null ? IDLE_POLL_MS : Math.max(0, next - this.clock.now())), true);
+    }
+  }
+
+  /** One round of work; nothing thrown escapes (a local error is retried like a CRM one). */
+  private async round(): Promise<'idle' | 'progress' | 'transient'> {
+    try {
+      return this.validated ? (await this.drainer.step()).outcome : await this.validate();
+    } catch (error) {
+      if (!this.stopping) this.logger.error({ err: error }, 'CRM drainer round failed: retrying');
+      return 'transient';
     }
   }
 
@@ -96,6 +119,14 @@ export class NonBlockingMirror implements MessageMirror {
       this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
       this.logger.warn(CRM_TODO);
       return 'transient';
+    }
+  }
+
+  private backlog(): number | undefined {
+    try {
+      return this.outbox.count({ states: ['pending'] });
+    } catch {
+      return undefined;
     }
   }
 
