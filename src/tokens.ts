@@ -10,6 +10,8 @@ export const TOKENS = {
   CrmStatus: Symbol('CrmStatus'),
   MessageSender: Symbol('MessageSender'),
   Metrics: Symbol('Metrics'),
+  MetricsExporter: Symbol('MetricsExporter'),
+  ChangeFeed: Symbol('ChangeFeed'),
   ProfileLookup: Symbol('ProfileLookup'),
   ReceiveMessage: Symbol('ReceiveMessage'),
   SendMessage: Symbol('SendMessage'),
