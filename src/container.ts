@@ -5,10 +5,13 @@ import { openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
 import { DisabledCrmStatus } from './adapters/sqlite/sqlite-crm-status.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
+import { GraphMessageSender } from './adapters/graph/graph-message-sender.js';
+import { UnconfiguredMessageSender } from './adapters/graph/unconfigured-message-sender.js';
 import { noOpMetrics } from './adapters/metrics-noop.js';
 import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
 import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
 import { ReceiveMessage } from './application/receive-message.js';
+import { SendMessage } from './application/send-message.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { TOKENS } from './tokens.js';
@@ -32,6 +35,14 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.registerSingleton(TOKENS.MessageStore, SqliteMessageStore);
   c.registerSingleton(TOKENS.ConversationReader, SqliteConversationReader);
 
+  // Meta's Graph API: sends need IG_ACCESS_TOKEN; without it they are refused (503).
+  if (config.instagram.accessToken) {
+    c.registerSingleton(TOKENS.MessageSender, GraphMessageSender);
+  } else {
+    logger.warn('IG_ACCESS_TOKEN is not set: POST /api/messages answers 503');
+    c.register(TOKENS.MessageSender, { useValue: new UnconfiguredMessageSender() });
+  }
+
   if (config.crm.missing.length > 0) {
     logger.warn({ missing: config.crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${config.crm.missing.join(', ')} not set`);
   }
@@ -39,6 +50,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.registerSingleton(TOKENS.CrmStatus, DisabledCrmStatus);
 
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);
+  c.registerSingleton(TOKENS.SendMessage, SendMessage);
   return c;
 }
 

@@ -3,17 +3,20 @@ import type { Logger } from 'pino';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { ReceiveMessage } from '../../application/receive-message.js';
+import type { SendMessage } from '../../application/send-message.js';
 import type { Config } from '../../config.js';
 import { bearerAuth } from './bearer-auth.js';
 import { errorMiddleware } from './error-middleware.js';
 import { healthRoutes } from './health-routes.js';
 import { readRoutes } from './read-routes.js';
+import { sendRoutes } from './send-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export interface HttpDeps {
   config: Config;
   logger: Logger;
   receive: ReceiveMessage;
+  send: SendMessage;
   reader: ConversationReader;
   crmStatus: CrmStatus;
   now: () => number;
@@ -28,6 +31,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   for (const router of [
     webhookRoutes(deps),
     readRoutes(deps.reader),
+    sendRoutes(deps.send),
     healthRoutes(deps.reader, deps.crmStatus),
   ]) {
     app.use(router.routes());
