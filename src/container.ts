@@ -5,11 +5,14 @@ import { openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
 import { DisabledCrmStatus } from './adapters/sqlite/sqlite-crm-status.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
+import { SqliteProfileCache } from './adapters/sqlite/sqlite-profile-cache.js';
 import { GraphMessageSender } from './adapters/graph/graph-message-sender.js';
+import { GraphProfileLookup } from './adapters/graph/graph-profile-lookup.js';
 import { UnconfiguredMessageSender } from './adapters/graph/unconfigured-message-sender.js';
 import { noOpMetrics } from './adapters/metrics-noop.js';
 import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
 import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
+import type { ProfileLookup } from './application/ports/profile-lookup.js';
 import { ReceiveMessage } from './application/receive-message.js';
 import { SendMessage } from './application/send-message.js';
 import type { Config } from './config.js';
@@ -30,16 +33,19 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.Logger, { useValue: logger });
   c.register(TOKENS.Clock, { useValue: options.clock ?? systemClock });
   c.register(TOKENS.Metrics, { useValue: noOpMetrics });
-  c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
   c.register(TOKENS.SqliteDatabase, { useValue: openSqlite(config.sqlitePath) });
   c.registerSingleton(TOKENS.MessageStore, SqliteMessageStore);
   c.registerSingleton(TOKENS.ConversationReader, SqliteConversationReader);
 
-  // Meta's Graph API: sends need IG_ACCESS_TOKEN; without it they are refused (503).
+  // Meta's Graph API: sends and username look-ups need IG_ACCESS_TOKEN; without it sends are
+  // refused (503) and usernames stay unknown (the CRM gets the user id).
   if (config.instagram.accessToken) {
+    c.registerSingleton(TOKENS.ProfileCache, SqliteProfileCache);
+    c.registerSingleton(TOKENS.ProfileLookup, GraphProfileLookup);
     c.registerSingleton(TOKENS.MessageSender, GraphMessageSender);
   } else {
-    logger.warn('IG_ACCESS_TOKEN is not set: POST /api/messages answers 503');
+    logger.warn('IG_ACCESS_TOKEN is not set: POST /api/messages answers 503 and usernames are not looked up');
+    c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
     c.register(TOKENS.MessageSender, { useValue: new UnconfiguredMessageSender() });
   }
 
@@ -56,5 +62,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
 
 /** Closes what the container opened, last-opened first. */
 export async function closeContainer(c: DependencyContainer): Promise<void> {
+  // Look-ups still in flight write to SQLite: let them end first.
+  await c.resolve<ProfileLookup & { close?: () => Promise<void> }>(TOKENS.ProfileLookup).close?.();
   c.resolve<SqliteDb>(TOKENS.SqliteDatabase).$client.close();
 }

@@ -11,6 +11,7 @@ export const TOKENS = {
   MessageSender: Symbol('MessageSender'),
   Metrics: Symbol('Metrics'),
   ProfileLookup: Symbol('ProfileLookup'),
+  ProfileCache: Symbol('ProfileCache'),
   ReceiveMessage: Symbol('ReceiveMessage'),
   SendMessage: Symbol('SendMessage'),
 } as const;
