@@ -88,6 +88,7 @@ export class FakeGraph {
   private readonly sendQueue: FakeAnswer[] = [];
   private readonly profiles = new Map<string, FakeAnswer[] | FakeProfile>();
   private readonly hanging = new Set<ServerResponse>();
+  private readonly custom: Array<{ method: string; endpoint: RegExp; answer: (request: RecordedRequest) => FakeAnswer }> = [];
   private sequence = 0;
 
   private constructor(
@@ -131,6 +132,15 @@ export class FakeGraph {
     return this;
   }
 
+  /**
+   * Any other Graph endpoint (matched on the path below the version, before the built-in
+   * ones), e.g. `graph.on('GET', /^me$/, () => ({ json: { user_id: FAKE_ACCOUNT_ID } }))`.
+   */
+  on(method: string, endpoint: RegExp, answer: FakeAnswer | ((request: RecordedRequest) => FakeAnswer)): this {
+    this.custom.push({ method: method.toUpperCase(), endpoint, answer: typeof answer === 'function' ? answer : () => answer });
+    return this;
+  }
+
   /** `POST …/messages` requests. */
   sends(): RecordedRequest[] {
     return this.requests.filter((r) => r.method === 'POST' && /(^|\/)messages$/.test(r.endpoint));
@@ -156,6 +166,7 @@ export class FakeGraph {
     this.requests.length = 0;
     this.sendQueue.length = 0;
     this.profiles.clear();
+    this.custom.length = 0;
   }
 
   async close(): Promise<void> {
@@ -195,6 +206,8 @@ export class FakeGraph {
     if (!request.version) return graphError(100, { message: 'Unknown path components', type: 'OAuthException', status: 400 });
     const token = request.authorization?.replace(/^Bearer\s+/i, '') ?? request.query.access_token;
     if (token !== this.token) return graphError(190, { message: 'Invalid OAuth access token - Cannot parse access token' });
+    const custom = this.custom.find((c) => c.method === request.method && c.endpoint.test(request.endpoint));
+    if (custom) return custom.answer(request);
     if (request.method === 'POST' && /^[^/]+\/messages$/.test(request.endpoint)) {
       const scripted = this.sendQueue.shift();
       if (scripted) return scripted;
