@@ -10,6 +10,7 @@ import type { ConversationReader } from './application/ports/conversation-reader
 import type { CrmStatus } from './application/ports/crm-status.js';
 import type { Metrics } from './application/ports/metrics.js';
 import type { ReceiveMessage } from './application/receive-message.js';
+import type { SendMessage } from './application/send-message.js';
 import type { Config } from './config.js';
 import { buildContainer, closeContainer, type ContainerOptions } from './container.js';
 import type { Clock } from './domain/clock.js';
@@ -32,6 +33,7 @@ export async function startService(config: Config, logger: Logger, options: Cont
     config,
     logger,
     receive: container.resolve<ReceiveMessage>(TOKENS.ReceiveMessage),
+    send: container.resolve<SendMessage>(TOKENS.SendMessage),
     reader: container.resolve<ConversationReader>(TOKENS.ConversationReader),
     crmStatus: container.resolve<CrmStatus>(TOKENS.CrmStatus),
     now: () => clock.now(),

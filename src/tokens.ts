@@ -13,6 +13,7 @@ export const TOKENS = {
   MetricsExporter: Symbol('MetricsExporter'),
   ChangeFeed: Symbol('ChangeFeed'),
   ProfileLookup: Symbol('ProfileLookup'),
+  ProfileCache: Symbol('ProfileCache'),
   ReceiveMessage: Symbol('ReceiveMessage'),
   SendMessage: Symbol('SendMessage'),
 } as const;

@@ -4,6 +4,7 @@ import type { ConversationReader } from '../../application/ports/conversation-re
 import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { ReceiveMessage } from '../../application/receive-message.js';
+import type { SendMessage } from '../../application/send-message.js';
 import type { Config } from '../../config.js';
 import type { ChangeFeed } from '../live/change-feed.js';
 import { bearerAuth } from './bearer-auth.js';
@@ -14,12 +15,14 @@ import { inboxRoutes } from './inbox-routes.js';
 import { countWebhookRequests, metricsRoutes, type MetricsExporter } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { readRoutes } from './read-routes.js';
+import { sendRoutes } from './send-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export interface HttpDeps {
   config: Config;
   logger: Logger;
   receive: ReceiveMessage;
+  send: SendMessage;
   reader: ConversationReader;
   crmStatus: CrmStatus;
   now: () => number;
@@ -38,6 +41,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   for (const router of [
     webhookRoutes(deps),
     readRoutes(deps.reader),
+    sendRoutes(deps.send),
     healthRoutes(deps.reader, deps.crmStatus),
     eventsRoutes(deps.changes),
     metricsRoutes(deps.metricsExporter),
