@@ -314,24 +314,19 @@ function showError(message, detail) {
 
 /** Meta's Send API error, said so that the person at the keyboard knows what to do. */
 function explainSendError(error) {
+  if (error instanceof TypeError) return ['The reply was not sent: the service did not answer. Is igbridge running?', null];
   const e = error.body?.error ?? {};
-  const g = e.graph ?? {};
-  const detail = [
-    g.code !== undefined && g.code !== null ? `Meta error ${g.code}${g.error_subcode ? `/${g.error_subcode}` : ''}` : null,
-    g.message ?? null,
-    g.fbtrace_id ? `fbtrace_id ${g.fbtrace_id}` : null,
-  ].filter(Boolean).join(' · ');
-  if (g.error_subcode === 2534022 || g.code === 10 || g.code === 551) {
-    return [`Instagram did not deliver this reply: the customer's last message is more than 24 hours old, so Instagram only allows a reply after they write again.`, detail];
+  const g = e.graph ?? null;
+  const detail = g
+    ? [g.code !== null && g.code !== undefined ? `Meta error ${g.code}${g.error_subcode ? `/${g.error_subcode}` : ''}` : null, g.fbtrace_id ? `fbtrace_id ${g.fbtrace_id}` : null]
+        .filter(Boolean).join(' · ')
+    : null;
+  if (error.status === 504 || e.code === 'graph_timeout') {
+    return ['Instagram did not answer in time. The reply may or may not have been delivered: check the thread before sending again.', detail];
   }
-  if (g.code === 190) return ['Instagram refused the access token (IG_ACCESS_TOKEN): it has expired or was revoked. Renew it and restart the service.', detail];
-  if ([4, 17, 32, 613].includes(g.code)) return ['Instagram is limiting how fast this account sends. Wait a minute and send again.', detail];
-  if ([1, 2].includes(g.code)) return ['Instagram had a temporary problem. Send again in a moment.', detail];
-  if (error.status === 504 || e.code === 'graph_timeout') return ['Instagram did not answer in time. The reply may or may not have been delivered: check the thread before sending again.', detail];
-  if (error.status === 502) return [`Instagram refused the reply: ${g.message ?? e.message ?? 'no reason given'}`, detail];
-  if (error.status === 400) return [`The reply was not sent: ${e.message ?? 'the request was refused'}`, null];
-  if (error instanceof TypeError) return ['The service did not answer. Is igbridge running?', null];
-  return [`The reply was not sent: ${e.message ?? error.message}`, null];
+  // The service already explains Meta's codes (24-hour window, expired token, throttling…).
+  if (error.status === 502 || error.status === 503) return [`Instagram did not take this reply. ${e.message ?? ''}`.trim(), detail];
+  return [`The reply was not sent: ${e.message ?? error.message}`, detail];
 }
 
 els.composer.addEventListener('submit', async (event) => {

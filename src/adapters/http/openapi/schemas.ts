@@ -12,6 +12,11 @@ export const schemas = {
         properties: {
           code: { type: 'string', description: 'Stable machine-readable code, e.g. `unauthorized`, `invalid_signature`, `graph_error`' },
           message: { type: 'string', description: 'What went wrong, for a person' },
+          field: { type: ['string', 'null'], description: 'The body field a 400 is about' },
+          reason: {
+            type: 'string',
+            description: 'Graph errors: token_invalid, outside_window, rate_limited, temporary, recipient_unavailable, permission_denied, invalid_parameter, refused, invalid_response, timeout, unreachable',
+          },
           graph: { $ref: '#/components/schemas/GraphError' },
         },
         additionalProperties: true,
@@ -101,6 +106,7 @@ export const schemas = {
         properties: {
           recipient_id: { type: 'string', description: "The customer's IGSID" },
           text: { type: 'string', minLength: 1, description: '1–1000 UTF-8 bytes' },
+          tag: { const: 'HUMAN_AGENT', description: 'Reply up to 7 days after the customer wrote, where the app has that permission' },
         },
         additionalProperties: false,
       },
@@ -114,6 +120,7 @@ export const schemas = {
             required: ['type', 'url'],
             properties: { type: { const: 'image' }, url: { type: 'string', format: 'uri' } },
           },
+          tag: { const: 'HUMAN_AGENT' },
         },
         additionalProperties: false,
       },
