@@ -140,12 +140,18 @@ async function loadConversations() {
   }
 }
 
+/** The list's one-line preview: `[image] https://…` (how the service writes attachments) reads "Image attachment". */
+function preview(text) {
+  const readable = (text || '').replace(/\[(\w+)\](?: \S+)?/g, (_, type) => `${type.replace(/_/g, ' ')} attachment`).replace(/\s+/g, ' ').trim();
+  return readable ? readable[0].toUpperCase() + readable.slice(1) : 'Attachment';
+}
+
 function renderConversations() {
   els.listEmpty.hidden = state.conversations.length > 0;
   const focusedId = document.activeElement?.dataset?.userId;
   els.list.replaceChildren(
     ...state.conversations.map((c) => {
-      const last = c.last_message.deleted ? 'Message unsent' : (c.last_message.direction === 'out' ? 'You: ' : '') + (c.last_message.text || 'Attachment');
+      const last = c.last_message.deleted ? 'Message unsent' : (c.last_message.direction === 'out' ? 'You: ' : '') + preview(c.last_message.text);
       const unread = c.unread_count > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread_count} unread` }, c.unread_count) : h('span');
       return h('li', {},
         h('button', {
@@ -242,10 +248,9 @@ function renderMessage(m) {
   const context = m.reply_to
     ? h('span', { class: 'context' }, m.reply_to.story_id || m.reply_to.story_url ? '↩ Replied to your story' : '↩ Replied to a message')
     : null;
-  const body = m.deleted
-    ? [h('span', {}, 'Message unsent'), m.text ? [' — ', h('span', { class: 'was' }, m.text)] : null]
-    : m.text ?? '';
-  const attachments = m.attachments?.length
+  // An unsent message's content is not shown again: the customer took it back.
+  const body = m.deleted ? h('span', {}, 'Message unsent') : m.text ?? '';
+  const attachments = m.attachments?.length && !m.deleted
     ? h('span', { class: 'attachments' }, m.attachments.map(renderAttachment))
     : null;
   const reaction = m.reaction
