@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Metrics } from '../../src/application/ports/metrics.js';
 import { TOKENS } from '../../src/tokens.js';
+import { graphError, startFakeGraph } from '../support/fake-graph.js';
 import { fixtureBytes } from '../support/fixtures.js';
+import { createCrmDatabase } from '../support/mysql.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 
 /** The value of one sample line, e.g. `igbridge_messages_stored_total{direction="in"}`. */
 function sample(text: string, series: string): number | undefined {
@@ -85,6 +88,50 @@ describe('GET /metrics', () => {
       expect(sample(await scrape(other), 'igbridge_messages_stored_total{direction="in"}')).toBe(1);
     } finally {
       await other.stop();
+    }
+  });
+});
+
+describe('GET /metrics with the real adapters behind the port', () => {
+  it('when replies are sent through the (fake) Graph API, then sends are counted by outcome and stored ones by direction', async () => {
+    const graph = await startFakeGraph();
+    const service = await startTestService(graph.env);
+    try {
+      graph.nextSend(graphError(10, { subcode: 2534022 }));
+      const send = () => service.api('/api/messages', { method: 'POST', body: JSON.stringify({ recipient_id: '6000000000000001', text: 'hi' }) });
+      expect((await send()).status).toBe(502);
+      expect((await send()).status).toBe(201);
+
+      const text = await scrape(service);
+      expect(sample(text, 'igbridge_graph_calls_total{operation="send",outcome="error"}')).toBe(1);
+      expect(sample(text, 'igbridge_graph_calls_total{operation="send",outcome="ok"}')).toBe(1);
+      expect(sample(text, 'igbridge_graph_call_duration_seconds_count{operation="send"}')).toBe(2);
+      expect(sample(text, 'igbridge_messages_stored_total{direction="out"}')).toBe(1);
+    } finally {
+      await service.stop();
+      await graph.close();
+    }
+  });
+
+  it('when the CRM mirror writes to a real MySQL, then its writes, rows, pool and an empty backlog are exposed', async () => {
+    const crm = await createCrmDatabase();
+    const service = await startTestService(crm.env);
+    try {
+      await service.webhook(fixtureBytes('f3-batch'));
+      await service.webhook(fixtureBytes('f4-echo'));
+      await waitFor(async () => (await crm.rows()).length === 4, 'four rows in the CRM');
+
+      const text = await waitFor(async () => {
+        const scraped = await scrape(service);
+        return sample(scraped, 'igbridge_crm_rows_total{outcome="ok"}') === 4 && sample(scraped, 'igbridge_crm_backlog') === 0 ? scraped : null;
+      }, 'the CRM counters to settle');
+      expect(sample(text, 'igbridge_crm_writes_total{outcome="ok"}')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'igbridge_crm_write_duration_seconds_count{outcome="ok"}')).toBe(sample(text, 'igbridge_crm_writes_total{outcome="ok"}'));
+      expect(sample(text, 'igbridge_crm_pool_connections_open')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'igbridge_crm_pool_connections_in_use')).toBeGreaterThanOrEqual(0);
+    } finally {
+      await service.stop();
+      await crm.drop();
     }
   });
 });
