@@ -186,6 +186,8 @@ async function select(userId, { focus }) {
   state.selected = userId;
   state.messages = [];
   state.nextBefore = null;
+  rendered.clear();
+  els.messages.replaceChildren();
   history.replaceState(null, '', `#${encodeURIComponent(userId)}`);
   hideError();
   els.text.disabled = false;
@@ -233,9 +235,33 @@ const CRM_LABELS = {
   not_mirrored: 'CRM: not mirrored',
 };
 
+/**
+ * Updates the thread in place: a message whose JSON did not change keeps its element, so a
+ * refresh announces only what is new or changed to screen readers (the list is a live log)
+ * and keeps focus and text selection.
+ */
+const rendered = new Map(); // mid → { json, el }
 function renderMessages() {
   els.older.hidden = !state.nextBefore;
-  els.messages.replaceChildren(...state.messages.map(renderMessage));
+  const wanted = state.messages.map((m) => {
+    const json = JSON.stringify(m);
+    const known = rendered.get(m.mid);
+    if (known && known.json === json) return known.el;
+    const el = renderMessage(m);
+    known?.el.replaceWith(el);
+    rendered.set(m.mid, { json, el });
+    return el;
+  });
+  const keep = new Set(wanted);
+  for (const [mid, { el }] of rendered) {
+    if (!keep.has(el)) {
+      el.remove();
+      rendered.delete(mid);
+    }
+  }
+  wanted.forEach((el, index) => {
+    if (els.messages.children[index] !== el) els.messages.insertBefore(el, els.messages.children[index] ?? null);
+  });
 }
 
 function renderMessage(m) {
