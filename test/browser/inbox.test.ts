@@ -58,9 +58,15 @@ function bubble(page: Page, text: string) {
 describe('the inbox in headless Chromium', () => {
   let browser: HeadlessChromium;
   let graph: FakeGraph;
-  let crm: CrmTestDatabase;
+  let crm: CrmTestDatabase | undefined;
   let service: TestService;
   let page: Page | undefined;
+
+  /** The service against the fake Graph API, mirroring into a fresh CRM database unless `crmOptions` is null. */
+  async function start(crmOptions: { messageColumn?: string } | null, env: Record<string, string> = {}): Promise<void> {
+    crm = crmOptions ? await createCrmDatabase(crmOptions) : undefined;
+    service = await startTestService({ ...graph.env, ...(crm?.env ?? {}), LOG_LEVEL: 'info', ...env });
+  }
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -71,19 +77,20 @@ describe('the inbox in headless Chromium', () => {
   });
   beforeEach(async () => {
     graph = await startFakeGraph();
-    crm = await createCrmDatabase();
-    service = await startTestService({ ...graph.env, ...crm.env, LOG_LEVEL: 'info' });
   });
   afterEach(async () => {
     await page?.close();
     page = undefined;
-    await service.stop();
+    await service?.stop();
+    service = undefined as unknown as TestService; // a test that fails before start() stops nothing twice
     await graph.close();
-    await crm.drop();
+    await crm?.drop();
+    crm = undefined;
   });
 
   it('when webhooks arrive and a reply is typed, then list, thread, live updates, the send and its CRM state all show', async () => {
     // Arrange: three customers' messages, delivered as Meta would, with what happens to them after.
+    await start({});
     graph.setProfile(ALICE, { username: 'alice.berlin', name: 'Alice' }).setProfile(BOB, { username: 'bob_builds', name: 'Bob' });
     const now = Date.now();
     await post(service, message(CAROL, 'Hello! Are you open on Sundays?', now - 26 * 60 * MINUTE));
@@ -152,7 +159,7 @@ describe('the inbox in headless Chromium', () => {
     expect(await reply.locator('.crm').innerText()).toBe('CRM: mirrored');
     expect(await composer.inputValue()).toBe('');
     expect(await page.locator('#composer-error').isHidden()).toBe(true);
-    await waitFor(async () => (await crm.rows()).some((row) => row.message === 'Yes, card and PayPal both work.' && row.direction === 'out'), 'reply in the CRM');
+    await waitFor(async () => (await crm!.rows()).some((row) => row.message === 'Yes, card and PayPal both work.' && row.direction === 'out'), 'reply in the CRM');
 
     // Keyboard: arrow keys move through the list; Enter opens a conversation.
     await list.first().focus();
@@ -170,10 +177,12 @@ describe('the inbox in headless Chromium', () => {
   });
 
   it('when Meta refuses a reply (outside the 24-hour window), then the composer says so readably and nothing is added', async () => {
+    await start(null); // the CRM mirror is off: messages wait for a backfill
     await post(service, message(ALICE, 'Hello from last week', Date.now() - 8 * 24 * 60 * MINUTE));
     graph.nextSend(graphError(10, { subcode: 2534022, fbtraceId: 'AXtraceBrowser' }));
     page = await openInbox(browser, service);
     await bubble(page, 'Hello from last week').waitFor();
+    expect(await bubble(page, 'Hello from last week').locator('.crm[data-state="not_mirrored"]').innerText()).toBe('CRM: not mirrored');
 
     const composer = page.getByLabel('Reply', { exact: true });
     await composer.fill('Sorry for the late answer!');
@@ -191,7 +200,24 @@ describe('the inbox in headless Chromium', () => {
     await page.screenshot({ path: new URL('inbox-graph-error.png', SCREENSHOT_DIR).pathname });
   });
 
+  it('when the CRM rejects a message, then it shows as failed with the CRM error on hover and focus', async () => {
+    await start({ messageColumn: 'VARCHAR(20)' }, { CRM_MAX_ATTEMPTS: '1', CRM_RETRY_MAX_S: '0.3' });
+    const now = Date.now();
+    await post(service, message(ALICE, 'Short one', now - 2 * MINUTE));
+    await post(service, message(ALICE, 'This text is far too long for the CRM column', now - MINUTE));
+    page = await openInbox(browser, service);
+
+    const failed = bubble(page, 'far too long').locator('.crm[data-state="failed"]');
+    await failed.waitFor();
+    expect(await failed.innerText()).toBe('CRM: failed');
+    expect(await failed.getAttribute('title')).toMatch(/^The CRM refused this message \(1 attempt\): .*Data too long/);
+    expect(await failed.getAttribute('tabindex')).toBe('0');
+    expect(await failed.getAttribute('aria-label')).toContain('Data too long');
+    await bubble(page, 'Short one').locator('.crm[data-state="mirrored"]').waitFor();
+  });
+
   it('when the stored token is refused, then the page asks again and works with the new one', async () => {
+    await start(null);
     page = await browser.context.newPage();
     await page.goto(service.url);
     await page.evaluate(`localStorage.setItem('igbridge.apiToken', 'stale-token')`);
