@@ -26,6 +26,8 @@ export interface CrmConfig {
   writeTimeoutMs: number;
   batchSize: number;
   maxAttempts: number;
+  /** Longest wait between CRM retries (exponential back-off from 0.5 s). */
+  retryMaxMs: number;
 }
 
 export interface Config {
@@ -81,6 +83,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     writeTimeoutMs: read.num('CRM_MYSQL_WRITE_TIMEOUT_S', 60, 0.01) * 1000,
     batchSize: read.int('CRM_BATCH_SIZE', 500, 1, 5000),
     maxAttempts: read.int('CRM_MAX_ATTEMPTS', 8, 1, 1000),
+    retryMaxMs: read.num('CRM_RETRY_MAX_S', 60, 0.01) * 1000,
   };
   if (crm.poolMin > crm.poolMax) {
     throw new ConfigError('CRM_MYSQL_POOL_MIN', `must not exceed CRM_MYSQL_POOL_MAX (${crm.poolMax})`);

@@ -11,7 +11,14 @@ import { GraphProfileLookup } from './adapters/graph/graph-profile-lookup.js';
 import { UnconfiguredMessageSender } from './adapters/graph/unconfigured-message-sender.js';
 import { noOpMetrics } from './adapters/metrics-noop.js';
 import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
+import { CrmDrainer, type DrainerOptions } from './adapters/mirror/crm-drainer.js';
+import { MirrorCrmStatus } from './adapters/mirror/mirror-crm-status.js';
+import { NonBlockingMirror } from './adapters/mirror/non-blocking-mirror.js';
+import { CrmPool } from './adapters/mysql/crm-pool.js';
+import { MysqlMessageMirror } from './adapters/mysql/mysql-message-mirror.js';
+import { SqliteCrmOutbox, type OutboxSelection } from './adapters/sqlite/sqlite-crm-outbox.js';
 import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
+import type { Metrics } from './application/ports/metrics.js';
 import type { ProfileLookup } from './application/ports/profile-lookup.js';
 import { ReceiveMessage } from './application/receive-message.js';
 import { SendMessage } from './application/send-message.js';
@@ -52,17 +59,99 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   if (config.crm.missing.length > 0) {
     logger.warn({ missing: config.crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${config.crm.missing.join(', ')} not set`);
   }
-  c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
-  c.registerSingleton(TOKENS.CrmStatus, DisabledCrmStatus);
+  if (config.crm.enabled) {
+    registerCrmMirror(c, config, logger);
+  } else {
+    c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
+    c.registerSingleton(TOKENS.CrmStatus, DisabledCrmStatus);
+  }
 
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);
   c.registerSingleton(TOKENS.SendMessage, SendMessage);
   return c;
 }
 
-/** Closes what the container opened, last-opened first. */
+/** What closeContainer must stop before SQLite closes, per container, in order. */
+const closers = new WeakMap<DependencyContainer, Array<() => Promise<void>>>();
+
+/**
+ * The CRM mirror (SPEC §5): the mysql2 pool, the Drizzle writer, the SQLite outbox and the
+ * non-blocking decorator whose background drainer starts now (validation first). The profile
+ * look-up and metrics are resolved when used, so whatever this container registers for them wins.
+ */
+function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logger): void {
+  const log = logger.child({ component: 'crm' });
+  const metrics = lazyMetrics(c);
+  const pool = new CrmPool(config.crm, log, metrics);
+  const writer = new MysqlMessageMirror(pool, config.crm, lazyProfiles(c), log, metrics);
+  const outbox = new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase));
+  const clock = c.resolve<Clock>(TOKENS.Clock);
+  const drainer = new CrmDrainer(writer, outbox, clock, log, drainerOptions(config));
+  const mirror = new NonBlockingMirror(writer, drainer, outbox, clock, log);
+  c.register(TOKENS.MessageMirror, { useValue: mirror });
+  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox) });
+  log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
+  pool.start();
+  mirror.start();
+  closers.set(c, [
+    () => mirror.close(5_000),
+    () => pool.close(2_000),
+    () => mirror.close(2_000),
+  ]);
+}
+
+export interface Backfill {
+  drainer: CrmDrainer;
+  outbox: SqliteCrmOutbox;
+  writer: MysqlMessageMirror;
+  close(): Promise<void>;
+}
+
+/**
+ * For `npm run crm:backfill`: the same writer and exactly-once machinery over the messages
+ * that were never mirrored (or failed), whether or not CRM_MYSQL_ENABLED is true.
+ */
+export function buildBackfill(config: Config, logger: Logger, selection: OutboxSelection): Backfill {
+  const pool = new CrmPool(config.crm, logger, noOpMetrics);
+  const db = openSqlite(config.sqlitePath);
+  const writer = new MysqlMessageMirror(pool, config.crm, new UnknownProfileLookup(), logger, noOpMetrics);
+  const outbox = new SqliteCrmOutbox(db);
+  const drainer = new CrmDrainer(writer, outbox, systemClock, logger, { ...drainerOptions(config), maxAttempts: 0, selection });
+  return {
+    drainer,
+    outbox,
+    writer,
+    close: async () => {
+      await pool.close(2_000);
+      db.$client.close();
+    },
+  };
+}
+
+function drainerOptions(config: Config): DrainerOptions {
+  return { batchSize: config.crm.batchSize, maxAttempts: config.crm.maxAttempts, retryBaseMs: 500, retryMaxMs: config.crm.retryMaxMs };
+}
+
+function lazyProfiles(c: DependencyContainer): ProfileLookup {
+  return { username: (customerId) => c.resolve<ProfileLookup>(TOKENS.ProfileLookup).username(customerId) };
+}
+
+function lazyMetrics(c: DependencyContainer): Pick<Metrics, 'crmWrite' | 'crmPool'> & Metrics {
+  const metrics = () => c.resolve<Metrics>(TOKENS.Metrics);
+  return {
+    webhookRequest: (...a) => metrics().webhookRequest(...a),
+    messagesStored: (...a) => metrics().messagesStored(...a),
+    crmWrite: (...a) => metrics().crmWrite(...a),
+    crmPool: (...a) => metrics().crmPool(...a),
+    graphCall: (...a) => metrics().graphCall(...a),
+  };
+}
+
+/** Closes what the container opened, last-opened first: the CRM drainer and pool, the profile look-up, then SQLite. */
 export async function closeContainer(c: DependencyContainer): Promise<void> {
-  // Look-ups still in flight write to SQLite: let them end first.
+  for (const close of closers.get(c) ?? []) await close();
+  closers.delete(c);
+  // After the CRM drainer (which asks for usernames): look-ups in flight write to SQLite.
   await c.resolve<ProfileLookup & { close?: () => Promise<void> }>(TOKENS.ProfileLookup).close?.();
   c.resolve<SqliteDb>(TOKENS.SqliteDatabase).$client.close();
 }

@@ -81,3 +81,18 @@ export async function createCrmDatabase(options: { table?: string; messageColumn
     },
   };
 }
+
+export interface ProcessRow {
+  ID: number;
+  COMMAND: string;
+  STATE: string | null;
+  INFO: string | null;
+  /** MariaDB: how long the current statement has run, in ms. */
+  TIME_MS: number;
+}
+
+/** The CRM user's connections as the server sees them. */
+export async function userConnections(crm: CrmTestDatabase): Promise<ProcessRow[]> {
+  const [rows] = await crm.admin.query('SELECT ID, COMMAND, STATE, INFO, TIME_MS FROM information_schema.PROCESSLIST WHERE USER = ?', [crm.user]);
+  return rows as ProcessRow[];
+}

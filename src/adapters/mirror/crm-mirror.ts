@@ -1,0 +1,14 @@
+import type { MessageMirror } from '../../application/ports/message-mirror.js';
+import type { Message } from '../../domain/message.js';
+
+/**
+ * The synchronous side of the CRM mirror, as the drainer uses it: `mirror()` writes the
+ * messages (one multi-row INSERT) and throws a `CrmWriteError` saying whether anything may
+ * have reached the CRM.
+ */
+export interface CrmMirror extends MessageMirror {
+  /** Checks the connection and that the table has the five columns; throws otherwise. */
+  validate(): Promise<void>;
+  /** Writes one message unless the CRM already has its natural key; true when inserted. */
+  mirrorIfAbsent(message: Message): Promise<boolean>;
+}

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import type { MessageMirror } from '../../application/ports/message-mirror.js';
+import type { Clock } from '../../domain/clock.js';
+import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
+import type { CrmDrainer } from './crm-drainer.js';
+import type { CrmMirror } from './crm-mirror.js';
+import { CRM_TODO } from '../mysql/mysql-message-mirror.js';
+
+/**
+ * The decorator that keeps the CRM away from message processing. `mirror()` only wakes the
+ * background drainer: the messages are already `pending` in SQLite (committed with them), so
+ * nothing is lost if the CRM is slow, down or we crash. The drainer loop:
+ * validate the CRM once (table and columns), then drain due rows; after a failure it backs off
+ * exponentially (wakes are ignored meanwhile, so a dead CRM is not hammered per webhook) and
+ * the backlog drains by itself when the CRM answers again.
+ */
+export class NonBlockingMirror implements MessageMirror {
+  private state: 'starting' | 'ok' | 'down' = 'starting';
+  private validated = false;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private stopNow: (() => void) | undefined;
+
+  constructor(
+    private readonly inner: CrmMirror,
+    private readonly drainer: CrmDrainer,
+    private readonly outbox: SqliteCrmOutbox,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async mirror(): Promise<void> {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** `ok` once the CRM answered and the last write did not fail for the CRM's sake. */
+  get health(): 'ok' | 'down' {
+    return this.state === 'ok' ? 'ok' : 'down';
+  }
+
+  start(): void {
+    this.loop ??= this.run().catch((error: unknown) => {
+      this.logger.error({ err: error }, 'CRM drainer stopped unexpectedly');
+    });
+  }
+
+  /** Stops the loop; waits up to `graceMs` for the write in flight (its rows stay marked in doubt otherwise). */
+  async close(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.stopNow?.();
+    if (!this.loop) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      this.loop.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) this.logger.warn({ graceMs }, 'CRM write still in flight at shutdown: abandoned, its messages are retried (checked) at the next start');
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const outcome = this.validated ? (await this.drainer.step()).outcome : await this.validate();
+      if (this.stopping) break;
+      if (outcome === 'transient') {
+        failures++;
+        this.state = 'down';
+        const delay = this.drainer.backoff(failures);
+        this.logger.warn({ failures, retryInMs: delay, backlog: this.outbox.count({ states: ['pending'] }) }, 'CRM unavailable: messages stay pending locally, retrying');
+        await this.sleep(delay, false);
+        continue;
+      }
+      if (failures > 0) this.logger.info({ after: failures }, 'CRM answers again: draining the backlog');
+      failures = 0;
+      this.state = 'ok';
+      if (outcome === 'progress') continue;
+      const next = this.outbox.nextDueAt();
+      await this.sleep(next === null ? 60_000 : Math.max(0, next - this.clock.now()), true);
+    }
+  }
+
+  private async validate(): Promise<'progress' | 'transient'> {
+    try {
+      await this.inner.validate();
+      this.validated = true;
+      this.logger.info('CRM connection validated: the table has the five columns; mirroring');
+      return 'progress';
+    } catch (error) {
+      this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
+      this.logger.warn(CRM_TODO);
+      return 'transient';
+    }
+  }
+
+  /** Waits `ms`; a wake (a new message) cuts it short when `wakeable`; close always does. */
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (wakeable && this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        this.stopNow = undefined;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
+      this.stopNow = done;
+      if (wakeable) this.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import mysql from 'mysql2/promise';
+import type { Logger } from 'pino';
+import type { Metrics } from '../../application/ports/metrics.js';
+import type { CrmConfig } from '../../config.js';
+import { CrmWriteError } from './crm-write-error.js';
+
+export type CrmConnection = mysql.PoolConnection;
+
+/**
+ * The CRM connection pool: mysql2's pool plus what it lacks.
+ * - at most `poolMax` connections (`connectionLimit`), reused; `resetOnRelease: false`
+ *   (we keep no session state beyond time_zone, set once per connection);
+ * - one warm connection: mysql2 has no minimum, so a timer opens and pings one whenever the
+ *   pool holds fewer than `poolMin`;
+ * - idle recycle: mysql2 sweeps idle connections only when `maxIdle < connectionLimit`, so
+ *   maxIdle is `poolMax - 1` (with `poolMax = 1` there is no sweep: the one connection lives
+ *   on and is replaced by the warm timer when it breaks);
+ * - an acquire timeout (mysql2 waits forever): a timer around `getConnection`; a connection
+ *   that arrives after the caller gave up is released at once, never leaked;
+ * - `abandon()`: a write with no answer is killed server-side (`KILL <thread id>` from a fresh
+ *   short-lived connection, so a statement queued behind `LOCK TABLES` cannot commit later)
+ *   and its socket destroyed.
+ */
+export class CrmPool {
+  private readonly pool: mysql.Pool;
+  private warmTimer: NodeJS.Timeout | undefined;
+  private warming = false;
+  private closed = false;
+
+  constructor(
+    private readonly config: CrmConfig,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.pool = mysql.createPool({ ...this.connectionOptions(), connectionLimit: config.poolMax,
+      maxIdle: config.poolMax > 1 ? config.poolMax - 1 : 1,
+      idleTimeout: config.idleTimeoutMs,
+      waitForConnections: true,
+      queueLimit: 0,
+      resetOnRelease: false,
+    });
+    // The CRM's DATETIME columns hold UTC: every connection works in UTC.
+    this.pool.pool.on('connection', (connection) => {
+      connection.query("SET time_zone = '+00:00'");
+    });
+  }
+
+  /** Opens the warm connection now and keeps one open from then on. */
+  start(): void {
+    const everyMs = Math.max(200, Math.min(5_000, this.config.idleTimeoutMs / 2));
+    this.warmTimer = setInterval(() => void this.keepWarm(), everyMs);
+    this.warmTimer.unref();
+    void this.keepWarm();
+  }
+
+  /** A pooled connection within the acquire timeout; failures are `unsent` (nothing was sent). */
+  async acquire(): Promise<CrmConnection> {
+    if (this.closed) throw new CrmWriteError('unsent', 'the CRM pool is closed');
+    const pending = this.pool.getConnection();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new CrmWriteError('unsent', `no CRM connection within ${this.config.acquireTimeoutMs} ms (CRM_MYSQL_ACQUIRE_TIMEOUT_S)`)),
+        this.config.acquireTimeoutMs,
+      );
+    });
+    try {
+      const connection = await Promise.race([pending, timeout]);
+      this.reportUsage();
+      return connection;
+    } catch (error) {
+      // Too late for this caller: whatever arrives later goes straight back.
+      pending.then((late) => late.release(), () => {});
+      if (error instanceof CrmWriteError) throw error;
+      throw new CrmWriteError('unsent', `cannot connect to the CRM: ${(error as Error).message}`, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  release(connection: CrmConnection): void {
+    connection.release();
+    this.reportUsage();
+  }
+
+  /** Gives up on a connection whose statement has no answer: KILL it server-side, drop the socket. */
+  async abandon(connection: CrmConnection): Promise<void> {
+    const threadId = connection.connection.threadId;
+    connection.destroy();
+    this.reportUsage();
+    if (threadId === null || threadId === undefined) return;
+    let killer: mysql.Connection | undefined;
+    try {
+      killer = await mysql.createConnection({ ...this.connectionOptions(), connectTimeout: 2_000 });
+      await killer.query({ sql: `KILL ${Number(threadId)}`, timeout: 2_000 });
+      this.logger.warn({ threadId }, 'killed the stuck CRM connection');
+    } catch (error) {
+      // ER_NO_SUCH_THREAD: it ended on its own. Anything else: the rows stay in doubt anyway.
+      this.logger.warn({ threadId, err: describe(error) }, 'could not KILL the stuck CRM connection (its rows stay in doubt)');
+    } finally {
+      killer?.destroy();
+    }
+  }
+
+  /** Pooled connections: in use and open (mysql2 keeps the counts in its internals). */
+  usage(): { inUse: number; open: number } {
+    const inner = this.pool.pool as unknown as { _allConnections?: { length: number }; _freeConnections?: { length: number } };
+    const open = inner._allConnections?.length ?? 0;
+    return { inUse: open - (inner._freeConnections?.length ?? 0), open };
+  }
+
+  /** Closes every connection, in use or not; bounded: whatever does not say goodbye is destroyed. */
+  async close(graceMs = 2_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.warmTimer);
+    const inner = this.pool.pool as unknown as { _allConnections?: { toArray?: () => Array<{ destroy(): void }> } };
+    const all = inner._allConnections?.toArray?.() ?? [];
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.pool.end().catch(() => {}),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(timer);
+    for (const connection of all) connection.destroy();
+    this.reportUsage();
+  }
+
+  private async keepWarm(): Promise<void> {
+    if (this.closed || this.warming || this.usage().open >= Math.max(1, this.config.poolMin)) return;
+    this.warming = true;
+    try {
+      const connection = await this.acquire();
+      try {
+        await connection.query({ sql: 'SELECT 1', timeout: this.config.writeTimeoutMs });
+        this.release(connection);
+      } catch {
+        connection.destroy();
+      }
+    } catch {
+      // The CRM is down: the drainer reports it; the next tick tries again.
+    } finally {
+      this.warming = false;
+    }
+  }
+
+  private connectionOptions(): mysql.ConnectionOptions {
+    return {
+      host: this.config.host,
+      port: this.config.port,
+      user: this.config.user,
+      password: this.config.password,
+      database: this.config.database,
+      charset: 'UTF8MB4_UNICODE_CI',
+      timezone: 'Z',
+      dateStrings: true,
+      connectTimeout: Math.min(this.config.acquireTimeoutMs, 10_000),
+      enableKeepAlive: true,
+    };
+  }
+
+  private reportUsage(): void {
+    const { inUse, open } = this.usage();
+    this.metrics.crmPool(inUse, open);
+  }
+}
+
+/** A mysql2 / drizzle error reduced to what a log needs (no statement parameters, no secrets). */
+export function describe(error: unknown): Record<string, unknown> {
+  const e = (error as { cause?: unknown })?.cause && !(error as { errno?: number }).errno ? (error as { cause: unknown }).cause : error;
+  const { message, code, errno, sqlState, sqlMessage, fatal } = (e ?? {}) as Record<string, unknown>;
+  return { message: message ?? String(e), code, errno, sqlState, sqlMessage, fatal };
+}

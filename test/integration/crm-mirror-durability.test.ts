@@ -1,0 +1,90 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { crmReady, thread } from '../support/crm-service.js';
+import { textMessages } from '../support/instagram-events.js';
+import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
+
+const FAST = { CRM_RETRY_MAX_S: '0.3', CRM_MYSQL_ACQUIRE_TIMEOUT_S: '2', CRM_MYSQL_WRITE_TIMEOUT_S: '3' };
+
+function messages(prefix: string, count: number) {
+  return Array.from({ length: count }, (_, i) => ({ mid: `${prefix}.${i}`, text: `${prefix} ${i}` }));
+}
+
+describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows', () => {
+  let crm: CrmTestDatabase;
+  let dir: string;
+  let service: TestService | undefined;
+  let proxy: TcpProxy | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'igbridge-crm-'));
+  });
+  afterEach(async () => {
+    await service?.stop();
+    await proxy?.stop();
+    await crm?.drop();
+    rmSync(dir, { recursive: true, force: true });
+    service = undefined;
+    proxy = undefined;
+  });
+
+  it('when the service restarts with a pending backlog, then the backlog drains exactly once', async () => {
+    crm = await createCrmDatabase();
+    proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
+    const sqlite = join(dir, 'igbridge.db');
+    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+    await service.webhook(textMessages(messages('backlog', 20)));
+    expect(await crmReady(service)).toMatchObject({ backlog: 20 });
+    await service.stop();
+
+    await proxy.listen();
+    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port), CRM_BATCH_SIZE: '7' });
+
+    await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
+    expect((await crm.rows()).map((row) => row.message)).toEqual(messages('backlog', 20).map((m) => m.text));
+    expect((await thread(service)).every((m) => m.crm.state === 'mirrored')).toBe(true);
+  });
+
+  it('when the process died after the CRM committed but before SQLite knew (row in doubt), then the restart does not write it again', async () => {
+    crm = await createCrmDatabase();
+    proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
+    const sqlite = join(dir, 'igbridge.db');
+    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+    await service.webhook(textMessages(messages('crash', 2)));
+    await service.stop();
+    // What a kill -9 between the INSERT's commit and the SQLite update leaves behind.
+    await crm.admin.query(`INSERT INTO \`${crm.database}\`.messages (user_id, username, direction, message, created_at) VALUES ('6000000000000001', '6000000000000001', 'in', 'crash 0', '2023-11-14 22:13:20.000')`);
+    const db = new Database(sqlite);
+    db.prepare(`UPDATE messages SET crm_in_doubt = 1 WHERE mid = 'crash.0'`).run();
+    db.close();
+
+    await proxy.listen();
+    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+
+    await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
+    expect((await crm.rows()).map((row) => row.message)).toEqual(['crash 0', 'crash 1']);
+    expect(service.logs.matching('already there')).toHaveLength(1);
+  });
+
+  it('when one row of a batch is too long for a strict VARCHAR(20), then the others arrive and it is marked failed with the CRM error', async () => {
+    crm = await createCrmDatabase({ messageColumn: 'VARCHAR(20)' });
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MAX_ATTEMPTS: '2' });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+    const batch = messages('ok', 6);
+    batch.splice(3, 0, { mid: 'poison', text: 'this text is far too long for twenty characters' });
+
+    await service.webhook(textMessages(batch));
+
+    await waitFor(async () => (await crmReady(service!)).failed === 1, 'one failed message');
+    expect((await crm.rows()).map((row) => row.message)).toEqual(messages('ok', 6).map((m) => m.text));
+    const poison = (await thread(service)).find((m) => m.mid === 'poison');
+    expect(poison.crm).toMatchObject({ state: 'failed', attempts: 2 });
+    expect(poison.crm.last_error).toMatch(/Data too long/);
+    expect(await crmReady(service)).toEqual({ state: 'ok', backlog: 0, failed: 1 });
+  });
+});

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { crmReady, thread } from '../support/crm-service.js';
+import { textMessages } from '../support/instagram-events.js';
+import { adminConnection, createCrmDatabase, userConnections, type CrmTestDatabase } from '../support/mysql.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
+
+const FAST = { CRM_RETRY_MAX_S: '0.3', CRM_MYSQL_ACQUIRE_TIMEOUT_S: '2', CRM_MYSQL_WRITE_TIMEOUT_S: '3' };
+
+function messages(prefix: string, count: number) {
+  return Array.from({ length: count }, (_, i) => ({ mid: `${prefix}.${i}`, text: `${prefix} message ${i}` }));
+}
+
+describe('CRM mirror when the CRM misbehaves', () => {
+  let crm: CrmTestDatabase;
+  let proxy: TcpProxy | undefined;
+  let service: TestService | undefined;
+  beforeEach(async () => {
+    crm = await createCrmDatabase();
+  });
+  afterEach(async () => {
+    await service?.stop();
+    await proxy?.stop();
+    await crm.drop();
+    service = undefined;
+    proxy = undefined;
+  });
+
+  async function expectExactlyOnce(texts: string[]) {
+    await waitFor(async () => (await crm.rows()).length >= texts.length, `${texts.length} CRM rows`);
+    await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
+    expect((await crm.rows()).map((row) => row.message).sort()).toEqual([...texts].sort());
+  }
+
+  it('when the CRM refuses connections, then webhooks answer 200, messages wait locally, and arrive once when it is back', async () => {
+    proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_PORT: String(proxy.port) });
+    const sent = messages('refused', 5);
+
+    const response = await service.webhook(textMessages(sent));
+
+    expect(response.status).toBe(200);
+    expect((await thread(service)).map((m) => [m.text, m.crm.state])).toEqual(sent.map((m) => [m.text, 'pending']));
+    await waitFor(() => service!.logs.matching('TODO').length > 0, 'the TODO line');
+    expect(service.logs.text()).toContain('ECONNREFUSED');
+    expect(await crmReady(service)).toMatchObject({ state: 'down', backlog: 5 });
+    expect(service.logs.text()).not.toContain(crm.password);
+
+    await proxy.listen();
+
+    await expectExactlyOnce(sent.map((m) => m.text));
+    expect(await crmReady(service)).toMatchObject({ state: 'ok', backlog: 0 });
+  });
+
+  it('when the CRM accepts connections and never answers, then webhooks answer 200 while it hangs, and everything arrives once after', async () => {
+    proxy = await TcpProxy.start({ host: crm.host, port: crm.port }, 'hang');
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_ACQUIRE_TIMEOUT_S: '120', CRM_MYSQL_PORT: String(proxy.port) });
+    await waitFor(() => proxy!.hanging.size > 0, 'a connection stuck on the hanging CRM');
+    const stuck = [...proxy.hanging];
+
+    const response = await service.webhook(textMessages(messages('hang', 3)));
+
+    expect(response.status).toBe(200);
+    expect(stuck.every((socket) => proxy!.hanging.has(socket))).toBe(true);
+    expect((await thread(service)).map((m) => m.crm.state)).toEqual(['pending', 'pending', 'pending']);
+
+    proxy.mode = 'pass';
+    for (const socket of stuck) socket.destroy();
+
+    await expectExactlyOnce(messages('hang', 3).map((m) => m.text));
+    await waitFor(() => service!.logs.matching('TODO').length > 0, 'the TODO line');
+  });
+
+  it('when the CRM table is locked, then webhooks answer 200 while the INSERT waits, the slow write is reported, and rows arrive once', async () => {
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '120', CRM_SLOW_WRITE_MS: '300', CRM_MYSQL_POOL_MAX: '5' });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+    const locker = await adminConnection();
+    await locker.query(`LOCK TABLES \`${crm.database}\`.\`messages\` WRITE`);
+    try {
+      await service.webhook(textMessages(messages('locked-a', 2)));
+      const waiting = await waitFor(async () => (await userConnections(crm)).find((p) => p.INFO?.includes('insert into')), 'an INSERT waiting for the lock');
+
+      const response = await service.webhook(textMessages(messages('locked-b', 2).map((m, i) => ({ ...m, at: 1_700_000_001_000 + i }))));
+
+      expect(response.status).toBe(200);
+      expect((await userConnections(crm)).some((p) => p.ID === waiting.ID && p.INFO?.includes('insert into'))).toBe(true);
+      expect((await userConnections(crm)).length).toBeLessThanOrEqual(5);
+      expect((await thread(service)).map((m) => m.crm.state)).toContain('pending');
+      // Held past CRM_SLOW_WRITE_MS, measured by the server itself.
+      await waitFor(async () => (await userConnections(crm)).some((p) => p.ID === waiting.ID && Number(p.TIME_MS) > 500), 'the INSERT waiting > 500 ms');
+    } finally {
+      await locker.query('UNLOCK TABLES');
+      await locker.end();
+    }
+
+    await expectExactlyOnce([...messages('locked-a', 2), ...messages('locked-b', 2)].map((m) => m.text));
+    expect(service.logs.matching('slow CRM write').length).toBeGreaterThan(0);
+  });
+
+  it('when a locked write times out, then its connection is killed, the error and TODO are logged, and after unlock every row is there once', async () => {
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '1', CRM_MYSQL_POOL_MAX: '3' });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+    const locker = await adminConnection();
+    await locker.query(`LOCK TABLES \`${crm.database}\`.\`messages\` WRITE`);
+    try {
+      const response = await service.webhook(textMessages(messages('timeout', 4)));
+      expect(response.status).toBe(200);
+
+      await waitFor(() => service!.logs.matching('killed the stuck CRM connection').length >= 2, 'two killed writes');
+      expect(service.logs.matching('CRM write failed (in_doubt)').length).toBeGreaterThan(0);
+      expect(service.logs.matching('TODO').length).toBeGreaterThan(0);
+      expect((await userConnections(crm)).length).toBeLessThanOrEqual(3);
+      expect(await crmReady(service)).toMatchObject({ state: 'down', backlog: 4 });
+    } finally {
+      await locker.query('UNLOCK TABLES');
+      await locker.end();
+    }
+
+    await expectExactlyOnce(messages('timeout', 4).map((m) => m.text));
+  });
+
+  it('when the connection dies after the INSERT committed, then the retry finds the row and the CRM has it once', async () => {
+    proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_PORT: String(proxy.port) });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+    const cut = proxy.cutReplyTo('insert into');
+
+    await service.webhook(textMessages(messages('ambiguous', 3)));
+    await cut;
+
+    await expectExactlyOnce(messages('ambiguous', 3).map((m) => m.text));
+    expect(service.logs.matching('already there').length).toBe(3);
+  });
+});
