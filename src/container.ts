@@ -93,11 +93,7 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
   log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
   pool.start();
   mirror.start();
-  closers.set(c, [
-    () => mirror.close(5_000),
-    () => pool.close(2_000),
-    () => mirror.close(2_000),
-  ]);
+  closers.set(c, [() => mirror.close(Math.min(5_000, config.crm.writeTimeoutMs)), () => pool.close(2_000)]);
 }
 
 export interface Backfill {
