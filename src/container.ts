@@ -107,11 +107,7 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
   log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
   pool.start();
   mirror.start();
-  closers.set(c, [
-    () => mirror.close(5_000),
-    () => pool.close(2_000),
-    () => mirror.close(2_000),
-  ]);
+  closers.set(c, [() => mirror.close(Math.min(5_000, config.crm.writeTimeoutMs)), () => pool.close(2_000)]);
 }
 
 export interface Backfill {
@@ -161,11 +157,11 @@ function lazyMetrics(c: DependencyContainer): Pick<Metrics, 'crmWrite' | 'crmPoo
   };
 }
 
-/** Closes what the container opened, last-opened first: the CRM drainer and pool, then SQLite. */
+/** Closes what the container opened, last-opened first: the CRM drainer and pool, the profile look-up, then SQLite. */
 export async function closeContainer(c: DependencyContainer): Promise<void> {
   for (const close of closers.get(c) ?? []) await close();
   closers.delete(c);
-  // Look-ups still in flight write to SQLite: let them end first.
+  // After the CRM drainer (which asks for usernames): look-ups in flight write to SQLite.
   await c.resolve<ProfileLookup & { close?: () => Promise<void> }>(TOKENS.ProfileLookup).close?.();
   c.resolve<SqliteDb>(TOKENS.SqliteDatabase).$client.close();
 }

@@ -27,8 +27,7 @@ export class SendMessage {
   async execute(outgoing: OutgoingMessage): Promise<Message> {
     const sent = await this.sender.send(outgoing);
     const customerId = outgoing.recipientId;
-    // Configured as `me`: the account id Meta's webhooks gave for this conversation, if any.
-    const accountId = sent.accountId ?? (await this.reader.messages(customerId, { limit: 1, before: null })).messages[0]?.accountId ?? 'me';
+    const accountId = sent.accountId ?? (await this.accountOf(customerId));
     const { content } = outgoing;
     const { stored } = await this.store.record([{
       kind: 'message',
@@ -50,5 +49,11 @@ export class SendMessage {
     const message = stored[0] ?? (await this.reader.message(sent.mid));
     if (!message) throw new DomainError('internal_error', `message ${sent.mid} was sent but cannot be read back`);
     return message;
+  }
+
+  /** IG_ACCOUNT_ID=me: the account id Meta's webhooks gave for this conversation, if any. */
+  private async accountOf(customerId: string): Promise<string> {
+    const { messages } = await this.reader.messages(customerId, { limit: 1, before: null });
+    return messages[0]?.accountId ?? 'me';
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crmReady, thread } from '../support/crm-service.js';
 import { textMessages } from '../support/instagram-events.js';
-import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
+import { adminConnection, createCrmDatabase, userConnections, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
@@ -86,5 +86,38 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     expect(poison.crm).toMatchObject({ state: 'failed', attempts: 2 });
     expect(poison.crm.last_error).toMatch(/Data too long/);
     expect(await crmReady(service)).toEqual({ state: 'ok', backlog: 0, failed: 1 });
+  });
+
+  it('when the service stops while a write is stuck on a locked table, then it stops anyway, leaves no connection, and the restart mirrors once', async () => {
+    crm = await createCrmDatabase();
+    const sqlite = join(dir, 'igbridge.db');
+    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_WRITE_TIMEOUT_S: '120' });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+    const locker = await adminConnection();
+    await locker.query(`LOCK TABLES \`${crm.database}\`.messages WRITE`);
+    try {
+      await service.webhook(textMessages(messages('shutdown', 3)));
+      await waitFor(async () => (await userConnections(crm)).some((p) => p.INFO?.includes('insert into')), 'an INSERT waiting for the lock');
+
+      const logs = service.logs;
+      await service.stop();
+      service = undefined;
+      expect(logs.matching('killed the stuck CRM connection')).toHaveLength(1);
+
+      await waitFor(async () => (await userConnections(crm)).length === 0, 'no connection left after shutdown');
+      const db = new Database(sqlite, { readonly: true });
+      expect(db.prepare(`SELECT crm_state, crm_in_doubt FROM messages ORDER BY id`).all()).toEqual(
+        Array(3).fill({ crm_state: 'pending', crm_in_doubt: 1 }),
+      );
+      db.close();
+    } finally {
+      await locker.query('UNLOCK TABLES');
+      await locker.end();
+    }
+
+    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite });
+
+    await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
+    expect((await crm.rows()).map((row) => row.message)).toEqual(messages('shutdown', 3).map((m) => m.text));
   });
 });

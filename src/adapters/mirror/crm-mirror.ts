@@ -11,4 +11,6 @@ export interface CrmMirror extends MessageMirror {
   validate(): Promise<void>;
   /** Writes one message unless the CRM already has its natural key; true when inserted. */
   mirrorIfAbsent(message: Message): Promise<boolean>;
+  /** Gives up on the write in flight, if any (shutdown): its outcome becomes unknown. */
+  abort(): void;
 }

@@ -47,18 +47,29 @@ export class NonBlockingMirror implements MessageMirror {
     });
   }
 
-  /** Stops the loop; waits up to `graceMs` for the write in flight (its rows stay marked in doubt otherwise). */
+  /**
+   * Stops the loop and waits up to `graceMs` for the write in flight; after that the write is
+   * abandoned (KILLed; its rows stay in doubt and are checked at the next start) and the loop
+   * gets one more second to record that.
+   */
   async close(graceMs: number): Promise<void> {
     this.stopping = true;
     this.stopNow?.();
     if (!this.loop) return;
+    if (await this.finishes(graceMs)) return;
+    this.logger.warn({ graceMs }, 'CRM write still in flight at shutdown: abandoned, its messages are checked and retried at the next start');
+    this.inner.abort();
+    await this.finishes(5_000);
+  }
+
+  private async finishes(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      this.loop.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+    const done = await Promise.race([
+      this.loop!.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
     ]);
     clearTimeout(timer);
-    if (gaveUp) this.logger.warn({ graceMs }, 'CRM write still in flight at shutdown: abandoned, its messages are retried (checked) at the next start');
+    return done;
   }
 
   private async run(): Promise<void> {

@@ -83,22 +83,28 @@ export class CrmPool {
     this.reportUsage();
   }
 
-  /** Gives up on a connection whose statement has no answer: KILL it server-side, drop the socket. */
+  /**
+   * Gives up on a connection whose statement has no answer: KILL it server-side first (while
+   * its socket is still open, the server cannot have ended it on its own), then drop the socket.
+   */
   async abandon(connection: CrmConnection): Promise<void> {
     const threadId = connection.connection.threadId;
-    connection.destroy();
-    this.reportUsage();
-    if (threadId === null || threadId === undefined) return;
     let killer: mysql.Connection | undefined;
     try {
+      if (threadId === null || threadId === undefined) return;
       killer = await mysql.createConnection({ ...this.connectionOptions(), connectTimeout: 2_000 });
       await killer.query({ sql: `KILL ${Number(threadId)}`, timeout: 2_000 });
       this.logger.warn({ threadId }, 'killed the stuck CRM connection');
     } catch (error) {
-      // ER_NO_SUCH_THREAD: it ended on its own. Anything else: the rows stay in doubt anyway.
-      this.logger.warn({ threadId, err: describe(error) }, 'could not KILL the stuck CRM connection (its rows stay in doubt)');
+      // ER_NO_SUCH_THREAD: it ended on its own. Anything else: its rows stay in doubt anyway.
+      const gone = (error as { errno?: number }).errno === 1094;
+      this.logger.warn({ threadId, err: describe(error) }, gone
+        ? 'the stuck CRM connection had already ended'
+        : 'could not KILL the stuck CRM connection (its rows stay in doubt)');
     } finally {
       killer?.destroy();
+      connection.destroy();
+      this.reportUsage();
     }
   }
 

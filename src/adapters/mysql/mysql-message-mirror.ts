@@ -22,6 +22,7 @@ export const CRM_TODO =
 export class MysqlMessageMirror implements CrmMirror {
   private readonly table;
   private fractionDigits = 3;
+  private abortInFlight: (() => void) | undefined;
 
   constructor(
     private readonly pool: CrmPool,
@@ -112,27 +113,35 @@ export class MysqlMessageMirror implements CrmMirror {
   private async run<T>(what: string, statement: (db: MySql2Database) => Promise<T>): Promise<T> {
     const connection: CrmConnection = await this.pool.acquire();
     let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(new CrmWriteError('in_doubt', `no answer to the CRM ${what} within ${this.config.writeTimeoutMs} ms (CRM_MYSQL_WRITE_TIMEOUT_S): outcome unknown`));
-      }, this.config.writeTimeoutMs);
+    let abandoned = false;
+    const giveUp = new Promise<never>((_, reject) => {
+      const abandon = (reason: string) => {
+        abandoned = true;
+        reject(new CrmWriteError('in_doubt', `${reason}: outcome unknown`));
+      };
+      timer = setTimeout(() => abandon(`no answer to the CRM ${what} within ${this.config.writeTimeoutMs} ms (CRM_MYSQL_WRITE_TIMEOUT_S)`), this.config.writeTimeoutMs);
+      this.abortInFlight = () => abandon(`CRM ${what} abandoned at shutdown`);
     });
     // Drizzle's query builders run on every `then`: wrap once so the statement runs once.
     const running = Promise.resolve(statement(drizzle({ client: connection })));
     running.catch(() => {});
     try {
-      const result = await Promise.race([running, timeout]);
+      const result = await Promise.race([running, giveUp]);
       this.pool.release(connection);
       return result;
     } catch (error) {
       const failure = classifySent(error);
-      if (timedOut || failure.kind === 'in_doubt') await this.pool.abandon(connection);
+      if (abandoned || failure.kind === 'in_doubt') await this.pool.abandon(connection);
       else this.pool.release(connection);
       throw failure;
     } finally {
       clearTimeout(timer);
+      this.abortInFlight = undefined;
     }
+  }
+
+  /** Shutdown: gives up on the statement in flight now (KILL, destroy); its rows stay in doubt. */
+  abort(): void {
+    this.abortInFlight?.();
   }
 }

@@ -1,0 +1,132 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { destination } from 'pino';
+import { ConfigError, environment, loadConfig } from '../config.js';
+import { buildBackfill } from '../container.js';
+import { createLogger } from '../logger.js';
+
+const USAGE = `usage: npm run crm:backfill -- [--since <ISO date>] [--dry-run]
+
+Sends to the CRM every message that was never mirrored (stored while CRM_MYSQL_ENABLED was
+false) or whose mirroring failed, oldest first, in batches of CRM_BATCH_SIZE. Safe to re-run:
+a message is sent once; one whose earlier write had an unknown outcome is checked first.
+
+  --since <ISO date>  only messages sent at or after this time (e.g. 2026-01-31T00:00:00Z)
+  --dry-run           count what would be sent; send nothing
+
+Needs CRM_MYSQL_HOST, CRM_MYSQL_USER and CRM_MYSQL_DATABASE (plus CRM_MYSQL_PASSWORD,
+CRM_MYSQL_PORT, CRM_MYSQL_TABLE as needed) in the environment or .env; CRM_MYSQL_ENABLED
+may stay false. SQLITE_PATH names the local database.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseArgs({ args: argv, options: { since: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (error) {
+    process.stderr.write(`crm:backfill: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const since = options.since === undefined ? undefined : Date.parse(options.since);
+  if (since !== undefined && Number.isNaN(since)) {
+    process.stderr.write(`crm:backfill: --since "${options.since}" is not an ISO date\n\n${USAGE}`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig(environment());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`crm:backfill: invalid configuration: ${error.message}\n`);
+    return 2;
+  }
+  const missing = (['CRM_MYSQL_HOST', 'CRM_MYSQL_USER', 'CRM_MYSQL_DATABASE'] as const).filter(
+    (name) => !{ CRM_MYSQL_HOST: config.crm.host, CRM_MYSQL_USER: config.crm.user, CRM_MYSQL_DATABASE: config.crm.database }[name],
+  );
+  if (missing.length > 0) {
+    process.stderr.write(`crm:backfill: ${missing.join(', ')} not set: the backfill needs to know where the CRM is.\n\n${USAGE}`);
+    return 2;
+  }
+
+  // Logs (warnings and errors: failed writes, the TODO line) go to stderr beside the progress bar.
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, destination(2));
+  const selection = { states: ['not_mirrored', 'failed'] as const, since };
+  const backfill = buildBackfill(config, logger, { states: [...selection.states], since });
+  try {
+    const total = backfill.outbox.count({ states: [...selection.states], since });
+    const failedBefore = backfill.outbox.count({ states: ['failed'], since });
+    const scope = since === undefined ? '' : ` sent since ${new Date(since).toISOString()}`;
+    if (options['dry-run']) {
+      process.stdout.write(`crm:backfill (dry run): ${total} message(s)${scope} would be sent to ${config.crm.database}.${config.crm.table} (${total - failedBefore} never mirrored, ${failedBefore} failed before)\n`);
+      return 0;
+    }
+    if (total === 0) {
+      process.stdout.write(`crm:backfill: nothing to send${scope}\n`);
+      return 0;
+    }
+    try {
+      await backfill.writer.validate();
+    } catch (error) {
+      process.stderr.write(`crm:backfill: the CRM is not usable: ${(error as Error).message}\n`);
+      return 1;
+    }
+    const progress = new Progress(total);
+    let afterId = 0;
+    for (;;) {
+      const { outcome, lastId } = await backfill.drainer.step(afterId, (rows) => progress.add(rows.length));
+      if (outcome === 'idle') break;
+      if (outcome === 'transient') {
+        progress.end();
+        process.stderr.write('crm:backfill: the CRM stopped answering; run the backfill again later (nothing will be sent twice)\n');
+        summary(backfill.drainer.tally);
+        return 1;
+      }
+      afterId = lastId;
+    }
+    progress.end();
+    summary(backfill.drainer.tally);
+    return backfill.drainer.tally.failed > 0 ? 1 : 0;
+  } finally {
+    await backfill.close();
+  }
+}
+
+function summary(tally: { mirrored: number; alreadyThere: number; failed: number }): void {
+  process.stdout.write(
+    `crm:backfill: ${tally.mirrored} sent, ${tally.alreadyThere} already in the CRM, ${tally.failed} rejected by the CRM` +
+      (tally.failed > 0 ? ' (see crm.last_error in the API)' : '') + '\n',
+  );
+}
+
+/** A progress bar on stderr: redrawn in place on a terminal, a line per step otherwise. */
+class Progress {
+  private done = 0;
+  private lastLine = '';
+  constructor(private readonly total: number) {}
+
+  add(count: number): void {
+    this.done = Math.min(this.total, this.done + count);
+    const width = 30;
+    const filled = Math.round((this.done / this.total) * width);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} ${Math.floor((this.done / this.total) * 100)}%`;
+    if (line === this.lastLine) return;
+    this.lastLine = line;
+    process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+  }
+
+  end(): void {
+    if (process.stderr.isTTY && this.lastLine) process.stderr.write('\n');
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`crm:backfill: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { textMessages } from '../support/instagram-events.js';
+import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
+import { startTestService } from '../support/service.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run crm:backfill` as a real process (what npm runs, without npm's banner). */
+function backfill(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/crm-backfill.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      timeout: 60_000,
+    }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+describe('npm run crm:backfill', () => {
+  let crm: CrmTestDatabase;
+  let dir: string;
+  let sqlite: string;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    crm = await createCrmDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'igbridge-backfill-'));
+    sqlite = join(dir, 'igbridge.db');
+    env = { ...crm.env, CRM_MYSQL_ENABLED: 'false', SQLITE_PATH: sqlite };
+    // Messages stored while the mirror was off: two old ones, three recent ones.
+    const service = await startTestService({ SQLITE_PATH: sqlite });
+    await service.webhook(textMessages([
+      { mid: 'old.0', text: 'old 0', at: Date.parse('2024-01-01T10:00:00.000Z') },
+      { mid: 'old.1', text: 'old 1', at: Date.parse('2024-01-01T10:00:01.000Z') },
+      { mid: 'new.0', text: 'new 0 ❤️', at: Date.parse('2024-06-01T10:00:00.123Z') },
+      { mid: 'new.1', text: 'new 1', at: Date.parse('2024-06-01T10:00:01.000Z'), echo: true },
+      { mid: 'new.2', text: 'new 2', at: Date.parse('2024-06-01T10:00:02.000Z'), customer: '6000000000000002' },
+    ]));
+    await service.close();
+  });
+  afterEach(async () => {
+    await crm.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when run with --dry-run, then it counts what it would send and sends nothing', async () => {
+    const run = await backfill(env, '--dry-run');
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('5 message(s)');
+    expect(await crm.rows()).toHaveLength(0);
+  });
+
+  it('when run with --since, then only newer messages go; run again without it, then the rest; a third run sends nothing', async () => {
+    const first = await backfill(env, '--since', '2024-03-01T00:00:00Z');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('3 sent');
+    expect(first.stderr).toContain('3/3 100%');
+    expect((await crm.rows()).map((r) => r.message)).toEqual(['new 0 ❤️', 'new 1', 'new 2']);
+
+    const second = await backfill(env);
+    expect(second.stdout).toContain('2 sent');
+
+    const third = await backfill(env);
+    expect(third.stdout).toContain('nothing to send');
+    expect((await crm.rows()).map((r) => [r.message, r.direction, r.created_at])).toEqual([
+      ['new 0 ❤️', 'in', new Date('2024-06-01T10:00:00.123Z')],
+      ['new 1', 'out', new Date('2024-06-01T10:00:01.000Z')],
+      ['new 2', 'in', new Date('2024-06-01T10:00:02.000Z')],
+      ['old 0', 'in', new Date('2024-01-01T10:00:00.000Z')],
+      ['old 1', 'in', new Date('2024-01-01T10:00:01.000Z')],
+    ]);
+  });
+
+  it('when a backfill was interrupted after the CRM committed (rows in doubt), then running it again does not duplicate them', async () => {
+    await backfill(env);
+    // An interrupted run leaves its last batch marked in doubt and not yet mirrored.
+    const db = new Database(sqlite);
+    db.prepare(`UPDATE messages SET crm_state = 'not_mirrored', crm_in_doubt = 1 WHERE mid IN ('old.1', 'new.0')`).run();
+    db.close();
+
+    const again = await backfill(env);
+
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('0 sent, 2 already in the CRM');
+    expect(await crm.rows()).toHaveLength(5);
+  });
+
+  it('when the CRM location is not configured, then it explains what is missing', async () => {
+    const run = await backfill({ SQLITE_PATH: sqlite, CRM_MYSQL_ENABLED: 'false' });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('CRM_MYSQL_HOST, CRM_MYSQL_USER, CRM_MYSQL_DATABASE not set');
+    expect(run.stderr).toContain('usage: npm run crm:backfill');
+  });
+});
