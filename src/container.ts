@@ -105,6 +105,8 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
   c.register(TOKENS.MessageMirror, { useValue: mirror });
   c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox) });
   log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
+  const waiting = outbox.count({ states: ['not_mirrored'] });
+  if (waiting > 0) log.warn({ notMirrored: waiting }, `${waiting} message(s) were stored while the CRM mirror was off: npm run crm:backfill sends them`);
   pool.start();
   mirror.start();
   closers.set(c, [() => mirror.close(Math.min(5_000, config.crm.writeTimeoutMs)), () => pool.close(2_000)]);
@@ -146,7 +148,7 @@ function lazyProfiles(c: DependencyContainer): ProfileLookup {
   return { username: (customerId) => c.resolve<ProfileLookup>(TOKENS.ProfileLookup).username(customerId) };
 }
 
-function lazyMetrics(c: DependencyContainer): Pick<Metrics, 'crmWrite' | 'crmPool'> & Metrics {
+function lazyMetrics(c: DependencyContainer): Metrics {
   const metrics = () => c.resolve<Metrics>(TOKENS.Metrics);
   return {
     webhookRequest: (...a) => metrics().webhookRequest(...a),

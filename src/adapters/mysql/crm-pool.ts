@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { CrmConfig } from '../../config.js';
-import { CrmWriteError } from './crm-write-error.js';
+import { CrmWriteError, describe } from './crm-write-error.js';
 
 export type CrmConnection = mysql.PoolConnection;
 
@@ -12,9 +12,11 @@ export type CrmConnection = mysql.PoolConnection;
  *   (we keep no session state beyond time_zone, set once per connection);
  * - one warm connection: mysql2 has no minimum, so a timer opens and pings one whenever the
  *   pool holds fewer than `poolMin`;
- * - idle recycle: mysql2 sweeps idle connections only when `maxIdle < connectionLimit`, so
- *   maxIdle is `poolMax - 1` (with `poolMax = 1` there is no sweep: the one connection lives
- *   on and is replaced by the warm timer when it breaks);
+ * - idle recycle: mysql2 sweeps connections idle longer than `idleTimeout` only when
+ *   `maxIdle < connectionLimit`, so maxIdle is `poolMax - 1` (all `poolMax` idle at once: one
+ *   is closed within a second). The warm timer then reopens one: the warm connection is
+ *   renewed every CRM_MYSQL_IDLE_TIMEOUT_S, which also outlives server-side wait_timeouts.
+ *   With `poolMax = 1` there is no sweep: the one connection lives on until it breaks;
  * - an acquire timeout (mysql2 waits forever): a timer around `getConnection`; a connection
  *   that arrives after the caller gave up is released at once, never leaked;
  * - `abandon()`: a write with no answer is killed server-side (`KILL <thread id>` from a fresh
@@ -41,7 +43,8 @@ export class CrmPool {
     });
     // The CRM's DATETIME columns hold UTC: every connection works in UTC.
     this.pool.pool.on('connection', (connection) => {
-      connection.query("SET time_zone = '+00:00'");
+      // With a callback: a failure here must not become an unhandled 'error' event.
+      connection.query("SET time_zone = '+00:00'", () => {});
     });
   }
 
@@ -169,11 +172,4 @@ export class CrmPool {
     const { inUse, open } = this.usage();
     this.metrics.crmPool(inUse, open);
   }
-}
-
-/** A mysql2 / drizzle error reduced to what a log needs (no statement parameters, no secrets). */
-export function describe(error: unknown): Record<string, unknown> {
-  const e = (error as { cause?: unknown })?.cause && !(error as { errno?: number }).errno ? (error as { cause: unknown }).cause : error;
-  const { message, code, errno, sqlState, sqlMessage, fatal } = (e ?? {}) as Record<string, unknown>;
-  return { message: message ?? String(e), code, errno, sqlState, sqlMessage, fatal };
 }

@@ -6,9 +6,11 @@ import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
 import type { CrmConfig } from '../../config.js';
 import type { Message } from '../../domain/message.js';
 import type { CrmMirror } from '../mirror/crm-mirror.js';
-import { describe, type CrmConnection, type CrmPool } from './crm-pool.js';
+import type { CrmConnection, CrmPool } from './crm-pool.js';
 import { CRM_COLUMNS, crmTable, toCrmRow, type CrmRow } from './crm-table.js';
-import { classifySent, CrmWriteError } from './crm-write-error.js';
+import { classifySent, CrmWriteError, describe } from './crm-write-error.js';
+
+const PROFILE_LOOKUPS_AT_ONCE = 4;
 
 /** SPEC §5: what a failure log names, because the CRM table has nowhere to put it. */
 export const CRM_TODO =
@@ -77,9 +79,14 @@ export class MysqlMessageMirror implements CrmMirror {
   /** The CRM rows, asking the profile look-up once per distinct customer. */
   private async rows(messages: Message[]): Promise<CrmRow[]> {
     const names = new Map<string, string | null>();
-    for (const customerId of new Set(messages.map((m) => m.customerId))) {
-      names.set(customerId, await this.profiles.username(customerId).catch(() => null));
-    }
+    const customers = [...new Set(messages.map((m) => m.customerId))];
+    // A few look-ups at a time: the Graph adapter caches, but a cold backlog has many customers.
+    const lookUp = async () => {
+      for (let id = customers.pop(); id !== undefined; id = customers.pop()) {
+        names.set(id, await this.profiles.username(id).catch(() => null));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PROFILE_LOOKUPS_AT_ONCE, customers.length) }, lookUp));
     return messages.map((m) => toCrmRow(m, names.get(m.customerId) ?? null, this.fractionDigits));
   }
 
