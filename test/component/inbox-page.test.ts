@@ -101,6 +101,12 @@ describe('GET /api/events (server-sent events)', () => {
     await closing;
   });
 
+  it('when asked with HEAD, then the headers come back and nothing is held open', async () => {
+    const response = await fetch(`${service.url}/api/events`, { method: 'HEAD', headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  });
+
   it('when the bearer is missing, then the stream is refused with 401', async () => {
     const response = await fetch(`${service.url}/api/events`);
     expect(response.status).toBe(401);

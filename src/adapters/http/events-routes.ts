@@ -22,6 +22,10 @@ export function eventsRoutes(feed: ChangeFeed): Router {
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no',
     });
+    if (ctx.method === 'HEAD') {
+      res.end();
+      return;
+    }
     req.socket.setNoDelay(true);
     req.socket.setTimeout(0);
     const write = (chunk: string) => {

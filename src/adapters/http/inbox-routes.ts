@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 
-const DIR = new URL('./inbox/', import.meta.url);
+/** Beside this file (tsx, the way `make run` starts); from a `tsc` build in dist/, the sources. */
+const DIR = [new URL('./inbox/', import.meta.url), new URL('../../../../src/adapters/http/inbox/', import.meta.url)].find((dir) =>
+  existsSync(new URL('index.html', dir)),
+) ?? new URL('./inbox/', import.meta.url);
 
 interface Asset {
   body: Buffer;
