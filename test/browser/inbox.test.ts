@@ -216,6 +216,31 @@ describe('the inbox in headless Chromium', () => {
     await bubble(page, 'Short one').locator('.crm[data-state="mirrored"]').waitFor();
   });
 
+  it('when a thread is longer than a page, then older messages load on request and stay through live updates', async () => {
+    await start(null);
+    const now = Date.now();
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      ...from(ALICE),
+      timestamp: now - (60 - i) * MINUTE,
+      message: { mid: `mid.page.${i}`, text: `Message number ${i}` },
+    }));
+    await post(service, { object: 'instagram', entry: [{ id: FAKE_ACCOUNT_ID, time: now, messaging: items }] });
+    page = await openInbox(browser, service);
+    await bubble(page, 'Message number 59').waitFor();
+    const rows = page.locator('#messages li.message');
+    expect(await rows.count()).toBe(50);
+
+    await page.getByRole('button', { name: 'Load older messages' }).click();
+    await bubble(page, 'Message number 0').waitFor();
+    expect(await rows.count()).toBe(60);
+    expect(await page.getByRole('button', { name: 'Load older messages' }).isHidden()).toBe(true);
+
+    await post(service, message(ALICE, 'One more', Date.now()));
+    await bubble(page, 'One more').waitFor();
+    expect(await rows.count()).toBe(61);
+    expect(await rows.first().innerText()).toContain('Message number 0');
+  });
+
   it('when the stored token is refused, then the page asks again and works with the new one', async () => {
     await start(null);
     page = await browser.context.newPage();

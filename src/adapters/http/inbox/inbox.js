@@ -208,10 +208,14 @@ async function loadThread({ stickToBottom }) {
   const userId = state.selected;
   if (!userId) return;
   const atBottom = els.scroll.scrollHeight - els.scroll.scrollTop - els.scroll.clientHeight < 40;
-  const page = await api(`/api/conversations/${encodeURIComponent(userId)}/messages?limit=${Math.max(PAGE, state.messages.length)}`);
+  const page = await api(`/api/conversations/${encodeURIComponent(userId)}/messages?limit=${PAGE}`);
   if (userId !== state.selected) return;
-  state.messages = page.messages;
-  state.nextBefore = page.next_before;
+  // The newest page replaces what it covers; older pages loaded before are kept.
+  const fresh = new Set(page.messages.map((m) => m.mid));
+  const oldest = page.messages[0]?.timestamp_ms ?? Infinity;
+  const older = page.next_before ? state.messages.filter((m) => !fresh.has(m.mid) && m.timestamp_ms <= oldest) : [];
+  state.messages = [...older, ...page.messages];
+  state.nextBefore = older.length > 0 ? state.nextBefore : page.next_before;
   renderMessages();
   if (stickToBottom || atBottom) els.scroll.scrollTop = els.scroll.scrollHeight;
   schedulePendingRefresh();
