@@ -104,4 +104,21 @@ describe('npm run crm:backfill', () => {
     expect(run.stderr).toContain('CRM_MYSQL_HOST, CRM_MYSQL_USER, CRM_MYSQL_DATABASE not set');
     expect(run.stderr).toContain('usage: npm run crm:backfill');
   });
+
+  it('when the CRM rejects one message, then the others are sent, that one is marked failed, and the exit code says so', async () => {
+    await crm.drop();
+    crm = await createCrmDatabase({ messageColumn: 'VARCHAR(5)' });
+    env = { ...crm.env, CRM_MYSQL_ENABLED: 'false', SQLITE_PATH: sqlite };
+
+    const run = await backfill(env);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('4 sent, 0 already in the CRM, 1 rejected by the CRM');
+    expect(run.stderr).toContain('TODO');
+    const db = new Database(sqlite, { readonly: true });
+    expect(db.prepare(`SELECT mid, crm_state, crm_last_error FROM messages WHERE crm_state != 'mirrored'`).all()).toEqual([
+      { mid: 'new.0', crm_state: 'failed', crm_last_error: expect.stringContaining('Data too long') },
+    ]);
+    db.close();
+  });
 });

@@ -132,4 +132,45 @@ describe('CRM mirror when the CRM misbehaves', () => {
     await expectExactlyOnce(messages('ambiguous', 3).map((m) => m.text));
     expect(service.logs.matching('already there').length).toBe(3);
   });
+
+  it('when the CRM keeps whole seconds only (DATETIME) and the reply to a committed INSERT is lost, then the retry still finds the row', async () => {
+    await crm.drop();
+    crm = await createCrmDatabase({ createdAtColumn: 'DATETIME' });
+    proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_PORT: String(proxy.port) });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+    const cut = proxy.cutReplyTo('insert into');
+
+    await service.webhook(textMessages([{ mid: 'ms.1', text: 'with milliseconds', at: 1_700_000_000_999 }]));
+    await cut;
+
+    await expectExactlyOnce(['with milliseconds']);
+    expect((await crm.rows())[0].created_at).toEqual(new Date('2023-11-14T22:13:20.000Z'));
+  });
+
+  it('when the CRM table lacks a column at start-up, then the log names it, the service runs local-only, and it mirrors once the column exists', async () => {
+    await crm.admin.query(`ALTER TABLE \`${crm.database}\`.messages DROP COLUMN username`);
+    service = await startTestService({ ...crm.env, ...FAST });
+    await waitFor(() => service!.logs.matching('lacks the column(s) username').length > 0, 'the validation failure logged');
+
+    expect((await service.webhook(textMessages(messages('schema', 2)))).status).toBe(200);
+    expect(await crmReady(service)).toMatchObject({ state: 'down', backlog: 2 });
+
+    await crm.admin.query(`ALTER TABLE \`${crm.database}\`.messages ADD COLUMN username VARCHAR(255) NOT NULL DEFAULT '' AFTER user_id`);
+
+    await expectExactlyOnce(messages('schema', 2).map((m) => m.text));
+    expect(service.logs.matching('CRM connection validated')).toHaveLength(1);
+  });
+
+  it('when the CRM goes away while there is nothing to write, then /readyz turns down, and ok again when it is back', async () => {
+    proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_IDLE_TIMEOUT_S: '1', CRM_MYSQL_PORT: String(proxy.port) });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+
+    await proxy.stop();
+
+    await waitFor(async () => (await crmReady(service!)).state === 'down', 'readyz down');
+    await proxy.listen();
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'readyz ok again');
+  });
 });

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProfileLookup } from '../../src/application/ports/profile-lookup.js';
+import { TOKENS } from '../../src/tokens.js';
 import { fixtureBytes } from '../support/fixtures.js';
 import { textMessages } from '../support/instagram-events.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
@@ -81,5 +83,30 @@ describe('CRM mirror: what each message becomes in the CRM table', () => {
     const thread = (await (await service.api(`/api/conversations/${ALICE}/messages`)).json()) as any;
     expect(thread.messages[0].crm).toMatchObject({ state: 'mirrored', attempts: 0, last_error: null });
     expect(service.logs.matching('CRM write ok').length).toBeGreaterThan(0);
+  });
+
+  it('when the profile look-up knows the username, then the CRM row carries it, asked once per customer in a batch', async () => {
+    const asked: string[] = [];
+    const profiles: ProfileLookup = {
+      username: async (customerId) => {
+        asked.push(customerId);
+        return customerId === ALICE ? 'alice.shop' : null;
+      },
+    };
+    service.container.register(TOKENS.ProfileLookup, { useValue: profiles });
+
+    await service.webhook(textMessages([
+      { mid: 'u.1', text: 'one' },
+      { mid: 'u.2', text: 'two' },
+      { mid: 'u.3', text: 'three', customer: '6000000000000002' },
+    ]));
+
+    const rows = await crmRows(3);
+    expect(rows.map((row) => [row.message, row.user_id, row.username])).toEqual([
+      ['one', ALICE, 'alice.shop'],
+      ['two', ALICE, 'alice.shop'],
+      ['three', '6000000000000002', '6000000000000002'],
+    ]);
+    expect(asked.sort()).toEqual([ALICE, '6000000000000002']);
   });
 });

@@ -29,7 +29,7 @@ export interface CrmTestDatabase {
  * the five columns igbridge writes, and extra columns with defaults), and a user with a
  * password that connects over TCP.
  */
-export async function createCrmDatabase(options: { table?: string; messageColumn?: string } = {}): Promise<CrmTestDatabase> {
+export async function createCrmDatabase(options: { table?: string; messageColumn?: string; createdAtColumn?: string } = {}): Promise<CrmTestDatabase> {
   const suffix = randomBytes(4).toString('hex');
   const database = `igb_test_${suffix}`;
   const user = `igb_${suffix}`;
@@ -49,7 +49,7 @@ export async function createCrmDatabase(options: { table?: string; messageColumn
       username VARCHAR(255) NOT NULL,
       direction ENUM('in', 'out') NOT NULL,
       message ${options.messageColumn ?? 'TEXT'} NOT NULL,
-      created_at DATETIME(3) NOT NULL,
+      created_at ${options.createdAtColumn ?? 'DATETIME(3)'} NOT NULL,
       channel VARCHAR(32) NOT NULL DEFAULT 'instagram',
       assigned_agent_id INT NULL,
       imported_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP

@@ -6,6 +6,8 @@ import type { CrmDrainer } from './crm-drainer.js';
 import type { CrmMirror } from './crm-mirror.js';
 import { CRM_TODO } from '../mysql/mysql-message-mirror.js';
 
+const IDLE_POLL_MS = 5_000;
+
 /**
  * The decorator that keeps the CRM away from message processing. `mirror()` only wakes the
  * background drainer: the messages are already `pending` in SQLite (committed with them), so
@@ -50,7 +52,7 @@ export class NonBlockingMirror implements MessageMirror {
   /**
    * Stops the loop and waits up to `graceMs` for the write in flight; after that the write is
    * abandoned (KILLed; its rows stay in doubt and are checked at the next start) and the loop
-   * gets one more second to record that.
+   * gets a few more seconds (the KILL's own bounded connection) to record that.
    */
   async close(graceMs: number): Promise<void> {
     this.stopping = true;
@@ -75,13 +77,13 @@ export class NonBlockingMirror implements MessageMirror {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const outcome = this.validated ? (await this.drainer.step()).outcome : await this.validate();
+      const outcome = await this.round();
       if (this.stopping) break;
       if (outcome === 'transient') {
         failures++;
         this.state = 'down';
         const delay = this.drainer.backoff(failures);
-        this.logger.warn({ failures, retryInMs: delay, backlog: this.outbox.count({ states: ['pending'] }) }, 'CRM unavailable: messages stay pending locally, retrying');
+        this.logger.warn({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
         await this.sleep(delay, false);
         continue;
       }
@@ -89,8 +91,19 @@ export class NonBlockingMirror implements MessageMirror {
       failures = 0;
       this.state = 'ok';
       if (outcome === 'progress') continue;
+      // Woken by mirror(); the poll also finds rows another path queued without waking us.
       const next = this.outbox.nextDueAt();
-      await this.sleep(next === null ? 60_000 : Math.max(0, next - this.clock.now()), true);
+      await this.sleep(Math.min(IDLE_POLL_MS, next === null ? IDLE_POLL_MS : Math.max(0, next - this.clock.now())), true);
+    }
+  }
+
+  /** One round of work; nothing thrown escapes (a local error is retried like a CRM one). */
+  private async round(): Promise<'idle' | 'progress' | 'transient'> {
+    try {
+      return this.validated ? (await this.drainer.step()).outcome : await this.validate();
+    } catch (error) {
+      if (!this.stopping) this.logger.error({ err: error }, 'CRM drainer round failed: retrying');
+      return 'transient';
     }
   }
 
@@ -104,6 +117,14 @@ export class NonBlockingMirror implements MessageMirror {
       this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
       this.logger.warn(CRM_TODO);
       return 'transient';
+    }
+  }
+
+  private backlog(): number | undefined {
+    try {
+      return this.outbox.count({ states: ['pending'] });
+    } catch {
+      return undefined;
     }
   }
 

@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { CrmConfig } from '../../config.js';
-import { CrmWriteError } from './crm-write-error.js';
+import { CrmWriteError, describe } from './crm-write-error.js';
 
 export type CrmConnection = mysql.PoolConnection;
 
@@ -10,11 +10,13 @@ export type CrmConnection = mysql.PoolConnection;
  * The CRM connection pool: mysql2's pool plus what it lacks.
  * - at most `poolMax` connections (`connectionLimit`), reused; `resetOnRelease: false`
  *   (we keep no session state beyond time_zone, set once per connection);
- * - one warm connection: mysql2 has no minimum, so a timer opens and pings one whenever the
- *   pool holds fewer than `poolMin`;
- * - idle recycle: mysql2 sweeps idle connections only when `maxIdle < connectionLimit`, so
- *   maxIdle is `poolMax - 1` (with `poolMax = 1` there is no sweep: the one connection lives
- *   on and is replaced by the warm timer when it breaks);
+ * - warm connections: mysql2 has no minimum, so a timer opens and pings connections whenever
+ *   the pool holds fewer than `poolMin` (at least one);
+ * - idle recycle: mysql2 sweeps connections idle longer than `idleTimeout` only when
+ *   `maxIdle < connectionLimit`, so maxIdle is `poolMax - 1` (all `poolMax` idle at once: one
+ *   is closed within a second). The warm timer then reopens one: the warm connection is
+ *   renewed every CRM_MYSQL_IDLE_TIMEOUT_S, which also outlives server-side wait_timeouts.
+ *   With `poolMax = 1` there is no sweep: the one connection lives on until it breaks;
  * - an acquire timeout (mysql2 waits forever): a timer around `getConnection`; a connection
  *   that arrives after the caller gave up is released at once, never leaked;
  * - `abandon()`: a write with no answer is killed server-side (`KILL <thread id>` from a fresh
@@ -26,6 +28,8 @@ export class CrmPool {
   private warmTimer: NodeJS.Timeout | undefined;
   private warming = false;
   private closed = false;
+  /** False since the last attempt to get a connection failed (the warm timer keeps trying). */
+  reachable = true;
 
   constructor(
     private readonly config: CrmConfig,
@@ -41,7 +45,8 @@ export class CrmPool {
     });
     // The CRM's DATETIME columns hold UTC: every connection works in UTC.
     this.pool.pool.on('connection', (connection) => {
-      connection.query("SET time_zone = '+00:00'");
+      // With a callback: a failure here must not become an unhandled 'error' event.
+      connection.query("SET time_zone = '+00:00'", () => {});
     });
   }
 
@@ -66,11 +71,13 @@ export class CrmPool {
     });
     try {
       const connection = await Promise.race([pending, timeout]);
+      this.reachable = true;
       this.reportUsage();
       return connection;
     } catch (error) {
       // Too late for this caller: whatever arrives later goes straight back.
       pending.then((late) => late.release(), () => {});
+      this.reachable = false;
       if (error instanceof CrmWriteError) throw error;
       throw new CrmWriteError('unsent', `cannot connect to the CRM: ${(error as Error).message}`, error);
     } finally {
@@ -132,19 +139,25 @@ export class CrmPool {
     this.reportUsage();
   }
 
+  /**
+   * Tops the pool up to `poolMin` (at least 1) open connections: takes that many at once (the
+   * pool hands out its idle ones and opens the rest), pings each, gives them back.
+   */
   private async keepWarm(): Promise<void> {
-    if (this.closed || this.warming || this.usage().open >= Math.max(1, this.config.poolMin)) return;
+    const want = Math.min(this.config.poolMax, Math.max(1, this.config.poolMin));
+    if (this.closed || this.warming || this.usage().open >= want) return;
     this.warming = true;
     try {
-      const connection = await this.acquire();
-      try {
-        await connection.query({ sql: 'SELECT 1', timeout: this.config.writeTimeoutMs });
-        this.release(connection);
-      } catch {
-        connection.destroy();
-      }
-    } catch {
-      // The CRM is down: the drainer reports it; the next tick tries again.
+      const taken = await Promise.allSettled(Array.from({ length: want }, () => this.acquire()));
+      await Promise.all(taken.map(async (result) => {
+        if (result.status === 'rejected') return; // The CRM is down: the next tick tries again.
+        try {
+          await result.value.query({ sql: 'SELECT 1', timeout: this.config.writeTimeoutMs });
+          this.release(result.value);
+        } catch {
+          result.value.destroy();
+        }
+      }));
     } finally {
       this.warming = false;
     }
@@ -169,11 +182,4 @@ export class CrmPool {
     const { inUse, open } = this.usage();
     this.metrics.crmPool(inUse, open);
   }
-}
-
-/** A mysql2 / drizzle error reduced to what a log needs (no statement parameters, no secrets). */
-export function describe(error: unknown): Record<string, unknown> {
-  const e = (error as { cause?: unknown })?.cause && !(error as { errno?: number }).errno ? (error as { cause: unknown }).cause : error;
-  const { message, code, errno, sqlState, sqlMessage, fatal } = (e ?? {}) as Record<string, unknown>;
-  return { message: message ?? String(e), code, errno, sqlState, sqlMessage, fatal };
 }

@@ -46,3 +46,10 @@ export function classifySent(error: unknown): CrmWriteError {
   }
   return new CrmWriteError('in_doubt', `${e?.code ?? 'error'}: ${text} (outcome unknown)`, e);
 }
+
+/** A mysql2 / drizzle error reduced to what a log needs (no statement parameters, no secrets). */
+export function describe(error: unknown): Record<string, unknown> {
+  const e = (error as { cause?: unknown })?.cause && !(error as { errno?: number }).errno ? (error as { cause: unknown }).cause : error;
+  const { message, code, errno, sqlState, sqlMessage, fatal } = (e ?? {}) as Record<string, unknown>;
+  return { message: message ?? String(e), code, errno, sqlState, sqlMessage, fatal };
+}
