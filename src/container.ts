@@ -103,7 +103,7 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
   const drainer = new CrmDrainer(writer, outbox, clock, log, drainerOptions(config));
   const mirror = new NonBlockingMirror(writer, drainer, outbox, clock, log);
   c.register(TOKENS.MessageMirror, { useValue: mirror });
-  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox) });
+  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox, pool) });
   log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
   const waiting = outbox.count({ states: ['not_mirrored'] });
   if (waiting > 0) log.warn({ notMirrored: waiting }, `${waiting} message(s) were stored while the CRM mirror was off: npm run crm:backfill sends them`);
@@ -126,6 +126,7 @@ export interface Backfill {
 export function buildBackfill(config: Config, logger: Logger, selection: OutboxSelection): Backfill {
   const pool = new CrmPool(config.crm, logger, noOpMetrics);
   const db = openSqlite(config.sqlitePath);
+  // Usernames: the IGSID stands in. TODO(merge): the Graph ProfileLookup once it exists.
   const writer = new MysqlMessageMirror(pool, config.crm, new UnknownProfileLookup(), logger, noOpMetrics);
   const outbox = new SqliteCrmOutbox(db);
   const drainer = new CrmDrainer(writer, outbox, systemClock, logger, { ...drainerOptions(config), maxAttempts: 0, selection });

@@ -120,4 +120,24 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
     expect((await crm.rows()).map((row) => row.message)).toEqual(messages('shutdown', 3).map((m) => m.text));
   });
+
+  it('when an in-doubt emoji message is checked, then a different emoji at the same time does not count as it', async () => {
+    crm = await createCrmDatabase();
+    proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
+    const sqlite = join(dir, 'igbridge.db');
+    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+    await service.webhook(textMessages([{ mid: 'thumbs', text: '👍', at: 1_700_000_000_000 }]));
+    await service.stop();
+    // Same customer, direction and millisecond, another emoji: equal under utf8mb4_unicode_ci.
+    await crm.admin.query(`INSERT INTO \`${crm.database}\`.messages (user_id, username, direction, message, created_at) VALUES ('6000000000000001', '6000000000000001', 'in', '😀', '2023-11-14 22:13:20.000')`);
+    const db = new Database(sqlite);
+    db.prepare(`UPDATE messages SET crm_in_doubt = 1 WHERE mid = 'thumbs'`).run();
+    db.close();
+
+    await proxy.listen();
+    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+
+    await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
+    expect((await crm.rows()).map((row) => row.message)).toEqual(['😀', '👍']);
+  });
 });

@@ -161,4 +161,16 @@ describe('CRM mirror when the CRM misbehaves', () => {
     await expectExactlyOnce(messages('schema', 2).map((m) => m.text));
     expect(service.logs.matching('CRM connection validated')).toHaveLength(1);
   });
+
+  it('when the CRM goes away while there is nothing to write, then /readyz turns down, and ok again when it is back', async () => {
+    proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
+    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_IDLE_TIMEOUT_S: '1', CRM_MYSQL_PORT: String(proxy.port) });
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
+
+    await proxy.stop();
+
+    await waitFor(async () => (await crmReady(service!)).state === 'down', 'readyz down');
+    await proxy.listen();
+    await waitFor(async () => (await crmReady(service!)).state === 'ok', 'readyz ok again');
+  });
 });

@@ -68,4 +68,13 @@ describe('CRM connection pool', () => {
     }, 'the idle connections recycled and a fresh warm one open');
     expect((await userConnections(crm)).length).toBeLessThanOrEqual(3);
   });
+
+  it('when CRM_MYSQL_POOL_MIN is 2, then two connections are kept open', async () => {
+    pool = makePool({ CRM_MYSQL_POOL_MIN: '2', CRM_MYSQL_POOL_MAX: '4' });
+
+    pool.start();
+
+    await waitFor(async () => (await userConnections(crm)).length === 2, 'two warm connections');
+    expect(pool.usage()).toEqual({ inUse: 0, open: 2 });
+  });
 });

@@ -2,16 +2,23 @@ import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
 import type { NonBlockingMirror } from './non-blocking-mirror.js';
 
+/** What the status needs to know about the connections: whether the CRM can be reached now. */
+export interface CrmReachability {
+  readonly reachable: boolean;
+}
+
 /** `/readyz` while the mirror runs: whether the CRM answers, what waits for it, what it refused. */
 export class MirrorCrmStatus implements CrmStatus {
   constructor(
     private readonly mirror: NonBlockingMirror,
     private readonly outbox: SqliteCrmOutbox,
+    private readonly connections: CrmReachability,
   ) {}
 
   async status() {
     return {
-      state: this.mirror.health,
+      // The drainer's last round, or the warm connection failing while there is nothing to write.
+      state: this.mirror.health === 'ok' && this.connections.reachable ? ('ok' as const) : ('down' as const),
       backlog: this.outbox.count({ states: ['pending'] }),
       failed: this.outbox.count({ states: ['failed'] }),
     };

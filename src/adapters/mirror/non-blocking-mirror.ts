@@ -52,7 +52,7 @@ export class NonBlockingMirror implements MessageMirror {
   /**
    * Stops the loop and waits up to `graceMs` for the write in flight; after that the write is
    * abandoned (KILLed; its rows stay in doubt and are checked at the next start) and the loop
-   * gets one more second to record that.
+   * gets a few more seconds (the KILL's own bounded connection) to record that.
    */
   async close(graceMs: number): Promise<void> {
     this.stopping = true;

@@ -10,8 +10,8 @@ export type CrmConnection = mysql.PoolConnection;
  * The CRM connection pool: mysql2's pool plus what it lacks.
  * - at most `poolMax` connections (`connectionLimit`), reused; `resetOnRelease: false`
  *   (we keep no session state beyond time_zone, set once per connection);
- * - one warm connection: mysql2 has no minimum, so a timer opens and pings one whenever the
- *   pool holds fewer than `poolMin`;
+ * - warm connections: mysql2 has no minimum, so a timer opens and pings connections whenever
+ *   the pool holds fewer than `poolMin` (at least one);
  * - idle recycle: mysql2 sweeps connections idle longer than `idleTimeout` only when
  *   `maxIdle < connectionLimit`, so maxIdle is `poolMax - 1` (all `poolMax` idle at once: one
  *   is closed within a second). The warm timer then reopens one: the warm connection is
@@ -28,6 +28,8 @@ export class CrmPool {
   private warmTimer: NodeJS.Timeout | undefined;
   private warming = false;
   private closed = false;
+  /** False since the last attempt to get a connection failed (the warm timer keeps trying). */
+  reachable = true;
 
   constructor(
     private readonly config: CrmConfig,
@@ -69,11 +71,13 @@ export class CrmPool {
     });
     try {
       const connection = await Promise.race([pending, timeout]);
+      this.reachable = true;
       this.reportUsage();
       return connection;
     } catch (error) {
       // Too late for this caller: whatever arrives later goes straight back.
       pending.then((late) => late.release(), () => {});
+      this.reachable = false;
       if (error instanceof CrmWriteError) throw error;
       throw new CrmWriteError('unsent', `cannot connect to the CRM: ${(error as Error).message}`, error);
     } finally {
@@ -135,19 +139,25 @@ export class CrmPool {
     this.reportUsage();
   }
 
+  /**
+   * Tops the pool up to `poolMin` (at least 1) open connections: takes that many at once (the
+   * pool hands out its idle ones and opens the rest), pings each, gives them back.
+   */
   private async keepWarm(): Promise<void> {
-    if (this.closed || this.warming || this.usage().open >= Math.max(1, this.config.poolMin)) return;
+    const want = Math.min(this.config.poolMax, Math.max(1, this.config.poolMin));
+    if (this.closed || this.warming || this.usage().open >= want) return;
     this.warming = true;
     try {
-      const connection = await this.acquire();
-      try {
-        await connection.query({ sql: 'SELECT 1', timeout: this.config.writeTimeoutMs });
-        this.release(connection);
-      } catch {
-        connection.destroy();
-      }
-    } catch {
-      // The CRM is down: the drainer reports it; the next tick tries again.
+      const taken = await Promise.allSettled(Array.from({ length: want }, () => this.acquire()));
+      await Promise.all(taken.map(async (result) => {
+        if (result.status === 'rejected') return; // The CRM is down: the next tick tries again.
+        try {
+          await result.value.query({ sql: 'SELECT 1', timeout: this.config.writeTimeoutMs });
+          this.release(result.value);
+        } catch {
+          result.value.destroy();
+        }
+      }));
     } finally {
       this.warming = false;
     }

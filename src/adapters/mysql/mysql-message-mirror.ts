@@ -24,6 +24,7 @@ export const CRM_TODO =
 export class MysqlMessageMirror implements CrmMirror {
   private readonly table;
   private fractionDigits = 3;
+  private messageCharset: string | null = null;
   private abortInFlight: (() => void) | undefined;
 
   constructor(
@@ -38,18 +39,21 @@ export class MysqlMessageMirror implements CrmMirror {
 
   async validate(): Promise<void> {
     const rows = await this.run('validate', (db) =>
-      db.execute(sql`SELECT COLUMN_NAME AS name, DATETIME_PRECISION AS fsp FROM information_schema.COLUMNS
+      db.execute(sql`SELECT COLUMN_NAME AS name, DATETIME_PRECISION AS fsp, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = ${this.config.database} AND TABLE_NAME = ${this.config.table}`),
     );
-    const columns = new Map((rows[0] as unknown as Array<{ name: string; fsp: number | null }>).map((c) => [c.name.toLowerCase(), c.fsp]));
+    type Column = { name: string; fsp: number | null; charset: string | null };
+    const columns = new Map((rows[0] as unknown as Column[]).map((c) => [c.name.toLowerCase(), c]));
     const missing = CRM_COLUMNS.filter((name) => !columns.has(name));
     if (missing.length > 0) {
       throw new CrmWriteError('unsent', columns.size === 0
         ? `table ${this.config.database}.${this.config.table} not found (or not visible to ${this.config.user})`
         : `table ${this.config.database}.${this.config.table} lacks the column(s) ${missing.join(', ')}`);
     }
-    const fsp = columns.get('created_at');
+    const fsp = columns.get('created_at')?.fsp;
     this.fractionDigits = fsp === null || fsp === undefined ? 3 : Number(fsp);
+    const charset = columns.get('message')?.charset;
+    this.messageCharset = charset && /^[a-z0-9]+$/i.test(charset) ? charset : null;
   }
 
   async mirror(messages: Message[]): Promise<void> {
@@ -70,10 +74,21 @@ export class MysqlMessageMirror implements CrmMirror {
           eq(t.userId, row.userId),
           eq(t.direction, row.direction),
           eq(t.createdAt, row.createdAt),
-          eq(t.message, row.message),
+          this.sameText(row.message),
         )})`)),
     );
     return ((result as unknown as { affectedRows?: number }).affectedRows ?? 0) > 0;
+  }
+
+  /**
+   * Byte-exact text comparison in the column's own character set: the usual *_ci collations
+   * take 'Hi' for 'hi' and every emoji for every other emoji ('😀' = '👍' in
+   * utf8mb4_unicode_ci), which would make an in-doubt retry skip a message that never arrived.
+   */
+  private sameText(text: string) {
+    const column = this.table.message;
+    if (!this.messageCharset) return eq(column, text);
+    return sql`${column} = CONVERT(${text} USING ${sql.raw(this.messageCharset)}) COLLATE ${sql.raw(`${this.messageCharset}_bin`)}`;
   }
 
   /** The CRM rows, asking the profile look-up once per distinct customer. */
@@ -129,8 +144,9 @@ export class MysqlMessageMirror implements CrmMirror {
       timer = setTimeout(() => abandon(`no answer to the CRM ${what} within ${this.config.writeTimeoutMs} ms (CRM_MYSQL_WRITE_TIMEOUT_S)`), this.config.writeTimeoutMs);
       this.abortInFlight = () => abandon(`CRM ${what} abandoned at shutdown`);
     });
-    // Drizzle's query builders run on every `then`: wrap once so the statement runs once.
-    const running = Promise.resolve(statement(drizzle({ client: connection })));
+    // Drizzle's query builders run on every `then`: wrapped once, the statement runs once (and
+    // a synchronous throw becomes a rejection, so the connection is always given back).
+    const running = (async () => statement(drizzle({ client: connection })))();
     running.catch(() => {});
     try {
       const result = await Promise.race([running, giveUp]);
