@@ -126,8 +126,11 @@ export interface Backfill {
 export function buildBackfill(config: Config, logger: Logger, selection: OutboxSelection): Backfill {
   const pool = new CrmPool(config.crm, logger, noOpMetrics);
   const db = openSqlite(config.sqlitePath);
-  // Usernames: the IGSID stands in. TODO(merge): the Graph ProfileLookup once it exists.
-  const writer = new MysqlMessageMirror(pool, config.crm, new UnknownProfileLookup(), logger, noOpMetrics);
+  // Usernames as the service finds them: the contacts cache first, then the Graph API.
+  const profiles = config.instagram.accessToken
+    ? new GraphProfileLookup(config, new SqliteProfileCache(db), noOpMetrics, systemClock, logger)
+    : new UnknownProfileLookup();
+  const writer = new MysqlMessageMirror(pool, config.crm, profiles, logger, noOpMetrics);
   const outbox = new SqliteCrmOutbox(db);
   const drainer = new CrmDrainer(writer, outbox, systemClock, logger, { ...drainerOptions(config), maxAttempts: 0, selection });
   return {
@@ -136,6 +139,7 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
     writer,
     close: async () => {
       await pool.close(2_000);
+      if (profiles instanceof GraphProfileLookup) await profiles.close();
       db.$client.close();
     },
   };
