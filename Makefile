@@ -24,6 +24,7 @@ run: install .env
 
 test: install
 	@bash scripts/ensure-mysql.sh
+	@bash scripts/ensure-chromium.sh
 	npx vitest run
 
 bench: install

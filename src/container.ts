@@ -1,10 +1,17 @@
 import 'reflect-metadata';
 import type { Logger } from 'pino';
-import { container as root, type DependencyContainer } from 'tsyringe';
+import { instanceCachingFactory, container as root, type DependencyContainer } from 'tsyringe';
 import { openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
 import { DisabledCrmStatus } from './adapters/sqlite/sqlite-crm-status.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
+import { SqliteProfileCache } from './adapters/sqlite/sqlite-profile-cache.js';
+import { GraphMessageSender } from './adapters/graph/graph-message-sender.js';
+import { GraphProfileLookup } from './adapters/graph/graph-profile-lookup.js';
+import { UnconfiguredMessageSender } from './adapters/graph/unconfigured-message-sender.js';
+import { ChangeFeed } from './adapters/live/change-feed.js';
+import { ObservedMessageStore } from './adapters/live/observed-message-store.js';
+import { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { noOpMetrics } from './adapters/metrics-noop.js';
 import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
 import { CrmDrainer, type DrainerOptions } from './adapters/mirror/crm-drainer.js';
@@ -14,9 +21,11 @@ import { CrmPool } from './adapters/mysql/crm-pool.js';
 import { MysqlMessageMirror } from './adapters/mysql/mysql-message-mirror.js';
 import { SqliteCrmOutbox, type OutboxSelection } from './adapters/sqlite/sqlite-crm-outbox.js';
 import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
+import type { CrmStatus } from './application/ports/crm-status.js';
 import type { Metrics } from './application/ports/metrics.js';
 import type { ProfileLookup } from './application/ports/profile-lookup.js';
 import { ReceiveMessage } from './application/receive-message.js';
+import { SendMessage } from './application/send-message.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { TOKENS } from './tokens.js';
@@ -34,11 +43,32 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.Config, { useValue: config });
   c.register(TOKENS.Logger, { useValue: logger });
   c.register(TOKENS.Clock, { useValue: options.clock ?? systemClock });
-  c.register(TOKENS.Metrics, { useValue: noOpMetrics });
-  c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
+  const metrics = new PrometheusMetrics();
+  metrics.watchBacklog(() => c.resolve<CrmStatus>(TOKENS.CrmStatus).status());
+  c.register(TOKENS.Metrics, { useValue: metrics });
+  c.register(TOKENS.MetricsExporter, { useValue: metrics });
+  c.register(TOKENS.ChangeFeed, { useValue: new ChangeFeed() });
   c.register(TOKENS.SqliteDatabase, { useValue: openSqlite(config.sqlitePath) });
-  c.registerSingleton(TOKENS.MessageStore, SqliteMessageStore);
+  c.registerSingleton(SqliteMessageStore);
+  // Counted (messages stored by direction) and announced to open inboxes after each commit.
+  c.register(TOKENS.MessageStore, {
+    useFactory: instanceCachingFactory(
+      (x) => new ObservedMessageStore(x.resolve(SqliteMessageStore), x.resolve<Metrics>(TOKENS.Metrics), x.resolve<ChangeFeed>(TOKENS.ChangeFeed)),
+    ),
+  });
   c.registerSingleton(TOKENS.ConversationReader, SqliteConversationReader);
+
+  // Meta's Graph API: sends and username look-ups need IG_ACCESS_TOKEN; without it sends are
+  // refused (503) and usernames stay unknown (the CRM gets the user id).
+  if (config.instagram.accessToken) {
+    c.registerSingleton(TOKENS.ProfileCache, SqliteProfileCache);
+    c.registerSingleton(TOKENS.ProfileLookup, GraphProfileLookup);
+    c.registerSingleton(TOKENS.MessageSender, GraphMessageSender);
+  } else {
+    logger.warn('IG_ACCESS_TOKEN is not set: POST /api/messages answers 503 and usernames are not looked up');
+    c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
+    c.register(TOKENS.MessageSender, { useValue: new UnconfiguredMessageSender() });
+  }
 
   if (config.crm.missing.length > 0) {
     logger.warn({ missing: config.crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${config.crm.missing.join(', ')} not set`);
@@ -51,6 +81,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   }
 
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);
+  c.registerSingleton(TOKENS.SendMessage, SendMessage);
   return c;
 }
 
@@ -95,8 +126,11 @@ export interface Backfill {
 export function buildBackfill(config: Config, logger: Logger, selection: OutboxSelection): Backfill {
   const pool = new CrmPool(config.crm, logger, noOpMetrics);
   const db = openSqlite(config.sqlitePath);
-  // Usernames: the IGSID stands in. TODO(merge): the Graph ProfileLookup once it exists.
-  const writer = new MysqlMessageMirror(pool, config.crm, new UnknownProfileLookup(), logger, noOpMetrics);
+  // Usernames as the service finds them: the contacts cache first, then the Graph API.
+  const profiles = config.instagram.accessToken
+    ? new GraphProfileLookup(config, new SqliteProfileCache(db), noOpMetrics, systemClock, logger)
+    : new UnknownProfileLookup();
+  const writer = new MysqlMessageMirror(pool, config.crm, profiles, logger, noOpMetrics);
   const outbox = new SqliteCrmOutbox(db);
   const drainer = new CrmDrainer(writer, outbox, systemClock, logger, { ...drainerOptions(config), maxAttempts: 0, selection });
   return {
@@ -105,6 +139,7 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
     writer,
     close: async () => {
       await pool.close(2_000);
+      if (profiles instanceof GraphProfileLookup) await profiles.close();
       db.$client.close();
     },
   };
@@ -129,9 +164,11 @@ function lazyMetrics(c: DependencyContainer): Metrics {
   };
 }
 
-/** Closes what the container opened, last-opened first: the CRM drainer and pool, then SQLite. */
+/** Closes what the container opened, last-opened first: the CRM drainer and pool, the profile look-up, then SQLite. */
 export async function closeContainer(c: DependencyContainer): Promise<void> {
   for (const close of closers.get(c) ?? []) await close();
   closers.delete(c);
+  // After the CRM drainer (which asks for usernames): look-ups in flight write to SQLite.
+  await c.resolve<ProfileLookup & { close?: () => Promise<void> }>(TOKENS.ProfileLookup).close?.();
   c.resolve<SqliteDb>(TOKENS.SqliteDatabase).$client.close();
 }

@@ -1,11 +1,16 @@
 import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import { buildHttpApp } from './adapters/http/app.js';
+import type { MetricsExporter } from './adapters/http/metrics-routes.js';
+import type { ChangeFeed } from './adapters/live/change-feed.js';
 import type { ConversationReader } from './application/ports/conversation-reader.js';
 import type { CrmStatus } from './application/ports/crm-status.js';
+import type { Metrics } from './application/ports/metrics.js';
 import type { ReceiveMessage } from './application/receive-message.js';
+import type { SendMessage } from './application/send-message.js';
 import type { Config } from './config.js';
 import { buildContainer, closeContainer, type ContainerOptions } from './container.js';
 import type { Clock } from './domain/clock.js';
@@ -15,6 +20,8 @@ export interface RunningService {
   url: string;
   server: Server;
   container: DependencyContainer;
+  /** The Koa app (its routers list every route: the OpenAPI test reads them). */
+  app: Koa;
   /** Stops accepting, lets requests in flight finish (bounded), then closes every resource. */
   close(graceMs?: number): Promise<void>;
 }
@@ -26,9 +33,13 @@ export async function startService(config: Config, logger: Logger, options: Cont
     config,
     logger,
     receive: container.resolve<ReceiveMessage>(TOKENS.ReceiveMessage),
+    send: container.resolve<SendMessage>(TOKENS.SendMessage),
     reader: container.resolve<ConversationReader>(TOKENS.ConversationReader),
     crmStatus: container.resolve<CrmStatus>(TOKENS.CrmStatus),
     now: () => clock.now(),
+    metrics: container.resolve<Metrics>(TOKENS.Metrics),
+    metricsExporter: container.resolve<MetricsExporter>(TOKENS.MetricsExporter),
+    changes: container.resolve<ChangeFeed>(TOKENS.ChangeFeed),
   });
   let closing = false;
   app.middleware.unshift(async (ctx, next) => {
@@ -49,6 +60,7 @@ export async function startService(config: Config, logger: Logger, options: Cont
   const close = (graceMs = 10_000) =>
     (closed ??= (async () => {
       closing = true;
+      container.resolve<ChangeFeed>(TOKENS.ChangeFeed).close(); // open event streams end now
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
@@ -59,5 +71,5 @@ export async function startService(config: Config, logger: Logger, options: Cont
       await closeContainer(container);
       logger.info('igbridge stopped');
     })());
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, server, container, close };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, server, container, app, close };
 }

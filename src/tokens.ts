@@ -10,7 +10,10 @@ export const TOKENS = {
   CrmStatus: Symbol('CrmStatus'),
   MessageSender: Symbol('MessageSender'),
   Metrics: Symbol('Metrics'),
+  MetricsExporter: Symbol('MetricsExporter'),
+  ChangeFeed: Symbol('ChangeFeed'),
   ProfileLookup: Symbol('ProfileLookup'),
+  ProfileCache: Symbol('ProfileCache'),
   ReceiveMessage: Symbol('ReceiveMessage'),
   SendMessage: Symbol('SendMessage'),
 } as const;

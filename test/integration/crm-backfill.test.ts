@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { textMessages } from '../support/instagram-events.js';
+import { startFakeGraph } from '../support/fake-graph.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService } from '../support/service.js';
 
@@ -95,6 +96,21 @@ describe('npm run crm:backfill', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('0 sent, 2 already in the CRM');
     expect(await crm.rows()).toHaveLength(5);
+  });
+
+  it('when IG_ACCESS_TOKEN is set, then backfilled rows carry the Instagram username', async () => {
+    const graph = await startFakeGraph();
+    graph.setProfile('6000000000000001', { username: 'alice.berlin', name: 'Alice' });
+    try {
+      const run = await backfill({ ...env, ...graph.env });
+
+      expect(run.code).toBe(0);
+      const usernames = (await crm.rows()).map((r) => [r.user_id, r.username]);
+      expect(usernames).toContainEqual(['6000000000000001', 'alice.berlin']);
+      expect(usernames).toContainEqual(['6000000000000002', '6000000000000002']);
+    } finally {
+      await graph.close();
+    }
   });
 
   it('when the CRM location is not configured, then it explains what is missing', async () => {

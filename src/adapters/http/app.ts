@@ -2,33 +2,51 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
+import type { Metrics } from '../../application/ports/metrics.js';
 import type { ReceiveMessage } from '../../application/receive-message.js';
+import type { SendMessage } from '../../application/send-message.js';
 import type { Config } from '../../config.js';
+import type { ChangeFeed } from '../live/change-feed.js';
 import { bearerAuth } from './bearer-auth.js';
 import { errorMiddleware } from './error-middleware.js';
+import { eventsRoutes } from './events-routes.js';
 import { healthRoutes } from './health-routes.js';
+import { inboxRoutes } from './inbox-routes.js';
+import { countWebhookRequests, metricsRoutes, type MetricsExporter } from './metrics-routes.js';
+import { openApiRoutes } from './openapi-routes.js';
 import { readRoutes } from './read-routes.js';
+import { sendRoutes } from './send-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export interface HttpDeps {
   config: Config;
   logger: Logger;
   receive: ReceiveMessage;
+  send: SendMessage;
   reader: ConversationReader;
   crmStatus: CrmStatus;
   now: () => number;
+  metrics: Metrics;
+  metricsExporter: MetricsExporter;
+  changes: ChangeFeed;
 }
 
 /** The Koa application: every route is listed here, in the order it is matched. */
 export function buildHttpApp(deps: HttpDeps): Koa {
   const app = new Koa({ proxy: true });
   const requireToken = bearerAuth(deps.config.apiToken);
+  app.use(countWebhookRequests(deps.metrics));
   app.use(errorMiddleware(deps.logger));
   app.use((ctx, next) => (ctx.path === '/api' || ctx.path.startsWith('/api/') ? requireToken(ctx, next) : next()));
   for (const router of [
     webhookRoutes(deps),
     readRoutes(deps.reader),
+    sendRoutes(deps.send),
     healthRoutes(deps.reader, deps.crmStatus),
+    eventsRoutes(deps.changes),
+    metricsRoutes(deps.metricsExporter),
+    openApiRoutes(),
+    inboxRoutes(),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   graph_error: 502,
   graph_unreachable: 502,
   graph_timeout: 504,
+  graph_not_configured: 503,
 };
 
 /** The one place that turns errors into `{"error": {"code", "message"}}` answers and logs them. */

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
 import type { ConversationReader, ConversationSummary, Cursor, MessagePage } from '../../application/ports/conversation-reader.js';
-import { crmText, type Direction } from '../../domain/message.js';
+import { crmText, type Direction, type Message } from '../../domain/message.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
 import { toMessage } from './message-row.js';
@@ -61,6 +61,11 @@ export class SqliteConversationReader implements ConversationReader {
       messageCount: row.message_count,
       unreadCount: row.unread_count,
     }));
+  }
+
+  async message(mid: string): Promise<Message | null> {
+    const row = this.db.select().from(messages).where(eq(messages.mid, mid)).get();
+    return row ? toMessage(row) : null;
   }
 
   async messages(userId: string, { limit, before }: { limit: number; before: Cursor | null }): Promise<MessagePage> {

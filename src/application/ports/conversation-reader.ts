@@ -28,4 +28,6 @@ export interface ConversationReader {
   ping(): Promise<void>;
   conversations(options: { limit: number; before: number | null }): Promise<ConversationSummary[]>;
   messages(userId: string, options: { limit: number; before: Cursor | null }): Promise<MessagePage>;
+  /** One message by its Instagram `mid`; null when not stored. */
+  message(mid: string): Promise<Message | null>;
 }

@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import { inject, injectable } from 'tsyringe';
+import type { Metrics } from '../../application/ports/metrics.js';
+import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../domain/clock.js';
+import { TOKENS } from '../../tokens.js';
+import { GraphClient } from './graph-client.js';
+import { GraphError } from './graph-error.js';
+
+/** Where look-ups are remembered (the SQLite `contacts` table). */
+export interface ProfileCache {
+  get(customerId: string): { username: string | null; fetchedAt: number | null; failedAt: number | null } | null;
+  saveProfile(customerId: string, profile: { username: string | null; name: string | null }, at: number): void;
+  saveFailure(customerId: string, error: string, at: number): void;
+}
+
+/**
+ * `GET /{version}/{IGSID}?fields=name,username`, cached in `contacts`: a username is
+ * refreshed after PROFILE_REFRESH_H, a failure (no consent, blocked) is remembered for
+ * PROFILE_FAILURE_RETRY_M so it is neither asked for nor logged on every message.
+ * One look-up at a time per customer; never throws.
+ */
+@injectable()
+export class GraphProfileLookup implements ProfileLookup {
+  private readonly client: GraphClient;
+  private readonly inFlight = new Map<string, Promise<string | null>>();
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    @inject(TOKENS.Config) private readonly config: Pick<Config, 'graph' | 'instagram'>,
+    @inject(TOKENS.ProfileCache) private readonly cache: ProfileCache,
+    @inject(TOKENS.Metrics) metrics: Metrics,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {
+    this.client = new GraphClient(config.graph, config.instagram.accessToken ?? '', metrics);
+  }
+
+  async username(customerId: string): Promise<string | null> {
+    try {
+      if (this.shutdown.signal.aborted || !/^[A-Za-z0-9_.-]{1,256}$/.test(customerId)) return null;
+      const cached = this.cache.get(customerId);
+      const now = this.clock.now();
+      const fresh = cached?.fetchedAt != null && now - cached.fetchedAt < this.config.graph.profileRefreshMs;
+      const failedLately = cached?.failedAt != null && now - cached.failedAt < this.config.graph.profileFailureRetryMs;
+      if (cached && (fresh || failedLately)) return cached.username;
+      let pending = this.inFlight.get(customerId);
+      if (!pending) {
+        pending = this.fetch(customerId, cached?.username ?? null).finally(() => this.inFlight.delete(customerId));
+        this.inFlight.set(customerId, pending);
+      }
+      return await pending;
+    } catch (error) {
+      this.logger.error({ err: error, customerId }, 'profile look-up failed unexpectedly');
+      return null;
+    }
+  }
+
+  /** Lets look-ups in flight end (aborting their calls) before the database closes. */
+  async close(): Promise<void> {
+    this.shutdown.abort();
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private async fetch(customerId: string, known: string | null): Promise<string | null> {
+    try {
+      const profile = await this.client.call({
+        operation: 'profile',
+        method: 'GET',
+        path: encodeURIComponent(customerId),
+        query: { fields: 'name,username' },
+        signal: this.shutdown.signal,
+      });
+      const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null);
+      const username = text(profile.username);
+      if (!this.shutdown.signal.aborted) this.cache.saveProfile(customerId, { username, name: text(profile.name) }, this.clock.now());
+      this.logger.debug({ customerId, username }, 'profile looked up');
+      return username;
+    } catch (error) {
+      if (this.shutdown.signal.aborted) return known;
+      const message = error instanceof Error ? error.message : String(error);
+      this.cache.saveFailure(customerId, message, this.clock.now());
+      const retryMinutes = this.config.graph.profileFailureRetryMs / 60_000;
+      this.logger.warn(
+        { customerId, reason: error instanceof GraphError ? error.reason : undefined, graph: error instanceof GraphError ? error.meta : undefined, retryMinutes },
+        `profile look-up failed; using ${known ? 'the cached username' : 'the user id'} for ${retryMinutes} min: ${message}`,
+      );
+      return known;
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { schemas } from './schemas.js';
+
+const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json(ref('Error'), description);
+const unauthorized = { '401': error('Missing or wrong bearer token (or API_TOKEN not set on the server)') };
+const bearer = [{ bearer: [] }];
+
+/** OpenAPI 3.1 description of every route of the service (a test compares it with the routers). */
+export function openApiDocument(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'igbridge',
+      version,
+      description:
+        'Instagram DM webhooks into a local SQLite store, replies through the Instagram Send API, and a one-way mirror into a CRM MySQL table. ' +
+        'Every error answer is `{"error": {"code", "message"}}`.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The service’s API_TOKEN' } },
+      schemas,
+    },
+    paths: {
+      '/webhooks/instagram': {
+        get: {
+          operationId: 'verifyWebhook',
+          tags: ['webhooks'],
+          summary: "Meta's subscription handshake",
+          parameters: [
+            { name: 'hub.mode', in: 'query', required: true, schema: { const: 'subscribe' } },
+            { name: 'hub.verify_token', in: 'query', required: true, schema: { type: 'string' }, description: 'Must equal IG_VERIFY_TOKEN' },
+            { name: 'hub.challenge', in: 'query', required: true, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: 'The bare challenge', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '403': error('Wrong mode or verify token'),
+          },
+        },
+        post: {
+          operationId: 'receiveWebhook',
+          tags: ['webhooks'],
+          summary: 'Signed Instagram events, committed to SQLite before the answer',
+          parameters: [
+            {
+              name: 'X-Hub-Signature-256',
+              in: 'header',
+              required: true,
+              schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+              description: 'HMAC-SHA256 of the raw body with IG_APP_SECRET',
+            },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('WebhookPayload') } } },
+          responses: {
+            '200': json(ref('WebhookResult'), 'Processed (also for event kinds that are only logged)'),
+            '400': error('Malformed JSON'),
+            '401': error('Missing or wrong signature, or IG_APP_SECRET not set'),
+            '413': error('Body over 1 MiB'),
+          },
+        },
+      },
+      '/api/conversations': {
+        get: {
+          operationId: 'listConversations',
+          tags: ['api'],
+          summary: 'One row per customer, newest first',
+          security: bearer,
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            { name: 'before', in: 'query', schema: { type: 'string' }, description: 'ISO date or milliseconds: conversations whose last message is older' },
+          ],
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['conversations', 'next_before'],
+                properties: { conversations: { type: 'array', items: ref('Conversation') }, next_before: { type: ['string', 'null'] } },
+              },
+              'A page of conversations',
+            ),
+            '400': error('Invalid query'),
+            ...unauthorized,
+          },
+        },
+      },
+      '/api/conversations/{userId}/messages': {
+        get: {
+          operationId: 'listMessages',
+          tags: ['api'],
+          summary: "One customer's messages, oldest first, each with its CRM sync state",
+          security: bearer,
+          parameters: [
+            { name: 'userId', in: 'path', required: true, schema: { type: 'string' }, description: "The customer's IGSID" },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            { name: 'before', in: 'query', schema: { type: 'string' }, description: 'A `next_before` cursor, an ISO date or milliseconds' },
+          ],
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['user_id', 'messages', 'next_before'],
+                properties: { user_id: { type: 'string' }, messages: { type: 'array', items: ref('Message') }, next_before: { type: ['string', 'null'] } },
+              },
+              'The newest page (or the page before `before`), oldest first',
+            ),
+            '400': error('Invalid query'),
+            ...unauthorized,
+          },
+        },
+      },
+      '/api/messages': {
+        post: {
+          operationId: 'sendMessage',
+          tags: ['api'],
+          summary: 'Sends a reply through the Instagram Send API and stores it',
+          security: bearer,
+          requestBody: { required: true, content: { 'application/json': { schema: ref('SendRequest') } } },
+          responses: {
+            '201': json(ref('Message'), 'Sent and stored (mirrored to the CRM like any message)'),
+            '400': error('Invalid body (missing recipient, text empty or over 1000 bytes, …)'),
+            ...unauthorized,
+            '502': error("The Send API refused or could not be reached; Meta's error is in `error.graph`, the kind in `error.reason`"),
+            '503': error('IG_ACCESS_TOKEN is not set, so nothing can be sent'),
+            '504': error('The Send API did not answer in time; the outcome is unknown'),
+          },
+        },
+      },
+      '/api/events': {
+        get: {
+          operationId: 'streamEvents',
+          tags: ['api'],
+          summary: 'Server-sent events: one `change` event each time the local store changed',
+          description:
+            'A `text/event-stream` that stays open. Events: `ready` once, then `change` with data `{"user_ids": [...], "stored": n, "applied": n}`; ' +
+            'a comment line every 20 s keeps it alive. The client re-reads what it shows through the API. Send the bearer in the Authorization header ' +
+            '(the inbox reads the stream with fetch).',
+          security: bearer,
+          responses: {
+            '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            ...unauthorized,
+          },
+        },
+      },
+      '/healthz': {
+        get: {
+          operationId: 'healthz',
+          tags: ['operations'],
+          summary: 'Liveness',
+          responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }, 'The process answers') },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readyz',
+          tags: ['operations'],
+          summary: 'SQLite answers; the CRM state is reported, never required',
+          responses: { '200': json(ref('Ready'), 'Ready'), '503': error('SQLite does not answer') },
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          tags: ['operations'],
+          summary: 'Prometheus metrics (text exposition format)',
+          responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openapi',
+          tags: ['operations'],
+          summary: 'This document',
+          responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') },
+        },
+      },
+      '/': {
+        get: {
+          operationId: 'inbox',
+          tags: ['inbox'],
+          summary: 'The inbox page (asks for the API token once)',
+          responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, '304': { description: 'Not modified' } },
+        },
+      },
+      '/inbox/inbox.css': {
+        get: {
+          operationId: 'inboxCss',
+          tags: ['inbox'],
+          summary: "The inbox's stylesheet (cached for a year when `v` matches its content hash)",
+          parameters: [{ name: 'v', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } }, '304': { description: 'Not modified' } },
+        },
+      },
+      '/inbox/inbox.js': {
+        get: {
+          operationId: 'inboxJs',
+          tags: ['inbox'],
+          summary: "The inbox's script (cached for a year when `v` matches its content hash)",
+          parameters: [{ name: 'v', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' } } } }, '304': { description: 'Not modified' } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/** JSON Schemas (2020-12, as OpenAPI 3.1 uses) of igbridge's bodies, referenced by document.ts. */
+const isoTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const schemas = {
+  Error: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string', description: 'Stable machine-readable code, e.g. `unauthorized`, `invalid_signature`, `graph_error`' },
+          message: { type: 'string', description: 'What went wrong, for a person' },
+          field: { type: ['string', 'null'], description: 'The body field a 400 is about' },
+          reason: {
+            type: 'string',
+            description: 'Graph errors: token_invalid, outside_window, rate_limited, temporary, recipient_unavailable, permission_denied, invalid_parameter, refused, invalid_response, timeout, unreachable',
+          },
+          graph: { $ref: '#/components/schemas/GraphError' },
+        },
+        additionalProperties: true,
+      },
+    },
+    examples: [{ error: { code: 'unauthorized', message: 'missing bearer token (Authorization: Bearer <API_TOKEN>)' } }],
+  },
+  GraphError: {
+    type: 'object',
+    description: "Meta's error, passed on from the Send API",
+    properties: {
+      code: { type: ['integer', 'null'], description: '190 token invalid; 10 with subcode 2534022 outside the 24-hour window; 4, 17 throttled; 1, 2 temporary' },
+      error_subcode: { type: ['integer', 'null'] },
+      message: { type: ['string', 'null'] },
+      type: { type: ['string', 'null'] },
+      fbtrace_id: { type: ['string', 'null'] },
+    },
+  },
+  Attachment: {
+    type: 'object',
+    required: ['type', 'url'],
+    properties: { type: { type: 'string', examples: ['image', 'video', 'audio', 'file', 'story_mention', 'share'] }, url: { type: ['string', 'null'] } },
+  },
+  CrmSync: {
+    type: 'object',
+    required: ['state', 'attempts', 'last_error', 'mirrored_at'],
+    properties: {
+      state: { enum: ['mirrored', 'pending', 'failed', 'not_mirrored'] },
+      attempts: { type: 'integer', minimum: 0 },
+      last_error: { type: ['string', 'null'] },
+      mirrored_at: isoTime,
+    },
+  },
+  Message: {
+    type: 'object',
+    required: ['mid', 'user_id', 'account_id', 'direction', 'text', 'attachments', 'timestamp', 'crm'],
+    properties: {
+      mid: { type: 'string', description: "Instagram's message id (unique)" },
+      user_id: { type: 'string', description: "The customer's IGSID" },
+      account_id: { type: 'string' },
+      direction: { enum: ['in', 'out'] },
+      text: { type: ['string', 'null'] },
+      attachments: { type: 'array', items: { $ref: '#/components/schemas/Attachment' } },
+      reply_to: {
+        type: ['object', 'null'],
+        properties: { mid: { type: ['string', 'null'] }, story_id: { type: ['string', 'null'] }, story_url: { type: ['string', 'null'] } },
+      },
+      payload: { type: ['string', 'null'], description: 'Quick-reply or postback payload' },
+      reaction: {
+        type: ['object', 'null'],
+        properties: { reaction: { type: ['string', 'null'] }, emoji: { type: ['string', 'null'] }, at: isoTime },
+      },
+      read_at: isoTime,
+      deleted: { type: 'boolean', description: 'Unsent by the customer' },
+      deleted_at: isoTime,
+      edited: { type: 'boolean' },
+      edited_at: isoTime,
+      edit_count: { type: 'integer', minimum: 0 },
+      timestamp: { type: 'string', format: 'date-time' },
+      timestamp_ms: { type: 'integer' },
+      received_at: isoTime,
+      crm: { $ref: '#/components/schemas/CrmSync' },
+    },
+  },
+  Conversation: {
+    type: 'object',
+    required: ['user_id', 'username', 'last_message', 'last_message_at', 'message_count', 'unread_count'],
+    properties: {
+      user_id: { type: 'string' },
+      username: { type: 'string', description: 'Instagram username when known, else the IGSID' },
+      name: { type: ['string', 'null'] },
+      last_message: {
+        type: 'object',
+        properties: { mid: { type: 'string' }, direction: { enum: ['in', 'out'] }, text: { type: 'string' }, deleted: { type: 'boolean' } },
+      },
+      last_message_at: { type: 'string', format: 'date-time' },
+      last_message_at_ms: { type: 'integer' },
+      message_count: { type: 'integer', minimum: 1 },
+      unread_count: { type: 'integer', minimum: 0, description: 'Inbound messages newer than the last outbound one' },
+    },
+  },
+  SendRequest: {
+    oneOf: [
+      {
+        type: 'object',
+        required: ['recipient_id', 'text'],
+        properties: {
+          recipient_id: { type: 'string', description: "The customer's IGSID" },
+          text: { type: 'string', minLength: 1, description: '1–1000 UTF-8 bytes' },
+          tag: { const: 'HUMAN_AGENT', description: 'Reply up to 7 days after the customer wrote, where the app has that permission' },
+        },
+        additionalProperties: false,
+      },
+      {
+        type: 'object',
+        required: ['recipient_id', 'attachment'],
+        properties: {
+          recipient_id: { type: 'string' },
+          attachment: {
+            type: 'object',
+            required: ['type', 'url'],
+            properties: { type: { const: 'image' }, url: { type: 'string', format: 'uri' } },
+          },
+          tag: { const: 'HUMAN_AGENT' },
+        },
+        additionalProperties: false,
+      },
+    ],
+  },
+  WebhookPayload: {
+    type: 'object',
+    description: "Meta's Instagram webhook body: `entry[].messaging[]` (or the dashboard test's `entry[].changes[]`)",
+    required: ['object', 'entry'],
+    properties: {
+      object: { type: 'string', examples: ['instagram'] },
+      entry: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            time: { type: 'integer' },
+            messaging: { type: 'array', items: { type: 'object' } },
+            changes: { type: 'array', items: { type: 'object' } },
+          },
+        },
+      },
+    },
+  },
+  WebhookResult: {
+    type: 'object',
+    required: ['status', 'stored', 'duplicates', 'applied', 'deferred', 'ignored'],
+    properties: {
+      status: { const: 'ok' },
+      stored: { type: 'integer', description: 'New messages committed' },
+      duplicates: { type: 'integer', description: 'Messages whose mid was already stored' },
+      applied: { type: 'integer', description: 'Unsends, reactions, reads and edits applied' },
+      deferred: { type: 'integer', description: 'Changes kept until their message arrives' },
+      ignored: { type: 'integer', description: 'Events of kinds igbridge does not store (logged)' },
+    },
+  },
+  Ready: {
+    type: 'object',
+    required: ['status', 'sqlite', 'crm'],
+    properties: {
+      status: { const: 'ok' },
+      sqlite: { const: 'ok' },
+      crm: {
+        type: 'object',
+        required: ['state', 'backlog'],
+        properties: { state: { enum: ['disabled', 'ok', 'down'] }, backlog: { type: 'integer' }, failed: { type: 'integer' } },
+      },
+    },
+  },
+} as const;

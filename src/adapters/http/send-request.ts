@@ -1,0 +1,52 @@
+import { ValidationError } from '../../domain/errors.js';
+import { checkImageUrl, checkOutgoingText, type OutgoingMessage } from '../../domain/outgoing-message.js';
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function onlyKnown(value: Json, allowed: string[], where: string): void {
+  const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    throw new ValidationError(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `${where}${k}`).join(', ')} (allowed: ${allowed.join(', ')})`, {
+      field: `${where}${unknown[0]}`,
+    });
+  }
+}
+
+function string(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new ValidationError(`${field} must be a string`, { field });
+  return value;
+}
+
+/**
+ * `POST /api/messages` body → the message to send. Either
+ * `{"recipient_id", "text"}` or `{"recipient_id", "attachment": {"type": "image", "url"}}`,
+ * optionally `"tag": "HUMAN_AGENT"`; anything else is a ValidationError naming the field.
+ */
+export function parseSendRequest(body: unknown): OutgoingMessage {
+  if (!isObject(body)) throw new ValidationError('the body must be a JSON object', { field: null });
+  onlyKnown(body, ['recipient_id', 'text', 'attachment', 'tag'], '');
+  if (body.recipient_id === undefined) throw new ValidationError('recipient_id is required (the customer\'s IGSID)', { field: 'recipient_id' });
+  const recipientId = string(body.recipient_id, 'recipient_id');
+  if (!/^[0-9A-Za-z_.-]{1,64}$/.test(recipientId)) {
+    throw new ValidationError('recipient_id must be an Instagram-scoped user id (IGSID), e.g. "6000000000000001"', { field: 'recipient_id' });
+  }
+  if (body.tag !== undefined && body.tag !== 'HUMAN_AGENT') {
+    throw new ValidationError('tag must be "HUMAN_AGENT" when given', { field: 'tag' });
+  }
+  const humanAgent = body.tag === 'HUMAN_AGENT';
+  if ((body.text === undefined) === (body.attachment === undefined)) {
+    throw new ValidationError('give exactly one of text or attachment', { field: body.text === undefined ? 'text' : 'attachment' });
+  }
+  if (body.text !== undefined) {
+    return { recipientId, content: { kind: 'text', text: checkOutgoingText(string(body.text, 'text')) }, humanAgent };
+  }
+  const attachment = body.attachment;
+  if (!isObject(attachment)) throw new ValidationError('attachment must be an object {"type": "image", "url": "https://..."}', { field: 'attachment' });
+  onlyKnown(attachment, ['type', 'url'], 'attachment.');
+  if (attachment.type !== 'image') throw new ValidationError('attachment.type must be "image"', { field: 'attachment.type' });
+  if (attachment.url === undefined) throw new ValidationError('attachment.url is required', { field: 'attachment.url' });
+  const url = checkImageUrl(string(attachment.url, 'attachment.url'));
+  return { recipientId, content: { kind: 'image', url }, humanAgent };
+}

@@ -1,0 +1,30 @@
+import Router from '@koa/router';
+import type { SendMessage } from '../../application/send-message.js';
+import { HttpError } from './http-error.js';
+import { messageJson } from './presenters.js';
+import { readRawBody } from './raw-body.js';
+import { parseSendRequest } from './send-request.js';
+
+/** A send body is small: 1,000 bytes of text or one URL. */
+const MAX_SEND_BODY_BYTES = 64 * 1024;
+
+/** `POST /api/messages` (bearer checked by the caller): validate, send through Meta, answer 201 with the stored message. */
+export function sendRoutes(send: SendMessage): Router {
+  const router = new Router();
+
+  router.post('/api/messages', async (ctx) => {
+    const raw = await readRawBody(ctx.req, MAX_SEND_BODY_BYTES);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
+    }
+    const message = await send.execute(parseSendRequest(body));
+    ctx.status = 201;
+    ctx.set('Location', `/api/conversations/${encodeURIComponent(message.customerId)}/messages`);
+    ctx.body = messageJson(message);
+  });
+
+  return router;
+}

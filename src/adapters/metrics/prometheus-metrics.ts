@@ -1,0 +1,140 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CrmWriteOutcome, Metrics } from '../../application/ports/metrics.js';
+import type { Direction } from '../../domain/message.js';
+
+type Backlog = () => Promise<{ backlog: number; failed: number }>;
+
+/**
+ * The Metrics port in Prometheus terms. Each instance has its own registry (never prom-client's
+ * global one), so two services in one process — tests — count apart.
+ */
+export class PrometheusMetrics implements Metrics {
+  readonly registry = new Registry();
+  private backlogSource: Backlog | null = null;
+
+  private readonly webhookRequests = new Counter({
+    name: 'igbridge_webhook_requests_total',
+    help: 'POST /webhooks/instagram requests, by HTTP status answered',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  private readonly stored = new Counter({
+    name: 'igbridge_messages_stored_total',
+    help: 'Messages newly committed to SQLite, by direction',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  private readonly crmWrites = new Counter({
+    name: 'igbridge_crm_writes_total',
+    help: 'CRM writes (one INSERT, possibly multi-row), by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly crmRows = new Counter({
+    name: 'igbridge_crm_rows_total',
+    help: 'Messages carried by CRM writes, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly crmDuration = new Histogram({
+    name: 'igbridge_crm_write_duration_seconds',
+    help: 'Time one CRM write took, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly poolInUse = new Gauge({
+    name: 'igbridge_crm_pool_connections_in_use',
+    help: 'Pooled CRM connections currently lent to a write',
+    registers: [this.registry],
+  });
+  private readonly poolOpen = new Gauge({
+    name: 'igbridge_crm_pool_connections_open',
+    help: 'Pooled CRM connections currently open',
+    registers: [this.registry],
+  });
+  private readonly graphCalls = new Counter({
+    name: 'igbridge_graph_calls_total',
+    help: 'Calls to the Instagram Graph API, by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly graphDuration = new Histogram({
+    name: 'igbridge_graph_call_duration_seconds',
+    help: 'Time one Graph API call took, by operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const self = this;
+    new Gauge({
+      name: 'igbridge_crm_backlog',
+      help: 'Messages not yet in the CRM (pending, or waiting for a backfill while the mirror is off)',
+      registers: [this.registry],
+      async collect() {
+        const status = await self.readBacklog();
+        if (status) this.set(status.backlog);
+      },
+    });
+    new Gauge({
+      name: 'igbridge_crm_failed',
+      help: 'Messages the CRM kept rejecting (left for crm:backfill)',
+      registers: [this.registry],
+      async collect() {
+        const status = await self.readBacklog();
+        if (status) this.set(status.failed);
+      },
+    });
+    for (const direction of ['in', 'out'] as const) this.stored.inc({ direction }, 0);
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'igbridge_' });
+  }
+
+  /** A scrape must not fail because the database is busy: the gauge keeps its last value. */
+  private async readBacklog(): Promise<{ backlog: number; failed: number } | null> {
+    if (!this.backlogSource) return null;
+    try {
+      return await this.backlogSource();
+    } catch {
+      return null;
+    }
+  }
+
+  /** Where the backlog gauges read from at scrape time (the CrmStatus port). */
+  watchBacklog(source: Backlog): void {
+    this.backlogSource = source;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  webhookRequest(status: number): void {
+    this.webhookRequests.inc({ status: String(status) });
+  }
+
+  messagesStored(direction: Direction, count: number): void {
+    if (count > 0) this.stored.inc({ direction }, count);
+  }
+
+  crmWrite(outcome: CrmWriteOutcome, seconds: number, rows: number): void {
+    this.crmWrites.inc({ outcome });
+    if (rows > 0) this.crmRows.inc({ outcome }, rows);
+    this.crmDuration.observe({ outcome }, seconds);
+  }
+
+  crmPool(inUse: number, open: number): void {
+    this.poolInUse.set(inUse);
+    this.poolOpen.set(open);
+  }
+
+  graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void {
+    this.graphCalls.inc({ operation, outcome });
+    this.graphDuration.observe({ operation }, seconds);
+  }
+}

@@ -1,0 +1,256 @@
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { simulatedPayload } from '../../src/cli/simulate/payload.js';
+import { launchChromium, type HeadlessChromium } from '../support/browser.js';
+import { FAKE_ACCOUNT_ID, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
+import { startTestService, TEST_API_TOKEN, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
+
+const ALICE = '6000000000000001';
+const BOB = '6000000000000002';
+const CAROL = '6000000000000003';
+const SCREENSHOT_DIR = new URL('../../test-results/', import.meta.url);
+const MINUTE = 60_000;
+/** Browser-side expressions (strings: this project's TypeScript has no DOM types). */
+const IMAGES_LOADED = `[...document.querySelectorAll('#messages img')].every((img) => img.complete && img.naturalWidth > 0)`;
+
+/** One `messaging[]` item in a webhook body from the business account's entry. */
+function delivery(item: object, at: number): object {
+  return { object: 'instagram', entry: [{ id: FAKE_ACCOUNT_ID, time: at, messaging: [{ timestamp: at, ...item }] }] };
+}
+
+function message(customerId: string, text: string | null, at: number, options: { mid?: string; echo?: boolean; imageUrl?: string } = {}): Buffer {
+  return simulatedPayload({ text, customerId, accountId: FAKE_ACCOUNT_ID, echo: options.echo ?? false, imageUrl: options.imageUrl ?? null, mid: options.mid, now: at });
+}
+
+const from = (customerId: string) => ({ sender: { id: customerId }, recipient: { id: FAKE_ACCOUNT_ID } });
+
+async function post(service: TestService, body: Buffer | object): Promise<void> {
+  const response = await service.webhook(body as Buffer);
+  expect(response.status).toBe(200);
+}
+
+/** A small PNG, drawn by the browser itself, served for the attachments' CDN URLs (no network in tests). */
+async function attachmentImage(page: Page): Promise<Buffer> {
+  await page.setContent('<div style="width:160px;height:160px;background:linear-gradient(135deg,#f9ce34,#ee2a7b,#6228d7)"></div>');
+  return page.locator('div').screenshot();
+}
+
+async function openInbox(browser: HeadlessChromium, service: TestService): Promise<Page> {
+  const page = await browser.context.newPage();
+  const image = await attachmentImage(page);
+  await page.route('https://cdn.example/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: image }));
+  await page.goto(service.url);
+  // First visit: the page asks for the API token once and keeps it.
+  await page.getByRole('dialog', { name: 'API token' }).waitFor();
+  await page.getByRole('textbox', { name: 'API token' }).fill(TEST_API_TOKEN);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#live[data-state="live"]').waitFor();
+  return page;
+}
+
+function bubble(page: Page, text: string) {
+  return page.locator('#messages li.message').filter({ hasText: text });
+}
+
+describe('the inbox in headless Chromium', () => {
+  let browser: HeadlessChromium;
+  let graph: FakeGraph;
+  let crm: CrmTestDatabase | undefined;
+  let service: TestService;
+  let page: Page | undefined;
+
+  /** The service against the fake Graph API, mirroring into a fresh CRM database unless `crmOptions` is null. */
+  async function start(crmOptions: { messageColumn?: string } | null, env: Record<string, string> = {}): Promise<void> {
+    crm = crmOptions ? await createCrmDatabase(crmOptions) : undefined;
+    service = await startTestService({ ...graph.env, ...(crm?.env ?? {}), LOG_LEVEL: 'info', ...env });
+  }
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    graph = await startFakeGraph();
+  });
+  afterEach(async () => {
+    await page?.close();
+    page = undefined;
+    await service?.stop();
+    service = undefined as unknown as TestService; // a test that fails before start() stops nothing twice
+    await graph.close();
+    await crm?.drop();
+    crm = undefined;
+  });
+
+  it('when webhooks arrive and a reply is typed, then list, thread, live updates, the send and its CRM state all show', async () => {
+    // Arrange: three customers' messages, delivered as Meta would, with what happens to them after.
+    await start({});
+    graph.setProfile(ALICE, { username: 'alice.berlin', name: 'Alice' }).setProfile(BOB, { username: 'bob_builds', name: 'Bob' });
+    const now = Date.now();
+    await post(service, message(CAROL, 'Hello! Are you open on Sundays?', now - 26 * 60 * MINUTE));
+    await post(service, message(BOB, 'Do you have the lamp in blue?', now - 3 * 60 * MINUTE));
+    await post(service, message(BOB, null, now - 3 * 60 * MINUTE + MINUTE, { imageUrl: 'https://cdn.example/bob-lamp.png' }));
+    await post(service, message(ALICE, 'Hi! Do you ship to Berlin?', now - 30 * MINUTE));
+    await post(service, message(ALICE, 'Yes, we ship to Berlin: 2–3 days.', now - 28 * MINUTE, { echo: true, mid: 'mid.browser.echo' }));
+    await post(service, delivery({ ...from(ALICE), reaction: { mid: 'mid.browser.echo', action: 'react', reaction: 'love', emoji: '❤️' } }, now - 27 * MINUTE));
+    await post(service, message(ALICE, 'Is this one still available?', now - 26 * MINUTE, { imageUrl: 'https://cdn.example/alice-chair.png' }));
+    await post(service, message(ALICE, 'Great, thanks!', now - 25 * MINUTE, { mid: 'mid.browser.edited' }));
+    await post(service, delivery({ ...from(ALICE), message_edit: { mid: 'mid.browser.edited', text: 'Great, thank you!', num_edit: 1 } }, now - 24 * MINUTE));
+    await post(service, message(ALICE, 'oops, wrong chat', now - 23 * MINUTE, { mid: 'mid.browser.unsent' }));
+    await post(service, delivery({ ...from(ALICE), message: { mid: 'mid.browser.unsent', is_deleted: true } }, now - 22 * MINUTE));
+    await waitFor(async () => {
+      const { conversations } = (await (await service.api('/api/conversations')).json()) as { conversations: any[] };
+      return conversations.filter((c) => c.username !== c.user_id).length === 2;
+    }, 'usernames looked up');
+
+    // Act: open the inbox (Alice's conversation is the newest, so it opens first).
+    page = await openInbox(browser, service);
+
+    // Assert: the list, newest first, with usernames (or the id) and unread counts.
+    const list = page.getByRole('navigation', { name: 'Conversations' }).getByRole('button');
+    await list.first().filter({ hasText: 'alice.berlin' }).waitFor();
+    expect(await list.allInnerTexts()).toEqual([
+      expect.stringMatching(/alice\.berlin[\s\S]*Message unsent/),
+      expect.stringMatching(/bob_builds[\s\S]*Image attachment[\s\S]*2/),
+      expect.stringMatching(new RegExp(`${CAROL}[\\s\\S]*Are you open on Sundays\\?[\\s\\S]*1`)),
+    ]);
+    expect(await list.first().getAttribute('aria-current')).toBe('true');
+    await page.getByRole('heading', { name: 'alice.berlin' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Load older messages' }).isHidden()).toBe(true);
+
+    // The thread: direction, text, the image as a thumbnail, the reaction, the edit and the unsend.
+    await bubble(page, 'Hi! Do you ship to Berlin?').waitFor();
+    expect(await bubble(page, 'Hi! Do you ship to Berlin?').getAttribute('class')).toContain('in');
+    const echo = bubble(page, 'Yes, we ship to Berlin');
+    expect(await echo.getAttribute('class')).toContain('out');
+    expect(await echo.getByRole('img', { name: 'Reaction: ❤️' }).count()).toBe(1);
+    const thumbnail = bubble(page, 'Is this one still available?').locator('img');
+    expect(await thumbnail.getAttribute('src')).toBe('https://cdn.example/alice-chair.png');
+    await page.waitForFunction(IMAGES_LOADED);
+    expect(await bubble(page, 'Great, thank you!').locator('.meta').innerText()).toContain('edited');
+    const unsent = page.locator('#messages li.message.deleted');
+    expect(await unsent.innerText()).toContain('Message unsent');
+    expect(await unsent.locator('.meta').innerText()).toContain('unsent');
+    // Every message reached the CRM (a real MySQL): its sync state says so.
+    await page.waitForFunction(`(() => {
+      const states = [...document.querySelectorAll('#messages .crm')].map((el) => el.dataset.state);
+      return states.length === 5 && states.every((state) => state === 'mirrored');
+    })()`);
+
+    // Live: a message that arrives while the page is open shows without a reload.
+    await post(service, message(ALICE, 'Can I pay by card?', Date.now()));
+    await bubble(page, 'Can I pay by card?').waitFor();
+
+    // The composer: Enter sends through POST /api/messages to (fake) Meta; the reply shows with its CRM state.
+    const composer = page.getByLabel('Reply', { exact: true });
+    await composer.fill('Yes, card and PayPal both work.');
+    await composer.press('Enter');
+    const reply = bubble(page, 'Yes, card and PayPal both work.');
+    await reply.waitFor();
+    expect(graph.sends().map((request) => request.body)).toEqual([{ recipient: { id: ALICE }, message: { text: 'Yes, card and PayPal both work.' } }]);
+    expect(await reply.getAttribute('class')).toContain('out');
+    await reply.locator('.crm[data-state="mirrored"]').waitFor();
+    expect(await reply.locator('.crm').innerText()).toBe('CRM: mirrored');
+    expect(await composer.inputValue()).toBe('');
+    expect(await page.locator('#composer-error').isHidden()).toBe(true);
+    await waitFor(async () => (await crm!.rows()).some((row) => row.message === 'Yes, card and PayPal both work.' && row.direction === 'out'), 'reply in the CRM');
+
+    // Keyboard: arrow keys move through the list; Enter opens a conversation.
+    await list.first().focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'bob_builds' }).waitFor();
+    await bubble(page, 'Do you have the lamp in blue?').waitFor();
+    await list.first().click();
+    await bubble(page, 'Yes, card and PayPal both work.').waitFor();
+    await page.waitForFunction(IMAGES_LOADED);
+
+    await page.setViewportSize({ width: 1280, height: 1000 }); // the whole thread, for the README's picture
+    await page.locator('#thread-scroll').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.screenshot({ path: new URL('inbox.png', SCREENSHOT_DIR).pathname });
+  });
+
+  it('when Meta refuses a reply (outside the 24-hour window), then the composer says so readably and nothing is added', async () => {
+    await start(null); // the CRM mirror is off: messages wait for a backfill
+    await post(service, message(ALICE, 'Hello from last week', Date.now() - 8 * 24 * 60 * MINUTE));
+    graph.nextSend(graphError(10, { subcode: 2534022, fbtraceId: 'AXtraceBrowser' }));
+    page = await openInbox(browser, service);
+    await bubble(page, 'Hello from last week').waitFor();
+    expect(await bubble(page, 'Hello from last week').locator('.crm[data-state="not_mirrored"]').innerText()).toBe('CRM: not mirrored');
+
+    const composer = page.getByLabel('Reply', { exact: true });
+    await composer.fill('Sorry for the late answer!');
+    await page.getByRole('button', { name: 'Send' }).click();
+
+    const alert = page.getByRole('alert').filter({ hasText: 'Instagram did not take this reply' });
+    await alert.waitFor();
+    const text = await alert.innerText();
+    expect(text).toContain('24 hours');
+    expect(text).toContain('Meta error 10/2534022');
+    expect(text).toContain('fbtrace_id AXtraceBrowser');
+    expect(graph.sends()).toHaveLength(1);
+    expect(await page.locator('#messages li.message').count()).toBe(1);
+    expect(await composer.inputValue()).toBe('Sorry for the late answer!'); // kept, to send again later
+    await page.screenshot({ path: new URL('inbox-graph-error.png', SCREENSHOT_DIR).pathname });
+  });
+
+  it('when the CRM rejects a message, then it shows as failed with the CRM error on hover and focus', async () => {
+    await start({ messageColumn: 'VARCHAR(20)' }, { CRM_MAX_ATTEMPTS: '1', CRM_RETRY_MAX_S: '0.3' });
+    const now = Date.now();
+    await post(service, message(ALICE, 'Short one', now - 2 * MINUTE));
+    await post(service, message(ALICE, 'This text is far too long for the CRM column', now - MINUTE));
+    page = await openInbox(browser, service);
+
+    const failed = bubble(page, 'far too long').locator('.crm[data-state="failed"]');
+    await failed.waitFor();
+    expect(await failed.innerText()).toBe('CRM: failed');
+    expect(await failed.getAttribute('title')).toMatch(/^The CRM refused this message \(1 attempt\): .*Data too long/);
+    expect(await failed.getAttribute('tabindex')).toBe('0');
+    expect(await failed.getAttribute('aria-label')).toContain('Data too long');
+    await bubble(page, 'Short one').locator('.crm[data-state="mirrored"]').waitFor();
+  });
+
+  it('when a thread is longer than a page, then older messages load on request and stay through live updates', async () => {
+    await start(null);
+    const now = Date.now();
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      ...from(ALICE),
+      timestamp: now - (60 - i) * MINUTE,
+      message: { mid: `mid.page.${i}`, text: `Message number ${i}` },
+    }));
+    await post(service, { object: 'instagram', entry: [{ id: FAKE_ACCOUNT_ID, time: now, messaging: items }] });
+    page = await openInbox(browser, service);
+    await bubble(page, 'Message number 59').waitFor();
+    const rows = page.locator('#messages li.message');
+    expect(await rows.count()).toBe(50);
+
+    await page.getByRole('button', { name: 'Load older messages' }).click();
+    await bubble(page, 'Message number 0').waitFor();
+    expect(await rows.count()).toBe(60);
+    expect(await page.getByRole('button', { name: 'Load older messages' }).isHidden()).toBe(true);
+
+    await post(service, message(ALICE, 'One more', Date.now()));
+    await bubble(page, 'One more').waitFor();
+    expect(await rows.count()).toBe(61);
+    expect(await rows.first().innerText()).toContain('Message number 0');
+  });
+
+  it('when the stored token is refused, then the page asks again and works with the new one', async () => {
+    await start(null);
+    page = await browser.context.newPage();
+    await page.goto(service.url);
+    await page.evaluate(`localStorage.setItem('igbridge.apiToken', 'stale-token')`);
+    await page.reload();
+    await page.getByText('The service refused this token').waitFor();
+    await page.getByRole('textbox', { name: 'API token' }).fill(TEST_API_TOKEN);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('No conversations yet').waitFor();
+    expect(await page.evaluate(`localStorage.getItem('igbridge.apiToken')`)).toBe(TEST_API_TOKEN);
+  });
+});

@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GraphClient } from '../../src/adapters/graph/graph-client.js';
+import type { Metrics } from '../../src/application/ports/metrics.js';
+import { loadConfig } from '../../src/config.js';
+import { FAKE_GRAPH_TOKEN, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+
+type Call = Parameters<Metrics['graphCall']>;
+
+describe('GraphClient', () => {
+  let graph: FakeGraph;
+  let calls: Call[];
+  let client: GraphClient;
+  beforeEach(async () => {
+    graph = await startFakeGraph();
+    calls = [];
+    const metrics = { graphCall: (...call: Call) => void calls.push(call) } as unknown as Metrics;
+    client = new GraphClient(loadConfig({ ...graph.env, GRAPH_TIMEOUT_S: '0.3' }).graph, FAKE_GRAPH_TOKEN, metrics);
+  });
+  afterEach(async () => {
+    await graph.close();
+  });
+
+  it('when calls succeed, fail and time out, then each is counted once with its outcome', async () => {
+    graph.on('GET', /^ok$/, { json: { id: 'ok' } });
+    graph.on('GET', /^refused$/, graphError(4));
+    graph.on('GET', /^slow$/, { hang: true });
+
+    await client.call({ operation: 'profile', method: 'GET', path: 'ok' });
+    await expect(client.call({ operation: 'send', method: 'GET', path: 'refused' })).rejects.toMatchObject({ code: 'graph_error', reason: 'rate_limited' });
+    await expect(client.call({ operation: 'send', method: 'GET', path: 'slow' })).rejects.toMatchObject({ code: 'graph_timeout' });
+
+    expect(calls.map(([operation, outcome]) => [operation, outcome])).toEqual([['profile', 'ok'], ['send', 'error'], ['send', 'timeout']]);
+    expect(calls.every(([, , seconds]) => seconds >= 0)).toBe(true);
+  });
+
+  it('when Meta answers an error as a string code, then it is still read as a number', async () => {
+    graph.on('GET', /^odd$/, { status: 400, json: { error: { message: 'x', code: '190', fbtrace_id: 'T' } } });
+
+    await expect(client.call({ operation: 'profile', method: 'GET', path: 'odd' })).rejects.toMatchObject({ reason: 'token_invalid', meta: { code: 190 } });
+  });
+});

@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+const FORBIDDEN = /^(koa|@koa\/|drizzle-orm|drizzle-kit|better-sqlite3|mysql2|pino|prom-client)/;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function imports(path: string): string[] {
+  const source = readFileSync(path, 'utf8');
+  return [...source.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => (m[1] ?? m[2])!);
+}
+
+describe('the hexagon', () => {
+  for (const layer of ['domain', 'application']) {
+    it(`when ${layer}/ imports, then never a framework, a driver or an adapter`, () => {
+      const leaks = files(join(SRC, layer)).flatMap((file) =>
+        imports(file)
+          .filter((spec) => FORBIDDEN.test(spec) || /(^|\/)adapters\//.test(spec) || /\.\.\/(\.\.\/)*(container|main|server)\.js$/.test(spec))
+          .map((spec) => `${relative(SRC, file)} → ${spec}`),
+      );
+      expect(leaks).toEqual([]);
+    });
+  }
+
+  it('when the domain imports, then only other domain files', () => {
+    const outside = files(join(SRC, 'domain')).flatMap((file) =>
+      imports(file).filter((spec) => !spec.startsWith('./')).map((spec) => `${relative(SRC, file)} → ${spec}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
+  it('when adapters are imported, then only by the composition root and the entry points', () => {
+    const importers = files(SRC)
+      .filter((file) => !relative(SRC, file).startsWith('adapters/'))
+      .filter((file) => imports(file).some((spec) => spec.includes('adapters/')))
+      .map((file) => relative(SRC, file))
+      .filter((file) => !['container.ts', 'server.ts'].includes(file) && !file.startsWith('cli/'));
+    expect(importers).toEqual([]);
+  });
+
+  it('when the boundary rule is checked, then it would catch a leak', () => {
+    expect(FORBIDDEN.test('drizzle-orm/sqlite-core')).toBe(true);
+    expect(imports(join(SRC, 'container.ts')).some((spec) => spec.includes('adapters/'))).toBe(true);
+  });
+});

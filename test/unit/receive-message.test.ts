@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageMirror } from '../../src/application/ports/message-mirror.js';
+import type { ProfileLookup } from '../../src/application/ports/profile-lookup.js';
+import { ReceiveMessage } from '../../src/application/receive-message.js';
+import type { Message } from '../../src/domain/message.js';
+import { newMessage } from '../contract/message-store.contract.js';
+import { FakeMessageStore } from '../support/fake-message-store.js';
+
+class RecordingMirror implements MessageMirror {
+  readonly batches: Message[][] = [];
+  constructor(private readonly store?: FakeMessageStore) {}
+  async mirror(messages: Message[]): Promise<void> {
+    // The messages must already be in the store when the mirror hears of them.
+    for (const m of messages) if (this.store && !this.store.messages.has(m.mid)) throw new Error(`${m.mid} not committed`);
+    this.batches.push(messages);
+  }
+}
+
+/** Records who was asked about; answers only when told to, to show nobody waits for it. */
+class PendingProfiles implements ProfileLookup {
+  readonly asked: string[] = [];
+  async username(customerId: string): Promise<string | null> {
+    this.asked.push(customerId);
+    return new Promise(() => {});
+  }
+}
+
+describe('ReceiveMessage', () => {
+  it('when new messages arrive, then they are stored first and then handed to the mirror', async () => {
+    const store = new FakeMessageStore();
+    const mirror = new RecordingMirror(store);
+    const result = await new ReceiveMessage(store, mirror, new PendingProfiles()).execute([
+      { kind: 'message', message: newMessage('a') },
+      { kind: 'message', message: newMessage('b') },
+    ]);
+    expect(result.stored.map((m) => m.mid)).toEqual(['a', 'b']);
+    expect(mirror.batches.map((b) => b.map((m) => m.mid))).toEqual([['a', 'b']]);
+  });
+
+  it('when only duplicates and changes arrive, then the mirror hears nothing', async () => {
+    const store = new FakeMessageStore();
+    await store.record([{ kind: 'message', message: newMessage('a') }]);
+    const mirror = new RecordingMirror();
+    const result = await new ReceiveMessage(store, mirror, new PendingProfiles()).execute([
+      { kind: 'message', message: newMessage('a') },
+      { kind: 'unsend', mid: 'a', at: 1 },
+    ]);
+    expect(result).toMatchObject({ duplicates: 1, applied: 1 });
+    expect(mirror.batches).toEqual([]);
+  });
+
+  it('when new messages arrive, then the username of each of their customers is asked for once, without waiting for the answer', async () => {
+    const profiles = new PendingProfiles();
+    const store = new FakeMessageStore();
+    await store.record([{ kind: 'message', message: { ...newMessage('old'), customerId: 'c' } }]);
+
+    const result = await new ReceiveMessage(store, new RecordingMirror(), profiles).execute([
+      { kind: 'message', message: { ...newMessage('a'), customerId: 'x' } },
+      { kind: 'message', message: { ...newMessage('b'), customerId: 'x' } },
+      { kind: 'message', message: { ...newMessage('c'), customerId: 'y' } },
+      { kind: 'message', message: { ...newMessage('old'), customerId: 'c' } },
+    ]);
+
+    expect(result.stored).toHaveLength(3);
+    expect(profiles.asked).toEqual(['x', 'y']);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversationReader } from '../../src/application/ports/conversation-reader.js';
+import type { MessageMirror } from '../../src/application/ports/message-mirror.js';
+import type { MessageSender, SentMessage } from '../../src/application/ports/message-sender.js';
+import type { MessageStore, RecordResult } from '../../src/application/ports/message-store.js';
+import { SendMessage } from '../../src/application/send-message.js';
+import { DomainError } from '../../src/domain/errors.js';
+import type { InstagramEvent } from '../../src/domain/instagram-event.js';
+import type { Message, NewMessage } from '../../src/domain/message.js';
+import type { OutgoingMessage } from '../../src/domain/outgoing-message.js';
+
+const NOW = Date.UTC(2026, 10, 26, 12);
+
+class FakeSender implements MessageSender {
+  readonly sent: OutgoingMessage[] = [];
+  constructor(private readonly answer: SentMessage | Error) {}
+  async send(message: OutgoingMessage): Promise<SentMessage> {
+    this.sent.push(message);
+    if (this.answer instanceof Error) throw this.answer;
+    return this.answer;
+  }
+}
+
+function stored(message: NewMessage): Message {
+  return {
+    ...message, id: 1, receivedAt: NOW, reaction: null, readAt: null, deletedAt: null, editedAt: null, editCount: 0,
+    crm: { state: 'pending', attempts: 0, lastError: null, mirroredAt: null },
+  };
+}
+
+class FakeStore implements MessageStore {
+  readonly recorded: InstagramEvent[][] = [];
+  constructor(private readonly duplicate = false) {}
+  async record(events: InstagramEvent[]): Promise<RecordResult> {
+    this.recorded.push(events);
+    const messages = events.flatMap((e) => (e.kind === 'message' && !this.duplicate ? [stored(e.message)] : []));
+    return { stored: messages, duplicates: this.duplicate ? 1 : 0, applied: 0, deferred: 0 };
+  }
+}
+
+class FakeMirror implements MessageMirror {
+  readonly mirrored: Message[] = [];
+  async mirror(messages: Message[]): Promise<void> {
+    this.mirrored.push(...messages);
+  }
+}
+
+function fakeReader(thread: Message[] = []): ConversationReader {
+  return {
+    ping: async () => {},
+    conversations: async () => [],
+    messages: async () => ({ messages: thread.slice(-1), nextBefore: null }),
+    message: async (mid) => thread.find((m) => m.mid === mid) ?? null,
+  };
+}
+
+const TEXT: OutgoingMessage = { recipientId: '6000000000000001', content: { kind: 'text', text: 'hello' }, humanAgent: false };
+
+describe('SendMessage', () => {
+  it('when Meta accepts, then the message is stored outbound under its mid and handed to the mirror', async () => {
+    const store = new FakeStore();
+    const mirror = new FakeMirror();
+    const send = new SendMessage(new FakeSender({ mid: 'm.1', accountId: '1784', raw: '{}' }), store, mirror, fakeReader(), { now: () => NOW });
+
+    const message = await send.execute(TEXT);
+
+    expect(store.recorded).toEqual([[{
+      kind: 'message',
+      message: { mid: 'm.1', accountId: '1784', customerId: '6000000000000001', direction: 'out', text: 'hello', attachments: [], replyTo: null, payload: null, sentAt: NOW, raw: '{}' },
+    }]]);
+    expect(mirror.mirrored).toEqual([message]);
+  });
+
+  it('when an image is sent, then it is stored as an image attachment without text', async () => {
+    const store = new FakeStore();
+    const send = new SendMessage(new FakeSender({ mid: 'm.2', accountId: '1784', raw: '{}' }), store, new FakeMirror(), fakeReader(), { now: () => NOW });
+
+    const message = await send.execute({ ...TEXT, content: { kind: 'image', url: 'https://x.example/a.png' } });
+
+    expect(message).toMatchObject({ text: null, attachments: [{ type: 'image', url: 'https://x.example/a.png' }] });
+  });
+
+  it('when Meta refuses, then the error goes to the caller and nothing is stored or mirrored', async () => {
+    const store = new FakeStore();
+    const mirror = new FakeMirror();
+    const send = new SendMessage(new FakeSender(new DomainError('graph_error', 'refused')), store, mirror, fakeReader(), { now: () => NOW });
+
+    await expect(send.execute(TEXT)).rejects.toMatchObject({ code: 'graph_error' });
+    expect(store.recorded).toEqual([]);
+    expect(mirror.mirrored).toEqual([]);
+  });
+
+  it('when the account is configured as me, then the account id of the conversation is used', async () => {
+    const earlier = stored({ mid: 'm.0', accountId: '17841400000000001', customerId: '6000000000000001', direction: 'in', text: 'hi', attachments: [], replyTo: null, payload: null, sentAt: 1, raw: '{}' });
+    const store = new FakeStore();
+    const send = new SendMessage(new FakeSender({ mid: 'm.3', accountId: null, raw: '{}' }), store, new FakeMirror(), fakeReader([earlier]), { now: () => NOW });
+
+    expect(await send.execute(TEXT)).toMatchObject({ accountId: '17841400000000001' });
+  });
+
+  it('when the echo overtook Meta answer, then the stored echo is returned and nothing is mirrored twice', async () => {
+    const echo = stored({ mid: 'm.4', accountId: '1784', customerId: '6000000000000001', direction: 'out', text: 'hello', attachments: [], replyTo: null, payload: null, sentAt: 5, raw: '{}' });
+    const mirror = new FakeMirror();
+    const send = new SendMessage(new FakeSender({ mid: 'm.4', accountId: '1784', raw: '{}' }), new FakeStore(true), mirror, fakeReader([echo]), { now: () => NOW });
+
+    expect(await send.execute(TEXT)).toBe(echo);
+    expect(mirror.mirrored).toEqual([]);
+  });
+});
