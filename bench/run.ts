@@ -7,7 +7,7 @@ import { TcpProxy } from '../test/support/tcp-proxy.js';
 import { crmLags, freshCrm, importWindowMs, percentile, untilMirrored } from './crm.js';
 import { ROOT, runLoad, sleep } from './processes.js';
 import { render, verdicts } from './report.js';
-import { CONNECTIONS, drive, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, workspace, type Row } from './scenario.js';
+import { CONNECTIONS, discard, drive, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, workspace, type Row } from './scenario.js';
 
 /**
  * `make bench`: igbridge under load with the CRM healthy, absent, refusing, hanging and
@@ -28,6 +28,7 @@ async function baseline(): Promise<Row> {
     return row('baseline (Koa + HMAC + 1 insert)', phases, ws, service.peakRssMb(), '—');
   } finally {
     await service.stop();
+    discard(ws);
   }
 }
 
@@ -39,6 +40,7 @@ async function disabled(): Promise<Row> {
     return row('disabled', phases, ws, service.peakRssMb(), 'off');
   } finally {
     await stopChecked(service, 'disabled');
+    discard(ws);
   }
 }
 
@@ -79,6 +81,7 @@ async function withCrm(fault: Fault): Promise<Row> {
     await stopChecked(service, fault);
     await proxy?.stop();
     await crm.drop();
+    discard(ws);
   }
 }
 
@@ -118,6 +121,7 @@ async function backlog(name: string, count: number): Promise<Row> {
     await stopChecked(service, name);
     await proxy.stop();
     await crm.drop();
+    discard(ws);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult } from './load.js';
@@ -39,6 +39,11 @@ export interface Workspace {
 export function workspace(name: string): Workspace {
   const dir = mkdtempSync(join(tmpdir(), `igbridge-bench-${name}-`));
   return { dir, sqlitePath: join(dir, 'igbridge.db'), logFile: join(dir, 'service.log') };
+}
+
+/** Removes a scenario's files (SQLite, log, acks) unless BENCH_KEEP is set. */
+export function discard(ws: Workspace): void {
+  if (!process.env.BENCH_KEEP) rmSync(ws.dir, { recursive: true, force: true });
 }
 
 /** The service as a user runs it: `node --import tsx src/main.ts`, configured by env only. */
