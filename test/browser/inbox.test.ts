@@ -241,6 +241,48 @@ describe('the inbox in headless Chromium', () => {
     expect(await rows.first().innerText()).toContain('Message number 0');
   });
 
+  it('when there are more conversations than a page, then older ones load on request and stay through live updates', async () => {
+    await start(null);
+    const now = Date.now();
+    const customer = (i: number) => `61000000000${String(i).padStart(5, '0')}`;
+    // 203 customers in one delivery: customer 0 wrote last (the newest), customer 202 first.
+    const items = Array.from({ length: 203 }, (_, i) => ({
+      ...from(customer(i)),
+      timestamp: now - (i + 1) * MINUTE,
+      message: { mid: `mid.list.${i}`, text: `Hello from customer ${i}` },
+    }));
+    await post(service, { object: 'instagram', entry: [{ id: FAKE_ACCOUNT_ID, time: now, messaging: items }] });
+    page = await openInbox(browser, service);
+    const nav = page.getByRole('navigation', { name: 'Conversations' });
+    const rows = nav.locator('button.conversation');
+    const older = nav.getByRole('button', { name: 'Load older conversations' });
+    const listedIds = () => page!.evaluate(`[...document.querySelectorAll('#conversation-list button.conversation')].map((b) => b.dataset.userId)`) as Promise<string[]>;
+
+    // The first page: the newest 200, with the button at the end of the list.
+    await older.waitFor();
+    expect(await rows.count()).toBe(200);
+    expect(await rows.last().innerText()).toContain(customer(199));
+
+    // The button appends the next page; the last page has no button. Focus moves to the first new row.
+    await older.click();
+    await rows.filter({ hasText: customer(202) }).waitFor();
+    expect(await listedIds()).toEqual(Array.from({ length: 203 }, (_, i) => customer(i)));
+    expect(await older.isHidden()).toBe(true);
+    expect(await page.evaluate(`document.activeElement.dataset.userId`)).toBe(customer(200));
+
+    // Live updates: a customer from the older page writes again (moves to the top, listed once)
+    // and a new customer writes; the rest of the older page stays.
+    await post(service, message(customer(201), 'Back again', Date.now() - 1000));
+    await post(service, message(CAROL, 'First time here', Date.now()));
+    await rows.first().filter({ hasText: 'First time here' }).waitFor();
+    const ids = await listedIds();
+    expect(ids).toHaveLength(204);
+    expect(new Set(ids).size).toBe(204);
+    expect(ids.slice(0, 3)).toEqual([CAROL, customer(201), customer(0)]);
+    expect(ids.slice(-3)).toEqual([customer(199), customer(200), customer(202)]);
+    expect(await older.isHidden()).toBe(true);
+  });
+
   it('when the stored token is refused, then the page asks again and works with the new one', async () => {
     await start(null);
     page = await browser.context.newPage();

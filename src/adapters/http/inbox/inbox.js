@@ -5,12 +5,15 @@
 const TOKEN_KEY = 'igbridge.apiToken';
 const MAX_TEXT_BYTES = 1000;
 const PAGE = 50;
+/** Conversations per page: the API's largest. */
+const CONVERSATION_PAGE = 200;
 
 const $ = (id) => document.getElementById(id);
 const els = {
   live: $('live'),
   list: $('conversation-list'),
   listEmpty: $('conversations-empty'),
+  olderConversations: $('load-older-conversations'),
   title: $('thread-title'),
   sub: $('thread-sub'),
   scroll: $('thread-scroll'),
@@ -30,6 +33,7 @@ const els = {
 
 const state = {
   conversations: [],
+  conversationsBefore: null,
   selected: null,
   messages: [],
   nextBefore: null,
@@ -128,8 +132,17 @@ async function api(path, init = {}) {
 // --- conversation list ----------------------------------------------------------------------
 
 async function loadConversations() {
-  const { conversations } = await api(`/api/conversations?limit=200`);
-  state.conversations = conversations;
+  const page = await api(`/api/conversations?limit=${CONVERSATION_PAGE}`);
+  const { conversations } = page;
+  // The newest page replaces what it covers; older pages loaded before are kept. A conversation
+  // that moved up with a new message is in the newest page, so it is listed once.
+  const fresh = new Set(conversations.map((c) => c.user_id));
+  const oldest = conversations.at(-1)?.last_message_at_ms ?? Infinity;
+  const older = page.next_before
+    ? state.conversations.filter((c) => !fresh.has(c.user_id) && c.last_message_at_ms <= oldest)
+    : [];
+  state.conversations = [...conversations, ...older];
+  state.conversationsBefore = older.length > 0 ? state.conversationsBefore : page.next_before;
   renderConversations();
   if (!state.selected) {
     const wanted = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
@@ -148,6 +161,7 @@ function preview(text) {
 
 function renderConversations() {
   els.listEmpty.hidden = state.conversations.length > 0;
+  els.olderConversations.hidden = !state.conversationsBefore;
   const focusedId = document.activeElement?.dataset?.userId;
   els.list.replaceChildren(
     ...state.conversations.map((c) => {
@@ -169,6 +183,29 @@ function renderConversations() {
   );
   if (focusedId) els.list.querySelector(`[data-user-id="${CSS.escape(focusedId)}"]`)?.focus();
 }
+
+els.olderConversations.addEventListener('click', async () => {
+  const before = state.conversationsBefore;
+  if (!before || els.olderConversations.disabled) return;
+  els.olderConversations.disabled = true;
+  els.olderConversations.setAttribute('aria-busy', 'true');
+  try {
+    const page = await api(`/api/conversations?limit=${CONVERSATION_PAGE}&before=${encodeURIComponent(before)}`);
+    if (state.conversationsBefore !== before) return; // already loaded
+    const known = new Set(state.conversations.map((c) => c.user_id));
+    const added = page.conversations.filter((c) => !known.has(c.user_id));
+    state.conversations = [...state.conversations, ...added];
+    state.conversationsBefore = page.next_before;
+    renderConversations();
+    // Keyboard users go on from the first conversation that appeared (the button may be gone).
+    if (added[0]) els.list.querySelector(`[data-user-id="${CSS.escape(added[0].user_id)}"]`)?.focus();
+  } catch (error) {
+    showError(`Could not load older conversations: ${error.message}`);
+  } finally {
+    els.olderConversations.disabled = false;
+    els.olderConversations.removeAttribute('aria-busy');
+  }
+});
 
 // Arrow keys move through the list; Enter/Space (native button) opens the conversation.
 els.list.addEventListener('keydown', (event) => {
