@@ -200,6 +200,48 @@ describe('the inbox in headless Chromium', () => {
     await page.screenshot({ path: new URL('inbox-graph-error.png', SCREENSHOT_DIR).pathname });
   });
 
+  it('when an image is sent by URL, then a non-https address is refused on the page, the API\'s 400 reads plainly and the image reaches Meta and the thread', async () => {
+    await start(null);
+    await post(service, message(ALICE, 'Can you show me the blue one?', Date.now() - MINUTE));
+    page = await openInbox(browser, service);
+    await bubble(page, 'Can you show me the blue one?').waitFor();
+
+    // Keyboard: the disclosure opens with Enter and the address field is labelled.
+    await page.getByText('Send an image by URL').focus();
+    await page.keyboard.press('Enter');
+    const field = page.getByRole('textbox', { name: 'Image URL' });
+    await field.waitFor();
+    const alert = page.locator('#image-error');
+
+    // Client-side check: not https → said on the page, nothing sent.
+    await field.fill('http://cdn.example/blue-lamp.png');
+    await field.press('Enter');
+    await alert.filter({ hasText: 'must start with https://' }).waitFor();
+    expect(await alert.getAttribute('role')).toBe('alert');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+
+    // The API's 400 (an address over 2048 characters), in words: Meta is not called.
+    await field.fill(`https://cdn.example/${'a'.repeat(2100)}.png`);
+    await field.press('Enter');
+    await alert.filter({ hasText: 'The image was not sent: the image URL must be at most 2048 characters' }).waitFor();
+    expect(graph.sends()).toHaveLength(0);
+
+    // A good address: sent to (fake) Meta as an image attachment, shown as a thumbnail in the thread.
+    await field.fill('https://cdn.example/blue-lamp.png');
+    await page.getByRole('button', { name: 'Send image' }).click();
+    const thumbnail = page.locator('#messages li.message.out img[src="https://cdn.example/blue-lamp.png"]');
+    await thumbnail.waitFor();
+    expect(graph.sends().map((request) => request.body)).toEqual([
+      { recipient: { id: ALICE }, message: { attachment: { type: 'image', payload: { url: 'https://cdn.example/blue-lamp.png' } } } },
+    ]);
+    await page.waitForFunction(IMAGES_LOADED);
+    expect(await alert.isHidden()).toBe(true);
+    expect(await field.inputValue()).toBe('');
+    expect(await field.getAttribute('aria-invalid')).toBeNull();
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button').first().filter({ hasText: 'You: Image attachment' }).waitFor();
+    await page.screenshot({ path: new URL('inbox-image.png', SCREENSHOT_DIR).pathname });
+  });
+
   it('when the CRM rejects a message, then it shows as failed with the CRM error on hover and focus', async () => {
     await start({ messageColumn: 'VARCHAR(20)' }, { CRM_MAX_ATTEMPTS: '1', CRM_RETRY_MAX_S: '0.3' });
     const now = Date.now();

@@ -24,6 +24,10 @@ const els = {
   send: $('composer-send'),
   count: $('composer-count'),
   error: $('composer-error'),
+  imageForm: $('image-form'),
+  imageUrl: $('image-url'),
+  imageSend: $('image-send'),
+  imageError: $('image-error'),
   dialog: $('token-dialog'),
   tokenForm: $('token-form'),
   tokenInput: $('token-input'),
@@ -227,8 +231,8 @@ async function select(userId, { focus }) {
   els.messages.replaceChildren();
   history.replaceState(null, '', `#${encodeURIComponent(userId)}`);
   hideError();
-  els.text.disabled = false;
-  els.send.disabled = false;
+  hideImageError();
+  for (const el of [els.text, els.send, els.imageUrl, els.imageSend]) el.disabled = false;
   renderConversations();
   renderThreadHead();
   await loadThread({ stickToBottom: true });
@@ -385,8 +389,9 @@ function showError(message, detail) {
 }
 
 /** Meta's Send API error, said so that the person at the keyboard knows what to do. */
-function explainSendError(error) {
-  if (error instanceof TypeError) return ['The reply was not sent: the service did not answer. Is igbridge running?', null];
+function explainSendError(error, what = 'reply') {
+  const The = `The ${what}`;
+  if (error instanceof TypeError) return [`${The} was not sent: the service did not answer. Is igbridge running?`, null];
   const e = error.body?.error ?? {};
   const g = e.graph ?? null;
   const detail = g
@@ -394,11 +399,35 @@ function explainSendError(error) {
         .filter(Boolean).join(' · ')
     : null;
   if (error.status === 504 || e.code === 'graph_timeout') {
-    return ['Instagram did not answer in time. The reply may or may not have been delivered: check the thread before sending again.', detail];
+    return [`Instagram did not answer in time. ${The} may or may not have been delivered: check the thread before sending again.`, detail];
   }
   // The service already explains Meta's codes (24-hour window, expired token, throttling…).
-  if (error.status === 502 || error.status === 503) return [`Instagram did not take this reply. ${e.message ?? ''}`.trim(), detail];
-  return [`The reply was not sent: ${e.message ?? error.message}`, detail];
+  if (error.status === 502 || error.status === 503) return [`Instagram did not take this ${what}. ${e.message ?? ''}`.trim(), detail];
+  // A 400 names the request's field (`attachment.url must be …`): say it as the page does.
+  const message = (e.message ?? error.message).replace(/^attachment\.url\b/, 'the image URL');
+  return [`${The} was not sent: ${message}`, detail];
+}
+
+/**
+ * POSTs one message (`text` or `attachment`) to the open conversation; on success clears the
+ * field and re-reads thread and list, on failure shows why. Focus returns to `field` either way.
+ */
+async function send(content, { form, button, field, what, onError }) {
+  state.sending = true;
+  button.disabled = true;
+  form.setAttribute('aria-busy', 'true');
+  try {
+    await api('/api/messages', { method: 'POST', body: JSON.stringify({ recipient_id: state.selected, ...content }) });
+    field.value = '';
+    await Promise.all([loadThread({ stickToBottom: true }), loadConversations()]);
+  } catch (error) {
+    onError(...explainSendError(error, what));
+  } finally {
+    state.sending = false;
+    button.disabled = false;
+    form.removeAttribute('aria-busy');
+    field.focus();
+  }
 }
 
 els.composer.addEventListener('submit', async (event) => {
@@ -407,24 +436,63 @@ els.composer.addEventListener('submit', async (event) => {
   if (!state.selected || state.sending) return;
   if (!text) return showError('Write something first.');
   if (bytes(text) > MAX_TEXT_BYTES) return showError(`Instagram takes at most ${MAX_TEXT_BYTES} bytes of text in one message.`);
-  state.sending = true;
-  els.send.disabled = true;
-  els.composer.setAttribute('aria-busy', 'true');
   hideError();
+  await send({ text }, { form: els.composer, button: els.send, field: els.text, what: 'reply', onError: showError });
+  updateCount();
+});
+
+// --- image by URL ---------------------------------------------------------------------------
+
+function hideImageError() {
+  els.imageError.hidden = true;
+  els.imageError.replaceChildren();
+  els.imageUrl.removeAttribute('aria-invalid');
+}
+
+function showImageError(message, detail) {
+  els.imageError.replaceChildren(message, detail ? h('small', {}, detail) : '');
+  els.imageError.hidden = false;
+}
+
+/** What is wrong with an image address before it is sent (the API checks the rest), or null. */
+function imageUrlProblem(value) {
+  if (!value) return 'Paste the image\'s address first, e.g. https://example.com/photo.jpg.';
+  let url;
   try {
-    await api('/api/messages', { method: 'POST', body: JSON.stringify({ recipient_id: state.selected, text }) });
-    els.text.value = '';
-    updateCount();
-    await Promise.all([loadThread({ stickToBottom: true }), loadConversations()]);
-  } catch (error) {
-    const [message, detail] = explainSendError(error);
-    showError(message, detail);
-  } finally {
-    state.sending = false;
-    els.send.disabled = false;
-    els.composer.removeAttribute('aria-busy');
-    els.text.focus();
+    url = new URL(value);
+  } catch {
+    return 'That is not a complete web address. It must start with https://';
   }
+  if (url.protocol !== 'https:') return 'The address must start with https:// (Instagram fetches images over HTTPS only).';
+  return null;
+}
+
+els.imageUrl.addEventListener('input', () => {
+  if (!els.imageError.hidden) hideImageError();
+});
+
+els.imageForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (!state.selected || state.sending) return;
+  const url = els.imageUrl.value.trim();
+  const problem = imageUrlProblem(url);
+  if (problem) {
+    showImageError(problem);
+    els.imageUrl.setAttribute('aria-invalid', 'true');
+    els.imageUrl.focus();
+    return;
+  }
+  hideImageError();
+  await send({ attachment: { type: 'image', url } }, {
+    form: els.imageForm,
+    button: els.imageSend,
+    field: els.imageUrl,
+    what: 'image',
+    onError: (message, detail) => {
+      showImageError(message, detail);
+      if (message.includes('image URL')) els.imageUrl.setAttribute('aria-invalid', 'true');
+    },
+  });
 });
 
 // --- live updates ---------------------------------------------------------------------------
