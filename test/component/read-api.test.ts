@@ -64,6 +64,22 @@ describe('read API', () => {
     expect(second.conversations.map((c: any) => c.user_id)).toEqual(['200']);
   });
 
+  it('when conversations end in the same millisecond, then paging one by one skips none', async () => {
+    const at = 1_600_000_000_000;
+    await service.webhook({
+      object: 'instagram',
+      entry: [{ id: ACCOUNT, time: 1, messaging: ['301', '302', '303'].map((c) => message(c, `m.tie.${c}`, at, 'same moment')) }],
+    });
+    const seen: string[] = [];
+    let before = `${at + 1}`;
+    for (let page = 0; page < 3; page++) {
+      const body = (await (await service.api(`/api/conversations?limit=1&before=${before}`)).json()) as any;
+      seen.push(...body.conversations.map((c: any) => c.user_id));
+      before = body.next_before;
+    }
+    expect(seen.sort()).toEqual(['301', '302', '303']);
+  });
+
   it('when a thread is paged, then each page is oldest first and next_before leads to older messages', async () => {
     const seen: string[][] = [];
     let before: string | null = null;

@@ -76,7 +76,7 @@ describe('CRM connection pool', () => {
 
     await waitFor(async () => (await userConnections(crm)).length === 2, 'two warm connections');
     // The warm-up pings each connection before it goes back to the pool.
-    await waitFor(async () => pool.usage().inUse === 0, 'warm connections released');
+    await waitFor(async () => pool!.usage().inUse === 0, 'warm connections released');
     expect(pool.usage()).toEqual({ inUse: 0, open: 2 });
     expect(await userConnections(crm)).toHaveLength(2);
   });

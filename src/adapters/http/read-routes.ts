@@ -10,11 +10,11 @@ export function readRoutes(reader: ConversationReader): Router {
   router.get('/api/conversations', async (ctx) => {
     const limit = limitParam(ctx.query);
     const before = beforeParam(ctx.query);
-    const conversations = await reader.conversations({ limit, before: before?.sentAt ?? null });
+    const conversations = await reader.conversations({ limit, before });
     const last = conversations.at(-1);
     ctx.body = {
       conversations: conversations.map(conversationJson),
-      next_before: conversations.length === limit && last ? String(last.lastMessage.sentAt) : null,
+      next_before: conversations.length === limit && last ? cursorString({ sentAt: last.lastMessage.sentAt, id: last.lastMessage.id }) : null,
     };
   });
 

@@ -9,6 +9,7 @@ import { messages } from './schema.js';
 
 interface SummaryRow {
   customer_id: string;
+  id: number;
   username: string | null;
   name: string | null;
   mid: string;
@@ -29,7 +30,10 @@ export class SqliteConversationReader implements ConversationReader {
     this.db.$client.prepare('SELECT 1').get();
   }
 
-  async conversations({ limit, before }: { limit: number; before: number | null }): Promise<ConversationSummary[]> {
+  async conversations({ limit, before }: { limit: number; before: Cursor | null }): Promise<ConversationSummary[]> {
+    const olderThan = before
+      ? sql`AND (r.sent_at < ${before.sentAt} OR (r.sent_at = ${before.sentAt} AND r.id < ${before.id}))`
+      : sql``;
     const rows = this.db.all<SummaryRow>(sql`
       WITH ranked AS (
         SELECT m.*,
@@ -38,13 +42,13 @@ export class SqliteConversationReader implements ConversationReader {
                MAX(CASE WHEN direction = 'out' THEN sent_at END) OVER (PARTITION BY customer_id) AS last_out
         FROM messages m
       )
-      SELECT r.customer_id, c.username, c.name, r.mid, r.direction, r.text, r.attachments,
+      SELECT r.customer_id, c.username, c.name, r.id, r.mid, r.direction, r.text, r.attachments,
              r.sent_at, r.deleted_at, r.message_count,
              (SELECT COUNT(*) FROM messages i
                WHERE i.customer_id = r.customer_id AND i.direction = 'in'
                  AND i.sent_at > COALESCE(r.last_out, -1)) AS unread_count
       FROM ranked r LEFT JOIN contacts c ON c.customer_id = r.customer_id
-      WHERE r.rn = 1 AND (${before} IS NULL OR r.sent_at < ${before})
+      WHERE r.rn = 1 ${olderThan}
       ORDER BY r.sent_at DESC, r.id DESC
       LIMIT ${limit}`);
     return rows.map((row) => ({
@@ -52,6 +56,7 @@ export class SqliteConversationReader implements ConversationReader {
       username: row.username,
       name: row.name,
       lastMessage: {
+        id: row.id,
         mid: row.mid,
         direction: row.direction,
         text: crmText({ text: row.text, attachments: JSON.parse(row.attachments) }),

@@ -4,7 +4,7 @@ export interface ConversationSummary {
   userId: string;
   username: string | null;
   name: string | null;
-  lastMessage: { mid: string; direction: Direction; text: string; sentAt: number; deleted: boolean };
+  lastMessage: { id: number; mid: string; direction: Direction; text: string; sentAt: number; deleted: boolean };
   messageCount: number;
   /** Inbound messages newer than the business's last outbound one. */
   unreadCount: number;
@@ -26,7 +26,8 @@ export interface MessagePage {
 export interface ConversationReader {
   /** Throws when the local database cannot be read. */
   ping(): Promise<void>;
-  conversations(options: { limit: number; before: number | null }): Promise<ConversationSummary[]>;
+  /** Newest last message first; `before` is the last message of the previous page's last row. */
+  conversations(options: { limit: number; before: Cursor | null }): Promise<ConversationSummary[]>;
   messages(userId: string, options: { limit: number; before: Cursor | null }): Promise<MessagePage>;
   /** One message by its Instagram `mid`; null when not stored. */
   message(mid: string): Promise<Message | null>;
