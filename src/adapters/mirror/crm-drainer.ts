@@ -99,10 +99,10 @@ export class CrmDrainer {
       const failure = asFailure(error);
       if (failure.kind === 'in_doubt') {
         this.mayHaveDoubtful = true;
-        this.outbox.markStillInDoubt(ids, failure.message, null);
+        this.outbox.markForRetry(ids, failure.message, true);
         return 'transient';
       }
-      this.outbox.markUnsent(ids, failure.message, null);
+      this.outbox.markForRetry(ids, failure.message, false);
       if (failure.kind === 'unsent') return 'transient';
       if (batch.length === 1) return this.reject(batch[0], failure);
       const half = Math.ceil(batch.length / 2);
@@ -127,7 +127,7 @@ export class CrmDrainer {
       const failure = asFailure(error);
       if (failure.kind === 'rejected') return this.reject(message, failure);
       this.mayHaveDoubtful = true;
-      this.outbox.markStillInDoubt([message.id], failure.message, null);
+      this.outbox.markForRetry([message.id], failure.message, true);
       return 'transient';
     }
   }

@@ -87,22 +87,12 @@ export class SqliteCrmOutbox {
     this.db.update(messages).set({ crmInDoubt: true }).where(byIds(ids)).run();
   }
 
-  /** Nothing reached the CRM: still to do, retried at `retryAt`. */
-  markUnsent(ids: number[], error: string, retryAt: number | null): void {
-    this.db
-      .update(messages)
-      .set({ crmInDoubt: false, crmLastError: error, ...(retryAt === null ? {} : { crmNextAttemptAt: retryAt }) })
-      .where(byIds(ids))
-      .run();
-  }
-
-  /** The write may have arrived: the row stays in doubt until a check says otherwise. */
-  markStillInDoubt(ids: number[], error: string, retryAt: number | null): void {
-    this.db
-      .update(messages)
-      .set({ crmInDoubt: true, crmLastError: error, ...(retryAt === null ? {} : { crmNextAttemptAt: retryAt }) })
-      .where(byIds(ids))
-      .run();
+  /**
+   * The write failed and the rows stay to do, with its error. `inDoubt`: it may have reached the
+   * CRM (the retry checks first); otherwise nothing arrived and the retry is a plain INSERT.
+   */
+  markForRetry(ids: number[], error: string, inDoubt: boolean): void {
+    this.db.update(messages).set({ crmInDoubt: inDoubt, crmLastError: error }).where(byIds(ids)).run();
   }
 
   /**
