@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { instanceCachingFactory, container as root, type DependencyContainer } from 'tsyringe';
 import { openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
-import { DisabledCrmStatus } from './adapters/sqlite/sqlite-crm-status.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
 import { SqliteProfileCache } from './adapters/sqlite/sqlite-profile-cache.js';
 import { GraphMessageSender } from './adapters/graph/graph-message-sender.js';
@@ -15,6 +14,7 @@ import { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
 import { noOpMetrics } from './adapters/metrics-noop.js';
 import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
 import { CrmDrainer, type DrainerOptions } from './adapters/mirror/crm-drainer.js';
+import { DisabledCrmStatus } from './adapters/mirror/disabled-crm-status.js';
 import { MirrorCrmStatus } from './adapters/mirror/mirror-crm-status.js';
 import { NonBlockingMirror } from './adapters/mirror/non-blocking-mirror.js';
 import { CrmPool } from './adapters/mysql/crm-pool.js';
@@ -77,7 +77,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     registerCrmMirror(c, config, logger);
   } else {
     c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
-    c.registerSingleton(TOKENS.CrmStatus, DisabledCrmStatus);
+    c.register(TOKENS.CrmStatus, { useValue: new DisabledCrmStatus(new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase))) });
   }
 
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);
@@ -105,7 +105,7 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
   c.register(TOKENS.MessageMirror, { useValue: mirror });
   c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox, pool) });
   log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
-  const waiting = outbox.count({ states: ['not_mirrored'] });
+  const waiting = outbox.counts().notMirrored;
   if (waiting > 0) log.warn({ notMirrored: waiting }, `${waiting} message(s) were stored while the CRM mirror was off: npm run crm:backfill sends them`);
   pool.start();
   mirror.start();

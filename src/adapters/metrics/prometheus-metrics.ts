@@ -67,38 +67,20 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
 
+  private readonly backlog = new Gauge({
+    name: 'igbridge_crm_backlog',
+    help: 'Messages not yet in the CRM (pending, or waiting for a backfill while the mirror is off)',
+    registers: [this.registry],
+  });
+  private readonly failed = new Gauge({
+    name: 'igbridge_crm_failed',
+    help: 'Messages the CRM kept rejecting (left for crm:backfill)',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
-    const self = this;
-    new Gauge({
-      name: 'igbridge_crm_backlog',
-      help: 'Messages not yet in the CRM (pending, or waiting for a backfill while the mirror is off)',
-      registers: [this.registry],
-      async collect() {
-        const status = await self.readBacklog();
-        if (status) this.set(status.backlog);
-      },
-    });
-    new Gauge({
-      name: 'igbridge_crm_failed',
-      help: 'Messages the CRM kept rejecting (left for crm:backfill)',
-      registers: [this.registry],
-      async collect() {
-        const status = await self.readBacklog();
-        if (status) this.set(status.failed);
-      },
-    });
     for (const direction of ['in', 'out'] as const) this.stored.inc({ direction }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'igbridge_' });
-  }
-
-  /** A scrape must not fail because the database is busy: the gauge keeps its last value. */
-  private async readBacklog(): Promise<{ backlog: number; failed: number } | null> {
-    if (!this.backlogSource) return null;
-    try {
-      return await this.backlogSource();
-    } catch {
-      return null;
-    }
   }
 
   /** Where the backlog gauges read from at scrape time (the CrmStatus port). */
@@ -110,7 +92,13 @@ export class PrometheusMetrics implements Metrics {
     return this.registry.contentType;
   }
 
-  text(): Promise<string> {
+  /** One read of the CRM status per scrape; if it fails (database busy) the gauges keep their last values. */
+  async text(): Promise<string> {
+    const status = await this.backlogSource?.().catch(() => null);
+    if (status) {
+      this.backlog.set(status.backlog);
+      this.failed.set(status.failed);
+    }
     return this.registry.metrics();
   }
 

@@ -16,11 +16,12 @@ export class MirrorCrmStatus implements CrmStatus {
   ) {}
 
   async status() {
+    const { pending, failed } = this.outbox.counts();
     return {
       // The drainer's last round, or the warm connection failing while there is nothing to write.
       state: this.mirror.health === 'ok' && this.connections.reachable ? ('ok' as const) : ('down' as const),
-      backlog: this.outbox.count({ states: ['pending'] }),
-      failed: this.outbox.count({ states: ['failed'] }),
+      backlog: pending,
+      failed,
     };
   }
 }

@@ -124,7 +124,7 @@ export class NonBlockingMirror implements MessageMirror {
 
   private backlog(): number | undefined {
     try {
-      return this.outbox.count({ states: ['pending'] });
+      return this.outbox.counts().pending;
     } catch {
       return undefined;
     }

@@ -72,6 +72,19 @@ export class SqliteCrmOutbox {
     return row?.at ?? null;
   }
 
+  /** How many messages stand in each CRM state that still needs work, in one pass. */
+  counts(): { pending: number; failed: number; notMirrored: number } {
+    return this.db
+      .select({
+        pending: sql<number>`coalesce(sum(${messages.crmState} = 'pending'), 0)`,
+        failed: sql<number>`coalesce(sum(${messages.crmState} = 'failed'), 0)`,
+        notMirrored: sql<number>`coalesce(sum(${messages.crmState} = 'not_mirrored'), 0)`,
+      })
+      .from(messages)
+      .where(inArray(messages.crmState, ['pending', 'failed', 'not_mirrored']))
+      .get()!;
+  }
+
   count(selection: OutboxSelection): number {
     return this.db
       .select({ n: sql<number>`count(*)` })
