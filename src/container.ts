@@ -88,19 +88,37 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
 /** What closeContainer must stop before SQLite closes, per container, in order. */
 const closers = new WeakMap<DependencyContainer, Array<() => Promise<void>>>();
 
+interface CrmParts {
+  pool: CrmPool;
+  writer: MysqlMessageMirror;
+  outbox: SqliteCrmOutbox;
+  drainer: CrmDrainer;
+}
+
+/** The CRM writer and its exactly-once machinery, as the service and the backfill both use them. */
+function crmParts(config: Config, db: SqliteDb, profiles: ProfileLookup, metrics: Metrics, logger: Logger, clock: Clock, options: DrainerOptions): CrmParts {
+  const pool = new CrmPool(config.crm, logger, metrics);
+  const writer = new MysqlMessageMirror(pool, config.crm, profiles, logger, metrics);
+  const outbox = new SqliteCrmOutbox(db);
+  return { pool, writer, outbox, drainer: new CrmDrainer(writer, outbox, clock, logger, options) };
+}
+
 /**
  * The CRM mirror (SPEC §5): the mysql2 pool, the Drizzle writer, the SQLite outbox and the
- * non-blocking decorator whose background drainer starts now (validation first). The profile
- * look-up and metrics are resolved when used, so whatever this container registers for them wins.
+ * non-blocking decorator whose background drainer starts now (validation first).
  */
 function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logger): void {
   const log = logger.child({ component: 'crm' });
-  const metrics = lazyMetrics(c);
-  const pool = new CrmPool(config.crm, log, metrics);
-  const writer = new MysqlMessageMirror(pool, config.crm, lazyProfiles(c), log, metrics);
-  const outbox = new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase));
   const clock = c.resolve<Clock>(TOKENS.Clock);
-  const drainer = new CrmDrainer(writer, outbox, clock, log, drainerOptions(config));
+  const { pool, writer, outbox, drainer } = crmParts(
+    config,
+    c.resolve<SqliteDb>(TOKENS.SqliteDatabase),
+    c.resolve<ProfileLookup>(TOKENS.ProfileLookup),
+    c.resolve<Metrics>(TOKENS.Metrics),
+    log,
+    clock,
+    drainerOptions(config),
+  );
   const mirror = new NonBlockingMirror(writer, drainer, outbox, clock, log);
   c.register(TOKENS.MessageMirror, { useValue: mirror });
   c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox, pool) });
@@ -124,15 +142,16 @@ export interface Backfill {
  * that were never mirrored (or failed), whether or not CRM_MYSQL_ENABLED is true.
  */
 export function buildBackfill(config: Config, logger: Logger, selection: OutboxSelection): Backfill {
-  const pool = new CrmPool(config.crm, logger, noOpMetrics);
   const db = openSqlite(config.sqlitePath);
   // Usernames as the service finds them: the contacts cache first, then the Graph API.
   const profiles = config.instagram.accessToken
     ? new GraphProfileLookup(config, new SqliteProfileCache(db), noOpMetrics, systemClock, logger)
     : new UnknownProfileLookup();
-  const writer = new MysqlMessageMirror(pool, config.crm, profiles, logger, noOpMetrics);
-  const outbox = new SqliteCrmOutbox(db);
-  const drainer = new CrmDrainer(writer, outbox, systemClock, logger, { ...drainerOptions(config), maxAttempts: 0, selection });
+  const { pool, writer, outbox, drainer } = crmParts(config, db, profiles, noOpMetrics, logger, systemClock, {
+    ...drainerOptions(config),
+    maxAttempts: 0,
+    selection,
+  });
   return {
     drainer,
     outbox,
@@ -147,21 +166,6 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
 
 function drainerOptions(config: Config): DrainerOptions {
   return { batchSize: config.crm.batchSize, maxAttempts: config.crm.maxAttempts, retryBaseMs: 500, retryMaxMs: config.crm.retryMaxMs };
-}
-
-function lazyProfiles(c: DependencyContainer): ProfileLookup {
-  return { username: (customerId) => c.resolve<ProfileLookup>(TOKENS.ProfileLookup).username(customerId) };
-}
-
-function lazyMetrics(c: DependencyContainer): Metrics {
-  const metrics = () => c.resolve<Metrics>(TOKENS.Metrics);
-  return {
-    webhookRequest: (...a) => metrics().webhookRequest(...a),
-    messagesStored: (...a) => metrics().messagesStored(...a),
-    crmWrite: (...a) => metrics().crmWrite(...a),
-    crmPool: (...a) => metrics().crmPool(...a),
-    graphCall: (...a) => metrics().graphCall(...a),
-  };
 }
 
 /** Closes what the container opened, last-opened first: the CRM drainer and pool, the profile look-up, then SQLite. */

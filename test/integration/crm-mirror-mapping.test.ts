@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProfileLookup } from '../../src/application/ports/profile-lookup.js';
-import { TOKENS } from '../../src/tokens.js';
+import { startFakeGraph } from '../support/fake-graph.js';
 import { fixtureBytes } from '../support/fixtures.js';
 import { textMessages } from '../support/instagram-events.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
@@ -86,27 +85,28 @@ describe('CRM mirror: what each message becomes in the CRM table', () => {
   });
 
   it('when the profile look-up knows the username, then the CRM row carries it, asked once per customer in a batch', async () => {
-    const asked: string[] = [];
-    const profiles: ProfileLookup = {
-      username: async (customerId) => {
-        asked.push(customerId);
-        return customerId === ALICE ? 'alice.shop' : null;
-      },
-    };
-    service.container.register(TOKENS.ProfileLookup, { useValue: profiles });
+    const graph = await startFakeGraph();
+    graph.setProfile(ALICE, { username: 'alice.shop', name: 'Alice' });
+    await service.stop();
+    service = await startTestService({ ...crm.env, CRM_RETRY_MAX_S: '0.5', ...graph.env });
+    try {
+      await service.webhook(textMessages([
+        { mid: 'u.1', text: 'one' },
+        { mid: 'u.2', text: 'two' },
+        { mid: 'u.3', text: 'three', customer: '6000000000000002' },
+      ]));
 
-    await service.webhook(textMessages([
-      { mid: 'u.1', text: 'one' },
-      { mid: 'u.2', text: 'two' },
-      { mid: 'u.3', text: 'three', customer: '6000000000000002' },
-    ]));
-
-    const rows = await crmRows(3);
-    expect(rows.map((row) => [row.message, row.user_id, row.username])).toEqual([
-      ['one', ALICE, 'alice.shop'],
-      ['two', ALICE, 'alice.shop'],
-      ['three', '6000000000000002', '6000000000000002'],
-    ]);
-    expect(asked.sort()).toEqual([ALICE, '6000000000000002']);
+      const rows = await crmRows(3);
+      expect(rows.map((row) => [row.message, row.user_id, row.username])).toEqual([
+        ['one', ALICE, 'alice.shop'],
+        ['two', ALICE, 'alice.shop'],
+        ['three', '6000000000000002', '6000000000000002'],
+      ]);
+      expect(graph.profileRequests(ALICE)).toHaveLength(1);
+      expect(graph.profileRequests('6000000000000002')).toHaveLength(1);
+    } finally {
+      await service.stop();
+      await graph.close();
+    }
   });
 });
