@@ -9,8 +9,11 @@ export class ConfigError extends Error {
 }
 
 export interface CrmConfig {
+  /** CRM_MYSQL_ENABLED as set. */
+  requested: boolean;
+  /** Whether the mirror runs: requested, and the CRM's location is complete. */
   enabled: boolean;
-  /** Settings missing although CRM_MYSQL_ENABLED=true (the mirror is then off); empty when complete. */
+  /** Which of CRM_MYSQL_HOST, CRM_MYSQL_USER, CRM_MYSQL_DATABASE are not set (the mirror and the backfill need all three). */
   missing: string[];
   host: string;
   port: number;
@@ -65,10 +68,12 @@ export function environment(envFile = '.env', processEnv: Env = process.env): En
 /** Pure: the typed, validated, frozen configuration. Throws ConfigError naming the variable. */
 export function loadConfig(env: Env): Readonly<Config> {
   const read = reader(env);
-  const crmEnabled = read.bool('CRM_MYSQL_ENABLED', false);
+  const requested = read.bool('CRM_MYSQL_ENABLED', false);
+  const missing = ['CRM_MYSQL_HOST', 'CRM_MYSQL_USER', 'CRM_MYSQL_DATABASE'].filter((name) => !env[name]?.trim());
   const crm: CrmConfig = {
-    enabled: crmEnabled,
-    missing: [],
+    requested,
+    enabled: requested && missing.length === 0,
+    missing,
     host: read.str('CRM_MYSQL_HOST', ''),
     port: read.int('CRM_MYSQL_PORT', 3306, 1, 65535),
     user: read.str('CRM_MYSQL_USER', ''),
@@ -90,12 +95,6 @@ export function loadConfig(env: Env): Readonly<Config> {
   }
   if (!/^[A-Za-z0-9_$]+$/.test(crm.table)) {
     throw new ConfigError('CRM_MYSQL_TABLE', 'must be a plain table name (letters, digits, _ and $)');
-  }
-  if (crmEnabled) {
-    crm.missing = (['CRM_MYSQL_HOST', 'CRM_MYSQL_USER', 'CRM_MYSQL_DATABASE'] as const).filter(
-      (name) => !env[name]?.trim(),
-    );
-    if (crm.missing.length > 0) crm.enabled = false;
   }
 
   const logLevel = read.str('LOG_LEVEL', 'info');

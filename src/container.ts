@@ -70,7 +70,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     c.register(TOKENS.MessageSender, { useValue: new UnconfiguredMessageSender() });
   }
 
-  if (config.crm.missing.length > 0) {
+  if (config.crm.requested && !config.crm.enabled) {
     logger.warn({ missing: config.crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${config.crm.missing.join(', ')} not set`);
   }
   if (config.crm.enabled) {

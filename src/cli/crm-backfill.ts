@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
 import { ConfigError, environment, loadConfig } from '../config.js';
+import type { OutboxSelection } from '../adapters/sqlite/sqlite-crm-outbox.js';
 import { buildBackfill } from '../container.js';
 import { createLogger } from '../logger.js';
 
@@ -44,20 +45,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:backfill: invalid configuration: ${error.message}\n`);
     return 2;
   }
-  const missing = (['CRM_MYSQL_HOST', 'CRM_MYSQL_USER', 'CRM_MYSQL_DATABASE'] as const).filter(
-    (name) => !{ CRM_MYSQL_HOST: config.crm.host, CRM_MYSQL_USER: config.crm.user, CRM_MYSQL_DATABASE: config.crm.database }[name],
-  );
-  if (missing.length > 0) {
-    process.stderr.write(`crm:backfill: ${missing.join(', ')} not set: the backfill needs to know where the CRM is.\n\n${USAGE}`);
+  if (config.crm.missing.length > 0) {
+    process.stderr.write(`crm:backfill: ${config.crm.missing.join(', ')} not set: the backfill needs to know where the CRM is.\n\n${USAGE}`);
     return 2;
   }
 
   // Logs (warnings and errors: failed writes, the TODO line) go to stderr beside the progress bar.
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, destination(2));
-  const selection = { states: ['not_mirrored', 'failed'] as const, since };
-  const backfill = buildBackfill(config, logger, { states: [...selection.states], since });
+  const selection: OutboxSelection = { states: ['not_mirrored', 'failed'], since };
+  const backfill = buildBackfill(config, logger, selection);
   try {
-    const total = backfill.outbox.count({ states: [...selection.states], since });
+    const total = backfill.outbox.count(selection);
     const failedBefore = backfill.outbox.count({ states: ['failed'], since });
     const scope = since === undefined ? '' : ` sent since ${new Date(since).toISOString()}`;
     if (options['dry-run']) {
