@@ -24,3 +24,12 @@ export async function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES):
   if (size > limit) throw new HttpError(413, 'payload_too_large', `the body is larger than ${limit} bytes`);
   return Buffer.concat(chunks, size);
 }
+
+/** The raw body as JSON; anything else is a 400 `malformed_json` saying why. */
+export function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}

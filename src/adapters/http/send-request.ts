@@ -1,9 +1,7 @@
 import { ValidationError } from '../../domain/errors.js';
 import { checkImageUrl, checkOutgoingText, type OutgoingMessage } from '../../domain/outgoing-message.js';
+import { isObject, type Json } from './webhook/shape.js';
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function onlyKnown(value: Json, allowed: string[], where: string): void {
   const unknown = Object.keys(value).filter((key) => !allowed.includes(key));

@@ -1,8 +1,7 @@
 import Router from '@koa/router';
 import type { SendMessage } from '../../application/send-message.js';
-import { HttpError } from './http-error.js';
 import { messageJson } from './presenters.js';
-import { readRawBody } from './raw-body.js';
+import { parseJson, readRawBody } from './raw-body.js';
 import { parseSendRequest } from './send-request.js';
 
 /** A send body is small: 1,000 bytes of text or one URL. */
@@ -13,13 +12,7 @@ export function sendRoutes(send: SendMessage): Router {
   const router = new Router();
 
   router.post('/api/messages', async (ctx) => {
-    const raw = await readRawBody(ctx.req, MAX_SEND_BODY_BYTES);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (error) {
-      throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
-    }
+    const body = parseJson(await readRawBody(ctx.req, MAX_SEND_BODY_BYTES));
     const message = await send.execute(parseSendRequest(body));
     ctx.status = 201;
     ctx.set('Location', `/api/conversations/${encodeURIComponent(message.customerId)}/messages`);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ReceiveMessage } from '../../application/receive-message.js';
 import type { Config } from '../../config.js';
 import { HttpError } from './http-error.js';
-import { readRawBody } from './raw-body.js';
+import { parseJson, readRawBody } from './raw-body.js';
 import { sameSecret, signatureMatches } from './signature.js';
 import { parseWebhook } from './webhook/parse-webhook.js';
 
@@ -42,12 +42,7 @@ export function webhookRoutes({ config, receive, logger, now }: WebhookDeps): Ro
       logger.warn({ bytes: raw.length }, 'webhook refused: signature does not match');
       throw new HttpError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (error) {
-      throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
-    }
+    const body = parseJson(raw);
     const { events, ignored } = parseWebhook(body, now());
     for (const line of ignored) logger.info({ event: line }, 'webhook event not stored');
     const result = await receive.execute(events);
