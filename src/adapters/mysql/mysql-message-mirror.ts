@@ -8,7 +8,7 @@ import type { Message } from '../../domain/message.js';
 import type { CrmMirror } from '../mirror/crm-mirror.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
 import { crmTodo, type CrmField } from '../../domain/crm-mapping.js';
-import { changesLine, mappingLine } from './crm-fit-report.js';
+import { mappingLine } from './crm-fit-report.js';
 import { crmTable, toCrmRow, writtenFields, type CrmRow, type CrmTimePrecision } from './crm-table.js';
 import { inspectCrmTable } from './crm-table-inspection.js';
 import type { CrmTableFit } from './crm-table-fit.js';
@@ -60,7 +60,7 @@ export class MysqlMessageMirror implements CrmMirror {
       this.lastVerdict = verdict;
       for (const warning of fit.warnings) this.logger.warn({ table: fit.table }, `CRM table: ${warning}`);
       if (fit.fits) {
-        this.logger.info({ table: fit.table, mapping: mappingLine(fit), idempotency: fit.idempotency, changes: changesLine(fit), todo: fit.todo }, `CRM table ${fit.table} fits: ${mappingLine(fit)}`);
+        this.logger.info({ table: fit.table, mapping: mappingLine(fit), idempotency: fit.idempotency, todo: fit.todo }, `CRM table ${fit.table} fits: ${mappingLine(fit)}`);
       } else {
         this.logger.error({ table: fit.table, errors: fit.errors }, `CRM mirror off: the CRM table does not fit (${fit.errors.join('; ')}); webhooks go on locally. npm run crm:check tells more`);
       }
@@ -79,8 +79,11 @@ export class MysqlMessageMirror implements CrmMirror {
     // than the CRM took to insert them (make bench, catch-up).
     const values = rows.map((row) => fields.map((field) => row[field]));
     const columns = fields.map((field) => `\`${this.config.mapping.columns[field]}\``).join(', ');
+    // With a UNIQUE mid column a row already there is left as it is: the write is idempotent.
+    const mid = this.fit?.idempotency === 'mid-unique' ? `\`${this.config.mapping.columns.mid}\`` : null;
+    const upsert = mid ? ` on duplicate key update ${mid} = ${mid}` : '';
     await this.write(rows.length, () =>
-      this.run('insert', (db) => connectionOf(db).query(`insert into ?? (${columns}) values ?`, [this.config.table, values])),
+      this.run('insert', (db) => connectionOf(db).query(`insert into ?? (${columns}) values ?${upsert}`, [this.config.table, values])),
     );
   }
 
