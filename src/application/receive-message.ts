@@ -7,7 +7,8 @@ import type { ProfileLookup } from './ports/profile-lookup.js';
 
 /**
  * SPEC §4–5: every event of a delivery is committed locally first; only then do the new
- * messages go to the mirror, which must not make the caller wait. Who wrote is then learnt
+ * messages go to the mirror, which must not make the caller wait (told also, with no new
+ * message, when a change was applied: an edit or unsend may reach the CRM, SPEC §10). Who wrote is then learnt
  * in the background (cached, so usually no call at all), never awaited.
  */
 @injectable()
@@ -20,7 +21,7 @@ export class ReceiveMessage {
 
   async execute(events: InstagramEvent[]): Promise<RecordResult> {
     const result = await this.store.record(events);
-    if (result.stored.length > 0) await this.mirror.mirror(result.stored);
+    if (result.stored.length > 0 || result.applied > 0) await this.mirror.mirror(result.stored);
     for (const customerId of new Set(result.stored.map((message) => message.customerId))) {
       void this.profiles.username(customerId).catch(() => null);
     }

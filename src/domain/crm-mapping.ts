@@ -32,9 +32,11 @@ export function lackingFields(mapping: CrmMapping): OptionalCrmField[] {
   return OPTIONAL_CRM_FIELDS.filter((field) => mapping.columns[field] === undefined);
 }
 
-/** What never reaches the CRM: reactions, edits and unsends (a new CRM row is never changed). */
-export function localOnlyChanges(_mapping: CrmMapping): string[] {
-  return ['reactions', 'edits', 'unsends'];
+/** What never reaches the CRM with this mapping: reactions always, edits and unsends without `mid`. */
+export function localOnlyChanges(mapping: CrmMapping): string[] {
+  const { mid, deleted_at } = mapping.columns;
+  const unsendsReach = mid !== undefined && (deleted_at !== undefined || mapping.unsend === 'blank');
+  return ['reactions', ...(mid === undefined ? ['edits'] : []), ...(unsendsReach ? [] : ['unsends'])];
 }
 
 /**
@@ -46,7 +48,8 @@ export function crmTodo(mapping: CrmMapping): string {
   const local = localOnlyChanges(mapping);
   const columns = lacking.length === 0 ? 'the CRM table holds every igbridge field' : `the CRM table has no column for ${list(lacking)}`;
   const stand = lacking.includes('attachments') ? ' (attachments reach it only as a text stand-in)' : '';
-  return `TODO: ${columns}${stand}; ${list(local)} stay in igbridge only`;
+  const hint = mapping.columns.mid === undefined ? ' (map mid to a column in CRM_MYSQL_COLUMNS to send edits and unsends)' : '';
+  return `TODO: ${columns}${stand}; ${list(local)} stay in igbridge only${hint}`;
 }
 
 function list(items: readonly string[]): string {

@@ -53,6 +53,8 @@ export interface Message extends NewMessage {
     attempts: number;
     lastError: string | null;
     mirroredAt: number | null;
+    /** Mirrored, and edited or unsent since: the CRM row does not show that yet. */
+    changePending: boolean;
   };
 }
 

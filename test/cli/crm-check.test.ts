@@ -34,6 +34,7 @@ describe('npm run crm:check', () => {
     expect(run.stdout).toContain("  direction   → direction (enum('in','out'))");
     expect(run.stdout).toContain('missing fields: mid, account_id, attachments, edited_at, deleted_at');
     expect(run.stdout).toContain('idempotency: natural-key');
+    expect(run.stdout).toContain('changes: edits and unsends stay in igbridge (no mid column)');
     expect(run.stdout).toContain('TODO: the CRM table has no column for mid, account_id, attachments, edited_at and deleted_at');
     expect(run.stdout).not.toContain(crm.password);
   });
@@ -49,6 +50,8 @@ describe('npm run crm:check', () => {
     expect(run.stdout).toContain('  direction values: in → inbound, out → outbound');
     expect(run.stdout).toContain('missing fields: account_id, attachments');
     expect(run.stdout).toContain('idempotency: mid-unique — INSERT … ON DUPLICATE KEY UPDATE');
+    expect(run.stdout).toContain('changes: edits update body and edited_at; unsends set deleted_at and blank body');
+    expect(run.stdout).toContain('TODO: the CRM table has no column for account_id and attachments (attachments reach it only as a text stand-in); reactions stay in igbridge only');
     expect(run.stdout).toMatch(/warning: `external_id` .* ignores letter case/);
   });
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { textMessages } from '../support/instagram-events.js';
 import { startFakeGraph } from '../support/fake-graph.js';
+import { RENAMED_ENV, RENAMED_TABLE } from '../support/crm-tables.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService } from '../support/service.js';
 
@@ -53,6 +54,29 @@ describe('npm run crm:backfill', () => {
   afterEach(async () => {
     await crm.drop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when the CRM table is fitted by CRM_MYSQL_COLUMNS, then the backfill writes its columns and values; a misfit stops it naming the column', async () => {
+    const fitted = await createCrmDatabase({ definition: RENAMED_TABLE });
+    try {
+      const refused = await backfill({ ...env, ...fitted.env, CRM_MYSQL_ENABLED: 'false', CRM_MYSQL_COLUMNS: 'message=body' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`crm:backfill: the CRM is not usable: the CRM table does not fit: table ${fitted.database}.messages has no column \`user_id\``);
+
+      const run = await backfill({ ...env, ...fitted.env, CRM_MYSQL_ENABLED: 'false', ...RENAMED_ENV });
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('5 sent');
+      expect((await fitted.select('external_id, ig_user_id, dir, body')).map((row) => Object.values(row))).toEqual([
+        ['old.0', '6000000000000001', 'inbound', 'old 0'],
+        ['old.1', '6000000000000001', 'inbound', 'old 1'],
+        ['new.0', '6000000000000001', 'inbound', 'new 0 ❤️'],
+        ['new.1', '6000000000000001', 'outbound', 'new 1'],
+        ['new.2', '6000000000000002', 'inbound', 'new 2'],
+      ]);
+    } finally {
+      await fitted.drop();
+    }
   });
 
   it('when run with --dry-run, then it counts what it would send and sends nothing', async () => {

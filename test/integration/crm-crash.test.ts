@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/adapters/http/signature.js';
 import { crmReady } from '../support/crm-service.js';
+import { RENAMED_ENV, RENAMED_TABLE } from '../support/crm-tables.js';
 import { textMessages } from '../support/instagram-events.js';
 import { adminConnection, createCrmDatabase, userConnections, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService, TEST_SECRET, type TestService } from '../support/service.js';
@@ -84,5 +85,43 @@ describe('CRM mirror after kill -9', () => {
 
     await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
     expect((await crm.rows()).map((row) => row.message)).toEqual(Array.from({ length: 5 }, (_, i) => `crash ${i}`));
+  });
+
+  it('when mid is mapped to external_id UNIQUE and the process is killed mid-write, then after restart each message is there once, twins in one millisecond included', async () => {
+    await crm.drop();
+    crm = await createCrmDatabase({ definition: RENAMED_TABLE });
+    const sqlite = join(dir, 'igbridge.db');
+    const env = { ...crm.env, ...RENAMED_ENV, SQLITE_PATH: sqlite, CRM_RETRY_MAX_S: '0.3', CRM_MYSQL_WRITE_TIMEOUT_S: '120' };
+    const running = await startProcess(env);
+    child = running.child;
+    const locker = await adminConnection();
+    try {
+      await waitFor(async () => (await userConnections(crm)).length > 0, 'the CRM connection');
+      await locker.query(`LOCK TABLES \`${crm.database}\`.messages WRITE`);
+      const at = 1_700_000_000_500;
+      const body = textMessages([{ mid: 'k.1', text: 'same', at }, { mid: 'k.2', text: 'same', at }, { mid: 'k.3', text: 'other', at }]);
+      const response = await fetch(`${running.url}/webhooks/instagram`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, TEST_SECRET) },
+        body,
+      });
+      expect(response.status).toBe(200);
+      await waitFor(async () => (await userConnections(crm)).some((p) => p.INFO?.includes('insert into')), 'an INSERT waiting for the lock');
+
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child!.once('exit', resolve));
+      child = undefined;
+    } finally {
+      // The killed process's INSERT still commits now (a ghost write): the restart must not add to it.
+      await locker.query('UNLOCK TABLES');
+      await locker.end();
+    }
+    await waitFor(async () => (await crm.select('external_id')).length === 3, 'the ghost write committed');
+
+    service = await startTestService(env);
+
+    await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
+    expect(service.logs.matching('written again on their mid')).toHaveLength(1);
+    expect((await crm.select('external_id, body')).map((row) => [row.external_id, row.body])).toEqual([['k.1', 'same'], ['k.2', 'same'], ['k.3', 'other']]);
   });
 });

@@ -45,7 +45,7 @@ describe('CRM mirror into a table fitted by CRM_MYSQL_COLUMNS (real MariaDB)', (
     const [fits] = service!.logs.matching(`CRM table ${crm.database}.messages fits`);
     expect(fits).toMatchObject({
       mapping: 'user_id→ig_user_id, username→ig_username, direction→dir, message→body, created_at→sent_at, mid→external_id, edited_at→edited_at, deleted_at→deleted_at; direction in→inbound, out→outbound',
-      todo: 'TODO: the CRM table has no column for account_id and attachments (attachments reach it only as a text stand-in); reactions, edits and unsends stay in igbridge only',
+      todo: 'TODO: the CRM table has no column for account_id and attachments (attachments reach it only as a text stand-in); reactions stay in igbridge only',
     });
   });
 

@@ -37,7 +37,7 @@ describe('CRM table introspection (information_schema, real MariaDB)', () => {
     expect(fit.idempotency).toBe('mid-unique');
     expect(fit.columns.mid?.name).toBe('external_id');
     expect(fit.lacking).toEqual(['account_id', 'attachments']);
-    expect(fit.todo).toBe('TODO: the CRM table has no column for account_id and attachments (attachments reach it only as a text stand-in); reactions, edits and unsends stay in igbridge only');
+    expect(fit.todo).toBe('TODO: the CRM table has no column for account_id and attachments (attachments reach it only as a text stand-in); reactions stay in igbridge only');
     // The table's default collation ignores case: said, not refused.
     expect(fit.warnings).toEqual([expect.stringMatching(/^`external_id` \(mid, varchar\(191\)\) compares with utf8mb4_unicode_ci, which ignores letter case/)]);
   });

@@ -84,7 +84,7 @@ export class FakeMessageStore implements MessageStore {
       ...message,
       reaction: reactionOf(row),
       readAt: readAtOf(row, this.watermarks.get(row.customerId) ?? null),
-      crm: { state: 'pending', attempts: 0, lastError: null, mirroredAt: null },
+      crm: { state: 'pending', attempts: 0, lastError: null, mirroredAt: null, changePending: false },
     };
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crmTodo, DEFAULT_CRM_MAPPING, lackingFields, type CrmMapping } from '../../src/domain/crm-mapping.js';
+import { crmTodo, DEFAULT_CRM_MAPPING, lackingFields, localOnlyChanges, type CrmMapping } from '../../src/domain/crm-mapping.js';
 
 const withColumns = (columns: Record<string, string>, unsend: 'keep' | 'blank' = 'keep'): CrmMapping => ({
   ...DEFAULT_CRM_MAPPING,
@@ -12,19 +12,25 @@ describe('the CRM TODO: what this CRM table cannot hold', () => {
     expect(lackingFields(DEFAULT_CRM_MAPPING)).toEqual(['mid', 'account_id', 'attachments', 'edited_at', 'deleted_at']);
     expect(crmTodo(DEFAULT_CRM_MAPPING)).toBe(
       'TODO: the CRM table has no column for mid, account_id, attachments, edited_at and deleted_at (attachments reach it only as a text stand-in); ' +
-        'reactions, edits and unsends stay in igbridge only',
+        'reactions, edits and unsends stay in igbridge only (map mid to a column in CRM_MYSQL_COLUMNS to send edits and unsends)',
     );
   });
 
-  it('when mid and edited_at are mapped, then only the other fields are named', () => {
+  it('when mid and edited_at are mapped, then edits reach the CRM and unsends do not', () => {
     const mapping = withColumns({ mid: 'external_id', edited_at: 'edited_at' });
+    expect(localOnlyChanges(mapping)).toEqual(['reactions', 'unsends']);
     expect(crmTodo(mapping)).toBe(
-      'TODO: the CRM table has no column for account_id, attachments and deleted_at (attachments reach it only as a text stand-in); reactions, edits and unsends stay in igbridge only',
+      'TODO: the CRM table has no column for account_id, attachments and deleted_at (attachments reach it only as a text stand-in); reactions and unsends stay in igbridge only',
     );
+  });
+
+  it('when mid is mapped without deleted_at, then unsends reach the CRM only when they blank the text', () => {
+    expect(localOnlyChanges(withColumns({ mid: 'mid' }, 'blank'))).toEqual(['reactions']);
+    expect(localOnlyChanges(withColumns({ deleted_at: 'deleted_at' }))).toEqual(['reactions', 'edits', 'unsends']);
   });
 
   it('when every field is mapped, then only reactions stay local', () => {
     const all = withColumns({ mid: 'mid', account_id: 'acct', attachments: 'att', edited_at: 'e', deleted_at: 'd' });
-    expect(crmTodo(all)).toBe('TODO: the CRM table holds every igbridge field; reactions, edits and unsends stay in igbridge only');
+    expect(crmTodo(all)).toBe('TODO: the CRM table holds every igbridge field; reactions stay in igbridge only');
   });
 });

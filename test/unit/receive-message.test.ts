@@ -37,16 +37,22 @@ describe('ReceiveMessage', () => {
     expect(mirror.batches.map((b) => b.map((m) => m.mid))).toEqual([['a', 'b']]);
   });
 
-  it('when only duplicates and changes arrive, then the mirror hears nothing', async () => {
+  it('when only duplicates arrive, then the mirror hears nothing', async () => {
     const store = new FakeMessageStore();
     await store.record([{ kind: 'message', message: newMessage('a') }]);
     const mirror = new RecordingMirror();
-    const result = await new ReceiveMessage(store, mirror, new PendingProfiles()).execute([
-      { kind: 'message', message: newMessage('a') },
-      { kind: 'unsend', mid: 'a', at: 1 },
-    ]);
-    expect(result).toMatchObject({ duplicates: 1, applied: 1 });
+    const result = await new ReceiveMessage(store, mirror, new PendingProfiles()).execute([{ kind: 'message', message: newMessage('a') }]);
+    expect(result).toMatchObject({ duplicates: 1, applied: 0 });
     expect(mirror.batches).toEqual([]);
+  });
+
+  it('when a change is applied to a stored message, then the mirror is told, with no new message (an edit may reach the CRM)', async () => {
+    const store = new FakeMessageStore();
+    await store.record([{ kind: 'message', message: newMessage('a') }]);
+    const mirror = new RecordingMirror();
+    const result = await new ReceiveMessage(store, mirror, new PendingProfiles()).execute([{ kind: 'unsend', mid: 'a', at: 1 }]);
+    expect(result).toMatchObject({ duplicates: 0, applied: 1 });
+    expect(mirror.batches).toEqual([[]]);
   });
 
   it('when new messages arrive, then the username of each of their customers is asked for once, without waiting for the answer', async () => {

@@ -31,6 +31,7 @@ export function messageJson(message: Message) {
       attempts: message.crm.attempts,
       last_error: message.crm.lastError,
       mirrored_at: iso(message.crm.mirroredAt),
+      change_pending: message.crm.changePending,
     },
   };
 }

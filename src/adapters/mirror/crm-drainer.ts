@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { Message } from '../../domain/message.js';
 import { CrmWriteError } from '../mysql/crm-write-error.js';
-import { PENDING, type OutboxSelection, type SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
+import { PENDING, type OutboxMessage, type OutboxSelection, type SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
 import type { CrmMirror } from './crm-mirror.js';
 
 export interface DrainerOptions {
@@ -62,6 +62,7 @@ export class CrmDrainer {
     const pending = this.selection === PENDING;
     const doubtful = pending && this.mayHaveDoubtful ? this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
     if (pending && doubtful.length === 0) this.mayHaveDoubtful = false;
+    if (doubtful.length > 0 && this.mirror.idempotent) return this.writeAgain(doubtful, afterId, onRows);
     if (doubtful.length > 0) {
       for (const message of doubtful) {
         if ((await this.writeIfAbsent(message)) === 'transient') return { outcome: 'transient', lastId: afterId };
@@ -70,16 +71,61 @@ export class CrmDrainer {
       return { outcome: 'progress', lastId: afterId };
     }
     const batch = this.outbox.due(this.selection, pending ? false : undefined, now, this.options.batchSize, afterId);
-    if (batch.length === 0) return { outcome: 'idle', lastId: afterId };
+    if (batch.length === 0) return { outcome: pending ? await this.writeChanges() : 'idle', lastId: afterId };
     const lastId = batch[batch.length - 1].id;
-    // A backfill meets in-doubt rows in its walk (a backfill or service stopped mid-write).
-    for (const message of batch.filter((m) => m.inDoubt)) {
+    // A backfill meets in-doubt rows in its walk (a backfill or service stopped mid-write);
+    // with a UNIQUE mid column they are written with the others.
+    const idempotent = this.mirror.idempotent;
+    for (const message of batch.filter((m) => m.inDoubt && !idempotent)) {
       if ((await this.writeIfAbsent(message)) === 'transient') return { outcome: 'transient', lastId: afterId };
     }
-    const clean = batch.filter((m) => !m.inDoubt);
+    const clean = batch.filter((m) => !m.inDoubt || idempotent);
     const outcome = clean.length > 0 ? await this.writeBatch(clean) : 'progress';
     onRows?.(batch);
     return { outcome, lastId: outcome === 'transient' ? afterId : lastId };
+  }
+
+  /**
+   * SPEC §10, a UNIQUE mid column: rows whose write had an unknown outcome are written again
+   * as a batch (INSERT … ON DUPLICATE KEY UPDATE): no look-up, no natural key.
+   */
+  private async writeAgain(doubtful: OutboxMessage[], afterId: number, onRows?: (rows: Message[]) => void): Promise<{ outcome: StepOutcome; lastId: number }> {
+    const outcome = await this.writeBatch(doubtful);
+    if (outcome !== 'transient') {
+      this.logger.info({ rows: doubtful.length }, `CRM in-doubt messages written again on their mid (idempotent): ${doubtful.length}`);
+      onRows?.(doubtful);
+    }
+    return { outcome, lastId: afterId };
+  }
+
+  /**
+   * The second queue (SPEC §10): mirrored messages edited or unsent since. With a mid column
+   * each CRM row is brought up to date, one by one (they are few), after its INSERT and in
+   * order; a failure leaves them due (retried with the back-off). Without one they stay local.
+   */
+  private async writeChanges(): Promise<StepOutcome> {
+    const changed = this.outbox.changed(this.options.batchSize);
+    if (changed.length === 0) return 'idle';
+    if (!this.mirror.updatesChanges) {
+      this.outbox.markChangesSent(changed);
+      return 'progress';
+    }
+    for (const message of changed) {
+      try {
+        const found = await this.mirror.update(message);
+        this.outbox.markChangesSent([message]);
+        if (!found) this.logger.warn({ id: message.id, mid: message.mid }, `CRM has no row with mid ${message.mid} (written before mid was mapped?): its edit/unsend stays local`);
+      } catch (error) {
+        const failure = asFailure(error);
+        if (failure.kind !== 'rejected') {
+          this.outbox.markForRetry([message.id], failure.message, false);
+          return 'transient';
+        }
+        this.outbox.markChangesSent([message], failure.message);
+        this.logger.error({ id: message.id, mid: message.mid, error: failure.message }, `CRM rejects the change to message ${message.mid}: it stays local`);
+      }
+    }
+    return 'progress';
   }
 
   /** The next retry delay after `failures` failures in a row: exponential, capped. */

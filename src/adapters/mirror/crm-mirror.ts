@@ -11,8 +11,14 @@ export interface CrmMirror extends MessageMirror {
   validate(): Promise<void>;
   /** SPEC §5: the TODO naming what this CRM table cannot hold (computed from the mapping). */
   readonly todo: string;
-  /** Writes one message unless the CRM already has its natural key; true when inserted. */
+  /** Writes one message unless the CRM already has it (by mid, else its natural key); true when inserted. */
   mirrorIfAbsent(message: Message): Promise<boolean>;
+  /** Since validate(): every write is idempotent (a UNIQUE mid column), so an in-doubt row is simply written again. */
+  readonly idempotent: boolean;
+  /** Since validate(): edits and unsends reach the CRM (a mid column), through update(). */
+  readonly updatesChanges: boolean;
+  /** Brings the CRM row of an edited or unsent message up to date; false when the CRM has no such row. */
+  update(message: Message): Promise<boolean>;
   /** Gives up on the write in flight, if any (shutdown): its outcome becomes unknown. */
   abort(): void;
 }

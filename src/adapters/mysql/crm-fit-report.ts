@@ -15,6 +15,15 @@ export function mappingLine(fit: CrmTableFit): string {
 }
 
 
+/** What edits and unsends do in the CRM under this mapping. */
+export function changesLine(fit: CrmTableFit): string {
+  const { columns, unsend } = fit.mapping;
+  if (columns.mid === undefined) return 'edits and unsends stay in igbridge (no mid column)';
+  const edits = `edits update ${columns.message}${columns.edited_at ? ` and ${columns.edited_at}` : ''}`;
+  const sets = [columns.deleted_at ? `set ${columns.deleted_at}` : '', unsend === 'blank' ? `blank ${columns.message}` : ''].filter(Boolean);
+  return `${edits}; ${sets.length > 0 ? `unsends ${sets.join(' and ')}` : 'unsends stay in igbridge (no deleted_at column, CRM_MYSQL_UNSEND=keep)'}`;
+}
+
 /** `npm run crm:check`'s report: the mapping with each column's type, the idempotency mode, the TODO, warnings and misfits. */
 export function fitReport(fit: CrmTableFit): string[] {
   const lines = [`CRM table ${fit.table}: ${fit.fits ? 'fits' : 'does NOT fit'}`, 'mapping:'];
@@ -26,6 +35,7 @@ export function fitReport(fit: CrmTableFit): string[] {
   lines.push(`  direction values: in → ${fit.mapping.directionValues.in}, out → ${fit.mapping.directionValues.out}`);
   lines.push(`missing fields: ${fit.lacking.length === 0 ? 'none' : fit.lacking.join(', ')}`);
   lines.push(`idempotency: ${fit.idempotency} — ${MODES[fit.idempotency]}`);
+  lines.push(`changes: ${changesLine(fit)}`);
   lines.push(fit.todo);
   for (const warning of fit.warnings) lines.push(`warning: ${warning}`);
   for (const error of fit.errors) lines.push(`error: ${error}`);

@@ -8,7 +8,7 @@ import type { Message } from '../../domain/message.js';
 import type { CrmMirror } from '../mirror/crm-mirror.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
 import { crmTodo, type CrmField } from '../../domain/crm-mapping.js';
-import { mappingLine } from './crm-fit-report.js';
+import { changesLine, mappingLine } from './crm-fit-report.js';
 import { crmTable, toCrmRow, writtenFields, type CrmRow, type CrmTimePrecision } from './crm-table.js';
 import { inspectCrmTable } from './crm-table-inspection.js';
 import type { CrmTableFit } from './crm-table-fit.js';
@@ -34,6 +34,14 @@ export class MysqlMessageMirror implements CrmMirror {
   private lastVerdict: string | undefined;
   /** SPEC §5: what a failure log names; computed from the mapping (see crmTodo). */
   todo: string;
+
+  get idempotent(): boolean {
+    return this.fit?.idempotency === 'mid-unique';
+  }
+
+  get updatesChanges(): boolean {
+    return this.fit !== undefined && this.config.mapping.columns.mid !== undefined;
+  }
   private abortInFlight: (() => void) | undefined;
 
   constructor(
@@ -60,7 +68,7 @@ export class MysqlMessageMirror implements CrmMirror {
       this.lastVerdict = verdict;
       for (const warning of fit.warnings) this.logger.warn({ table: fit.table }, `CRM table: ${warning}`);
       if (fit.fits) {
-        this.logger.info({ table: fit.table, mapping: mappingLine(fit), idempotency: fit.idempotency, todo: fit.todo }, `CRM table ${fit.table} fits: ${mappingLine(fit)}`);
+        this.logger.info({ table: fit.table, mapping: mappingLine(fit), idempotency: fit.idempotency, changes: changesLine(fit), todo: fit.todo }, `CRM table ${fit.table} fits: ${mappingLine(fit)}`);
       } else {
         this.logger.error({ table: fit.table, errors: fit.errors }, `CRM mirror off: the CRM table does not fit (${fit.errors.join('; ')}); webhooks go on locally. npm run crm:check tells more`);
       }
@@ -85,6 +93,26 @@ export class MysqlMessageMirror implements CrmMirror {
     await this.write(rows.length, () =>
       this.run('insert', (db) => connectionOf(db).query(`insert into ?? (${columns}) values ?${upsert}`, [this.config.table, values])),
     );
+  }
+
+  /**
+   * SPEC §10, with `mid` mapped: the CRM row of an edited or unsent message gets its text (blank
+   * after an unsend with CRM_MYSQL_UNSEND=blank) and, when mapped, edited_at and deleted_at, as
+   * they are now. Absolute values, so repeating it is harmless. False: the CRM has no row with
+   * that mid (written before mid was mapped, or deleted by the CRM).
+   */
+  async update(message: Message): Promise<boolean> {
+    const { columns } = this.config.mapping;
+    if (columns.mid === undefined) throw new CrmWriteError('rejected', 'the CRM table has no mid column: changes stay local');
+    const [row] = await this.rows([message]);
+    const set = [sql`${sql.identifier(columns.message)} = ${row.message}`];
+    if (columns.edited_at !== undefined) set.push(sql`${sql.identifier(columns.edited_at)} = ${row.edited_at}`);
+    if (columns.deleted_at !== undefined) set.push(sql`${sql.identifier(columns.deleted_at)} = ${row.deleted_at}`);
+    const [result] = await this.write(1, () =>
+      this.run('update', (db) => db.execute(sql`UPDATE ${this.table} SET ${sql.join(set, sql`, `)} WHERE ${sql.identifier(columns.mid!)} = ${row.mid}`)),
+    );
+    // mysql2 connects with FOUND_ROWS: affectedRows counts the rows matched, changed or not.
+    return ((result as unknown as { affectedRows?: number }).affectedRows ?? 0) > 0;
   }
 
   async mirrorIfAbsent(message: Message): Promise<boolean> {

@@ -35,6 +35,7 @@ export function toMessage(row: MessageRow, watermark: ReadWatermark | null = nul
       attempts: row.crmAttempts,
       lastError: row.crmLastError,
       mirroredAt: row.crmMirroredAt,
+      changePending: row.crmState === 'mirrored' && (row.editCount > row.crmEditsSent || (row.deletedAt !== null && !row.crmUnsendSent)),
     },
   };
 }

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
+/** A mirrored message whose edit or unsend the CRM row does not show yet (the partial index's condition). */
+export const CRM_CHANGE_PENDING = sql`crm_state = 'mirrored' AND (edit_count > crm_edits_sent OR (deleted_at IS NOT NULL AND crm_unsend_sent = 0))`;
+
 export const messages = sqliteTable(
   'messages',
   {
@@ -32,10 +35,17 @@ export const messages = sqliteTable(
     crmMirroredAt: integer('crm_mirrored_at'),
     /** Set while a CRM write's outcome is unknown (timeout, lost connection): retry checks first. */
     crmInDoubt: integer('crm_in_doubt', { mode: 'boolean' }).notNull().default(false),
+    /** The edit count the CRM row shows (edits reach a CRM with a mid column, SPEC §10). */
+    crmEditsSent: integer('crm_edits_sent').notNull().default(0),
+    /** Whether the CRM row shows the unsend. */
+    crmUnsendSent: integer('crm_unsend_sent', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     index('messages_customer_time').on(t.customerId, t.sentAt, t.id),
     index('messages_crm_queue').on(t.crmState, t.crmNextAttemptAt, t.id),
+    // The CRM's second queue: mirrored messages edited or unsent since. Partial, so it holds only
+    // those, and finding them never walks the history.
+    index('messages_crm_changes').on(t.crmState, t.id).where(CRM_CHANGE_PENDING),
   ],
 );
 

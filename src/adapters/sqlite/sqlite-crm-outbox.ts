@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { CrmState, Message } from '../../domain/message.js';
 import type { SqliteDb } from './database.js';
 import { toMessage } from './message-row.js';
-import { messages } from './schema.js';
+import { CRM_CHANGE_PENDING, messages } from './schema.js';
 
 /** Which rows a drain works on: the service's pending queue, or a backfill's selection. */
 export interface OutboxSelection {
@@ -147,5 +147,29 @@ export class SqliteCrmOutbox {
       .returning({ state: messages.crmState })
       .get();
     return row?.state ?? 'failed';
+  }
+
+  /**
+   * The second queue: mirrored messages edited or unsent since their CRM row was written (or
+   * last updated), oldest first; read through the partial index `messages_crm_changes`.
+   */
+  changed(limit: number): Message[] {
+    return this.db.select().from(messages).where(CRM_CHANGE_PENDING).orderBy(asc(messages.id)).limit(limit).all().map((row) => toMessage(row));
+  }
+
+  /**
+   * The CRM row now shows these messages as they were read (or they stay local): a change that
+   * arrived meanwhile raised the edit count or set the unsend, so it is still due. `error`: the
+   * CRM refused the update, kept for the inbox (cleared otherwise).
+   */
+  markChangesSent(sent: Message[], error: string | null = null): void {
+    this.db.transaction((tx) => {
+      for (const message of sent) {
+        tx.update(messages)
+          .set({ crmEditsSent: message.editCount, crmUnsendSent: message.deletedAt !== null, crmLastError: error })
+          .where(eq(messages.id, message.id))
+          .run();
+      }
+    });
   }
 }

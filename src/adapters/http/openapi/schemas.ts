@@ -42,12 +42,13 @@ export const schemas = {
   },
   CrmSync: {
     type: 'object',
-    required: ['state', 'attempts', 'last_error', 'mirrored_at'],
+    required: ['state', 'attempts', 'last_error', 'mirrored_at', 'change_pending'],
     properties: {
       state: { enum: ['mirrored', 'pending', 'failed', 'not_mirrored'] },
       attempts: { type: 'integer', minimum: 0 },
       last_error: { type: ['string', 'null'] },
       mirrored_at: isoTime,
+      change_pending: { type: 'boolean', description: 'mirrored, and edited or unsent since: the CRM row is updated next (a CRM with a mid column), or the change stays local' },
     },
   },
   Message: {
