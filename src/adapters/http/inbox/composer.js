@@ -34,6 +34,9 @@ function explainSendError(error, what = 'reply') {
   if (error.status === 504 || e.code === 'graph_timeout') {
     return [`Instagram did not answer in time. ${The} may or may not have been delivered: check the thread before sending again.`, detail];
   }
+  if (e.code === 'graph_not_configured') {
+    return [`${The} was not sent: Instagram sending is not configured on this igbridge (IG_ACCESS_TOKEN is not set in its .env), so Instagram was not asked.`, null];
+  }
   // The service already explains Meta's codes (24-hour window, expired token, throttling…).
   if (error.status === 502 || error.status === 503) return [`Instagram did not take this ${what}. ${e.message ?? ''}`.trim(), detail];
   // A 400 names the request's field (`attachment.url must be …`): say it as the page does.

@@ -36,10 +36,15 @@ async function open(userId, options) {
   await loading;
 }
 
-/** The list's one-line preview: `[image] https://…` (how the service writes attachments) reads "Image attachment". */
-function preview(text) {
-  const readable = (text || '').replace(/\[(\w+)\](?: \S+)?/g, (_, type) => `${type.replace(/_/g, ' ')} attachment`).replace(/\s+/g, ' ').trim();
-  return readable ? readable[0].toUpperCase() + readable.slice(1) : 'Attachment';
+/**
+ * The list's one-line preview: the last message's text exactly as written (CSS keeps it to one
+ * line); a message without text names its attachment ("Image attachment").
+ */
+function preview(message) {
+  if (message.deleted) return 'Message unsent';
+  const type = message.attachments?.[0]?.type;
+  const body = message.text || (type ? `${type[0].toUpperCase()}${type.slice(1).replace(/_/g, ' ')} attachment` : '');
+  return (message.direction === 'out' ? 'You: ' : '') + body;
 }
 
 function renderConversations() {
@@ -48,8 +53,7 @@ function renderConversations() {
   const focusedId = document.activeElement?.dataset?.userId;
   els.list.replaceChildren(
     ...state.conversations.map((c) => {
-      const last = c.last_message.deleted ? 'Message unsent' : (c.last_message.direction === 'out' ? 'You: ' : '') + preview(c.last_message.text);
-      const unread = c.unread_count > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread_count} unread` }, c.unread_count) : h('span');
+            const unread = c.unread_count > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread_count} unread` }, c.unread_count) : h('span');
       return h('li', {},
         h('button', {
           type: 'button',
@@ -60,7 +64,7 @@ function renderConversations() {
         },
         h('span', { class: 'who' }, c.username || c.user_id),
         h('time', { datetime: c.last_message_at, title: fullFormat.format(new Date(c.last_message_at)) }, shortTime(c.last_message_at)),
-        h('span', { class: 'last' }, last),
+        h('span', { class: 'last', dir: 'auto' }, preview(c.last_message)),
         unread));
     }),
   );

@@ -136,8 +136,14 @@ function renderAttachment(a) {
   const label = `${a.type.replace(/_/g, ' ')} attachment`;
   if (!url) return h('span', {}, `[${label}]`);
   if (a.type === 'image' || a.type === 'sticker' || a.type === 'animated_image') {
+    // An image that cannot be loaded (expired CDN link, offline) becomes a neutral placeholder
+    // that still links to its address.
+    const missing = () => h('span', { class: 'image-missing' }, h('span', {}, 'Image unavailable'), h('span', { class: 'url' }, url));
     return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' },
-      h('img', { src: url, alt: `Image from the conversation (${a.type})`, loading: 'lazy', decoding: 'async', width: 160, height: 160 }));
+      h('img', {
+        src: url, alt: `Image from the conversation (${a.type})`, loading: 'lazy', decoding: 'async', width: 160, height: 160,
+        onerror: (event) => event.target.replaceWith(missing()),
+      }));
   }
   return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, `Open ${label}`);
 }

@@ -90,7 +90,13 @@ export const schemas = {
       name: { type: ['string', 'null'] },
       last_message: {
         type: 'object',
-        properties: { mid: { type: 'string' }, direction: { enum: ['in', 'out'] }, text: { type: 'string' }, deleted: { type: 'boolean' } },
+        properties: {
+          mid: { type: 'string' },
+          direction: { enum: ['in', 'out'] },
+          text: { type: ['string', 'null'], description: 'the text as written (null for an attachment only)' },
+          attachments: { type: 'array', items: { $ref: '#/components/schemas/Attachment' } },
+          deleted: { type: 'boolean' },
+        },
       },
       last_message_at: { type: 'string', format: 'date-time' },
       last_message_at_ms: { type: 'integer' },
