@@ -3,8 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 
-/** Beside this file (tsx, the way tests start); from a `tsc` build in dist/, the sources. */
-const DIR = [new URL('./inbox/', import.meta.url), new URL('../../../../src/adapters/http/inbox/', import.meta.url)].find((dir) =>
+/** Beside this file (run from src/ by tsx, as the tests do); from a build in dist/ (npm start), the sources'. */
+const DIR = [new URL('./inbox/', import.meta.url), new URL('../../../src/adapters/http/inbox/', import.meta.url)].find((dir) =>
   existsSync(new URL('index.html', dir)),
 ) ?? new URL('./inbox/', import.meta.url);
 
