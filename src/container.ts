@@ -76,7 +76,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     registerCrmMirror(c, config, logger);
   } else {
     c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
-    c.register(TOKENS.CrmStatus, { useValue: new DisabledCrmStatus(new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase))) });
+    c.register(TOKENS.CrmStatus, { useValue: new DisabledCrmStatus(new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase)), config.crm) });
   }
 
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);

@@ -172,8 +172,16 @@ export const schemas = {
       sqlite: { const: 'ok' },
       crm: {
         type: 'object',
-        required: ['state', 'backlog'],
-        properties: { state: { enum: ['disabled', 'ok', 'down'] }, backlog: { type: 'integer' }, failed: { type: 'integer' } },
+        required: ['state', 'pending', 'failed', 'not_mirrored', 'backlog'],
+        properties: {
+          state: { enum: ['disabled', 'ok', 'slow', 'down'], description: 'slow: the oldest CRM write in flight is older than CRM_SLOW_WRITE_MS; down: the last attempt failed or no connection' },
+          reason: { type: 'string', description: 'with disabled: why' },
+          missing: { type: 'array', items: { type: 'string' }, description: 'with disabled: the CRM_MYSQL_* variables that are not set although CRM_MYSQL_ENABLED=true' },
+          pending: { type: 'integer', description: 'messages waiting to be written to the CRM' },
+          failed: { type: 'integer', description: 'messages the CRM kept rejecting (crm:backfill retries them)' },
+          not_mirrored: { type: 'integer', description: 'messages stored while the mirror was off (crm:backfill sends them)' },
+          backlog: { type: 'integer', description: '= pending (kept for compatibility)' },
+        },
       },
     },
   },
