@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import Router from '@koa/router';
+import { EXACT_PATHS } from './route-matching.js';
 import type { Context } from 'koa';
 
 /** Beside this file (run from src/ by tsx, as the tests do); from a build in dist/ (npm start), the sources'. */
@@ -80,7 +81,7 @@ export function inboxRoutes(): Router {
     ctx.body = file.body;
   };
 
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   router.get('/', (ctx) => {
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('X-Frame-Options', 'DENY');
