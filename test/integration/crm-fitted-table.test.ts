@@ -70,7 +70,9 @@ describe('CRM mirror into a table fitted by CRM_MYSQL_COLUMNS (real MariaDB)', (
     const [error] = service!.logs.matching('CRM mirror off');
     expect(error.level).toBe(50);
     expect(error.msg).toContain(`table ${crm.database}.messages has no column \`body\` (for message, mapped in CRM_MYSQL_COLUMNS)`);
-    expect(await crmReady(service!)).toMatchObject({ state: 'down', backlog: 1 });
+    expect(await crmReady(service!)).toMatchObject({
+      state: 'down', pending: 1, reason: `the CRM table does not fit: table ${crm.database}.messages has no column \`body\` (for message, mapped in CRM_MYSQL_COLUMNS)`,
+    });
     expect((await thread(service!))[0].crm.state).toBe('pending');
     expect(await crm.rows()).toEqual([]);
   });

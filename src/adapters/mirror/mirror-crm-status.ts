@@ -19,6 +19,7 @@ export class MirrorCrmStatus implements CrmStatus {
     return {
       // The drainer's last round, or the warm connection failing while there is nothing to write.
       state: this.mirror.health === 'ok' && this.connections.reachable ? 'ok' : 'down',
+      ...(this.mirror.misfit ? { reason: this.mirror.misfit } : {}),
       ...crmCounts(this.outbox.counts()),
     };
   }

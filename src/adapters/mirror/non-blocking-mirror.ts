@@ -41,6 +41,9 @@ export class NonBlockingMirror implements MessageMirror {
   }
 
   /** `ok` once the CRM answered and the last write did not fail for the CRM's sake. */
+  /** Why the mirror is off while the CRM table does not fit the mapping (SPEC §10), naming the column. */
+  misfit: string | undefined;
+
   get health(): 'ok' | 'down' {
     return this.state === 'ok' ? 'ok' : 'down';
   }
@@ -113,11 +116,15 @@ export class NonBlockingMirror implements MessageMirror {
     try {
       await this.inner.validate();
       this.validated = true;
+      this.misfit = undefined;
       this.logger.info('CRM connection validated: the table fits; mirroring');
       return 'progress';
     } catch (error) {
       // A misfit was logged once by the writer, naming the column: checked again quietly.
-      if (error instanceof CrmTableMisfit) return 'transient';
+      if (error instanceof CrmTableMisfit) {
+        this.misfit = error.message;
+        return 'transient';
+      }
       this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
       this.logger.warn(this.inner.todo);
       return 'transient';

@@ -3,7 +3,7 @@ export type CrmState = 'disabled' | 'ok' | 'slow' | 'down';
 /** What `/readyz` (and the CRM gauges of `/metrics`) tell about the CRM mirror. */
 export interface CrmStatusReport {
   state: CrmState;
-  /** With `disabled`: why (`CRM_MYSQL_ENABLED` not true, or settings missing). */
+  /** With `disabled`: why (`CRM_MYSQL_ENABLED` not true, or settings missing); with `down`: the CRM table does not fit the mapping, naming the column. */
   reason?: string;
   /** With `disabled` when CRM_MYSQL_ENABLED=true: the variables that are not set. */
   missing?: string[];

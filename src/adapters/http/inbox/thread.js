@@ -59,6 +59,7 @@ els.older.addEventListener('click', async () => {
 const CRM_LABELS = {
   mirrored: 'CRM: mirrored',
   pending: 'CRM: pending',
+  updating: 'CRM: update pending',
   failed: 'CRM: failed',
   not_mirrored: 'CRM: not mirrored',
 };
@@ -92,7 +93,13 @@ function renderMessages() {
   });
 }
 
+/** The state shown: a mirrored message edited or unsent since waits for its CRM row to follow. */
+function crmShown(crm) {
+  return crm.state === 'mirrored' && crm.change_pending ? 'updating' : crm.state;
+}
+
 function crmTitle(crm) {
+  if (crmShown(crm) === 'updating') return 'Copied to the CRM; its edit or unsend goes next (with a mid column in the CRM table; otherwise it stays here)';
   if (crm.state === 'failed') {
     return `The CRM refused this message${crm.attempts ? ` (${crm.attempts} attempt${crm.attempts === 1 ? '' : 's'})` : ''}: ${crm.last_error ?? 'no detail'}`;
   }
@@ -105,6 +112,7 @@ function crmTitle(crm) {
 function renderMessage(m) {
   const crm = m.crm ?? { state: 'not_mirrored' };
   const title = crmTitle(crm);
+  const shown = crmShown(crm);
   const context = m.reply_to
     ? h('span', { class: 'context' }, m.reply_to.story_id || m.reply_to.story_url ? '↩ Replied to your story' : '↩ Replied to a message')
     : null;
@@ -126,7 +134,7 @@ function renderMessage(m) {
       m.edited ? h('span', { class: 'mark', title: m.edited_at ? `Edited ${fullFormat.format(new Date(m.edited_at))}` : '' }, 'edited') : null,
       m.payload ? h('span', { class: 'mark', title: `Payload ${m.payload}` }, 'button reply') : null,
       m.direction === 'out' && m.read_at ? h('span', {}, 'Seen') : null,
-      h('span', { class: 'crm', dataset: { state: crm.state }, title, tabindex: crm.state === 'failed' ? '0' : null, 'aria-label': title ? `${CRM_LABELS[crm.state]}. ${title}` : null }, CRM_LABELS[crm.state] ?? `CRM: ${crm.state}`),
+      h('span', { class: 'crm', dataset: { state: shown }, title, tabindex: crm.state === 'failed' ? '0' : null, 'aria-label': title ? `${CRM_LABELS[shown]}. ${title}` : null }, CRM_LABELS[shown] ?? `CRM: ${shown}`),
     ),
   );
 }
@@ -153,7 +161,7 @@ function renderAttachment(a) {
 let pendingTimer = null;
 function schedulePendingRefresh() {
   clearTimeout(pendingTimer);
-  if (state.messages.some((m) => m.crm?.state === 'pending')) {
+  if (state.messages.some((m) => m.crm?.state === 'pending' || m.crm?.change_pending)) {
     pendingTimer = setTimeout(() => loadThread({ stickToBottom: false }).catch(() => {}), 3000);
   }
 }

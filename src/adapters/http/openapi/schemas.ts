@@ -176,7 +176,7 @@ export const schemas = {
         required: ['state', 'pending', 'failed', 'not_mirrored', 'backlog'],
         properties: {
           state: { enum: ['disabled', 'ok', 'slow', 'down'], description: 'slow: the oldest CRM write in flight is older than CRM_SLOW_WRITE_MS; down: the last attempt failed or no connection' },
-          reason: { type: 'string', description: 'with disabled: why' },
+          reason: { type: 'string', description: 'with disabled: why; with down: the CRM table does not fit the mapping (the column named)' },
           missing: { type: 'array', items: { type: 'string' }, description: 'with disabled: the CRM_MYSQL_* variables that are not set although CRM_MYSQL_ENABLED=true' },
           pending: { type: 'integer', description: 'messages waiting to be written to the CRM' },
           failed: { type: 'integer', description: 'messages the CRM kept rejecting (crm:backfill retries them)' },
