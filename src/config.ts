@@ -53,6 +53,13 @@ export interface Config {
     profileFailureRetryMs: number;
   };
   crm: CrmConfig;
+  /** SPEC §11: the Conversations API walks and the webhook silence alarm. */
+  history: {
+    /** Between reconciliation passes; 0 = off (also off without IG_ACCESS_TOKEN). */
+    syncIntervalMs: number;
+    callsPerSecond: number;
+    silenceAlertMs: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -126,6 +133,11 @@ export function loadConfig(env: Env): Readonly<Config> {
       profileFailureRetryMs: read.num('PROFILE_FAILURE_RETRY_M', 60, 0) * 60_000,
     },
     crm,
+    history: {
+      syncIntervalMs: read.num('HISTORY_SYNC_INTERVAL_M', 15, 0, 10_080) * 60_000,
+      callsPerSecond: read.num('HISTORY_CALLS_PER_S', 2, 0.01, 1000),
+      silenceAlertMs: read.num('WEBHOOK_SILENCE_ALERT_M', 30, 0, 10_080) * 60_000,
+    },
   });
 }
 

@@ -7,4 +7,7 @@ export const noOpMetrics: Metrics = {
   crmWrite: () => {},
   crmPool: () => {},
   graphCall: () => {},
+  historyCall: () => {},
+  historyRecovered: () => {},
+  webhookReceived: () => {},
 };

@@ -22,6 +22,7 @@ export class FakeMessageStore implements MessageStore {
       }
       const message: Message = {
         ...event.message,
+        origin: event.message.origin ?? 'webhook',
         id: this.nextId++,
         receivedAt: Date.now(),
         reaction: null,

@@ -23,7 +23,7 @@ class FakeSender implements MessageSender {
 
 function stored(message: NewMessage): Message {
   return {
-    ...message, id: 1, receivedAt: NOW, reaction: null, readAt: null, deletedAt: null, editedAt: null, editCount: 0,
+    ...message, origin: message.origin ?? 'webhook', id: 1, receivedAt: NOW, reaction: null, readAt: null, deletedAt: null, editedAt: null, editCount: 0,
     crm: { state: 'pending', attempts: 0, lastError: null, mirroredAt: null },
   };
 }

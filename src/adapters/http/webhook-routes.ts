@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { ReceiveMessage } from '../../application/receive-message.js';
+import type { WebhookWatch } from '../../application/webhook-watch.js';
 import type { Config } from '../../config.js';
 import { HttpError } from './http-error.js';
 import { parseJson, readRawBody } from './raw-body.js';
@@ -12,10 +13,11 @@ export interface WebhookDeps {
   receive: ReceiveMessage;
   logger: Logger;
   now: () => number;
+  webhooks: WebhookWatch;
 }
 
 /** `GET` (Meta's subscription handshake) and `POST` (events) on `/webhooks/instagram`. */
-export function webhookRoutes({ config, receive, logger, now }: WebhookDeps): Router {
+export function webhookRoutes({ config, receive, logger, now, webhooks }: WebhookDeps): Router {
   const router = new Router();
 
   router.get('/webhooks/instagram', (ctx) => {
@@ -46,6 +48,7 @@ export function webhookRoutes({ config, receive, logger, now }: WebhookDeps): Ro
     const { events, ignored } = parseWebhook(body, now());
     for (const line of ignored) logger.info({ event: line }, 'webhook event not stored');
     const result = await receive.execute(events);
+    webhooks.received(now());
     logger.debug({ stored: result.stored.length, duplicates: result.duplicates, applied: result.applied, deferred: result.deferred }, 'webhook processed');
     ctx.body = {
       status: 'ok',

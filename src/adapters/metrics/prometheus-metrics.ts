@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CrmWriteOutcome, Metrics } from '../../application/ports/metrics.js';
+import type { CrmWriteOutcome, GraphOperation, HistoryCallOutcome, Metrics } from '../../application/ports/metrics.js';
 import type { Direction } from '../../domain/message.js';
 
 type Backlog = () => Promise<{ backlog: number; failed: number }>;
@@ -66,6 +66,22 @@ export class PrometheusMetrics implements Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  private readonly historyCalls = new Counter({
+    name: 'igbridge_history_calls_total',
+    help: 'Conversations API calls (history import and reconciliation), by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly recovered = new Counter({
+    name: 'igbridge_history_recovered_total',
+    help: 'Messages the Conversations API gave that igbridge did not have (import and reconciliation)',
+    registers: [this.registry],
+  });
+  private readonly webhookLast = new Gauge({
+    name: 'igbridge_webhook_last_received_timestamp_seconds',
+    help: 'When the last signed webhook delivery was accepted (Unix time); 0 when none yet',
+    registers: [this.registry],
+  });
 
   private readonly backlog = new Gauge({
     name: 'igbridge_crm_backlog',
@@ -121,8 +137,20 @@ export class PrometheusMetrics implements Metrics {
     this.poolOpen.set(open);
   }
 
-  graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void {
+  graphCall(operation: GraphOperation, outcome: 'ok' | 'error' | 'timeout', seconds: number): void {
     this.graphCalls.inc({ operation, outcome });
     this.graphDuration.observe({ operation }, seconds);
+  }
+
+  historyCall(outcome: HistoryCallOutcome): void {
+    this.historyCalls.inc({ outcome });
+  }
+
+  historyRecovered(count: number): void {
+    if (count > 0) this.recovered.inc(count);
+  }
+
+  webhookReceived(at: number): void {
+    this.webhookLast.set(at / 1000);
   }
 }

@@ -17,6 +17,7 @@ export function toMessage(row: MessageRow): Message {
     sentAt: row.sentAt,
     receivedAt: row.receivedAt,
     raw: row.raw,
+    origin: row.origin,
     reaction: row.reactedAt !== null && (row.reaction !== null || row.reactionEmoji !== null)
       ? { reaction: row.reaction, emoji: row.reactionEmoji, at: row.reactedAt }
       : null,

@@ -10,5 +10,14 @@ export interface Metrics {
   crmWrite(outcome: CrmWriteOutcome, seconds: number, rows: number): void;
   /** Pooled CRM connections in use and open. */
   crmPool(inUse: number, open: number): void;
-  graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+  graphCall(operation: GraphOperation, outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+  /** One Conversations API call (SPEC §11), by outcome. */
+  historyCall(outcome: HistoryCallOutcome): void;
+  /** Messages a history walk stored that igbridge did not have. */
+  historyRecovered(count: number): void;
+  /** When the last signed webhook was accepted (ms since the epoch). */
+  webhookReceived(at: number): void;
 }
+
+export type GraphOperation = 'send' | 'profile' | 'history';
+export type HistoryCallOutcome = 'ok' | 'unavailable' | 'rate_limited' | 'token_invalid' | 'error' | 'timeout';
