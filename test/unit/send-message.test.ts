@@ -66,7 +66,7 @@ describe('SendMessage', () => {
 
     expect(store.recorded).toEqual([[{
       kind: 'message',
-      message: { mid: 'm.1', accountId: '1784', customerId: '6000000000000001', direction: 'out', text: 'hello', attachments: [], replyTo: null, payload: null, sentAt: NOW, raw: '{}' },
+      message: { mid: 'm.1', accountId: '1784', customerId: '6000000000000001', direction: 'out', text: 'hello', attachments: [], replyTo: null, payload: null, sentAt: NOW, raw: '{}', origin: 'api' },
     }]]);
     expect(mirror.mirrored).toEqual([message]);
   });
