@@ -31,6 +31,8 @@ export interface CrmConfig {
   maxAttempts: number;
   /** Longest wait between CRM retries (exponential back-off from 0.5 s). */
   retryMaxMs: number;
+  /** CRM_USERNAME_WAIT_S: how long a CRM row waits for its customer's pending profile look-up. */
+  usernameWaitMs: number;
 }
 
 export interface Config {
@@ -51,7 +53,13 @@ export interface Config {
     timeoutMs: number;
     profileRefreshMs: number;
     profileFailureRetryMs: number;
+    /** PROFILE_LOOKUPS_PER_S: profile look-ups started per second, at most. */
+    profileLookupsPerS: number;
+    /** PROFILE_QUEUE_MAX: customers waiting for a look-up; beyond, looked up later. */
+    profileQueueMax: number;
   };
+  /** DEFERRED_CHANGE_TTL_H: a change whose message never came is dropped after this. */
+  deferredChangeTtlMs: number;
   crm: CrmConfig;
   /** SPEC §11: the Conversations API walks and the webhook silence alarm. */
   history: {
@@ -60,6 +68,19 @@ export interface Config {
     callsPerSecond: number;
     silenceAlertMs: number;
   };
+  limits: LimitsConfig;
+}
+
+/** Hardening limits (SPEC §9). */
+export interface LimitsConfig {
+  /** API_ALLOWED_ORIGINS: browser origins besides the service's own allowed to call `/api/*`. */
+  allowedOrigins: string[];
+  bodyTimeoutMs: number;
+  maxConnections: number;
+  webhookMaxInflightBytes: number;
+  eventsMaxClients: number;
+  /** METRICS_TOKEN: when set, `/metrics` wants it as a bearer token. */
+  metricsToken: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,6 +117,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     batchSize: read.int('CRM_BATCH_SIZE', 500, 1, 5000),
     maxAttempts: read.int('CRM_MAX_ATTEMPTS', 8, 1, 1000),
     retryMaxMs: read.num('CRM_RETRY_MAX_S', 60, 0.01) * 1000,
+    usernameWaitMs: read.num('CRM_USERNAME_WAIT_S', 2, 0, 3600) * 1000,
   };
   if (crm.poolMin > crm.poolMax) {
     throw new ConfigError('CRM_MYSQL_POOL_MIN', `must not exceed CRM_MYSQL_POOL_MAX (${crm.poolMax})`);
@@ -131,13 +153,40 @@ export function loadConfig(env: Env): Readonly<Config> {
       timeoutMs: read.num('GRAPH_TIMEOUT_S', 10, 0.01) * 1000,
       profileRefreshMs: read.num('PROFILE_REFRESH_H', 168, 0) * 3_600_000,
       profileFailureRetryMs: read.num('PROFILE_FAILURE_RETRY_M', 60, 0) * 60_000,
+      profileLookupsPerS: read.num('PROFILE_LOOKUPS_PER_S', 5, 0.01, 1000),
+      profileQueueMax: read.int('PROFILE_QUEUE_MAX', 10_000, 1, 10_000_000),
     },
+    deferredChangeTtlMs: read.num('DEFERRED_CHANGE_TTL_H', 48, 0.001) * 3_600_000,
     crm,
     history: {
       syncIntervalMs: read.num('HISTORY_SYNC_INTERVAL_M', 15, 0, 10_080) * 60_000,
       callsPerSecond: read.num('HISTORY_CALLS_PER_S', 2, 0.01, 1000),
       silenceAlertMs: read.num('WEBHOOK_SILENCE_ALERT_M', 30, 0, 10_080) * 60_000,
     },
+    limits: {
+      allowedOrigins: origins(read.optional('API_ALLOWED_ORIGINS')),
+      bodyTimeoutMs: read.num('HTTP_BODY_TIMEOUT_S', 10, 0.01, 3600) * 1000,
+      maxConnections: read.int('HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+      webhookMaxInflightBytes: read.int('WEBHOOK_MAX_INFLIGHT_BYTES', 32 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+      eventsMaxClients: read.int('EVENTS_MAX_CLIENTS', 50, 0, 100_000),
+      metricsToken: read.optional('METRICS_TOKEN'),
+    },
+  });
+}
+
+/** `https://a.example, http://localhost:8080` → their canonical origins; anything that is not an origin stops start-up. */
+function origins(list: string | null): string[] {
+  return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
+      throw new ConfigError('API_ALLOWED_ORIGINS', `"${entry}" is not an origin like https://crm.example.com (scheme, host and port only)`);
+    }
+    return url.origin;
   });
 }
 

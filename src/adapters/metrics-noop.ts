@@ -10,4 +10,6 @@ export const noOpMetrics: Metrics = {
   historyCall: () => {},
   historyRecovered: () => {},
   webhookReceived: () => {},
+  deferredChanges: () => {},
+  profileQueue: () => {},
 };

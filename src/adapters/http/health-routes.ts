@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { EXACT_PATHS } from './route-matching.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { WebhookWatch } from '../../application/webhook-watch.js';
@@ -6,7 +7,7 @@ import { HttpError } from './http-error.js';
 
 /** `/healthz`: the process answers. `/readyz`: SQLite answers; the CRM is reported, never required. */
 export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhooks: WebhookWatch): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

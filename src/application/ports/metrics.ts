@@ -2,6 +2,12 @@ import type { Direction } from '../../domain/message.js';
 
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
+/** What happened to a change whose message was not stored: kept (or merged into the one kept), or dropped after DEFERRED_CHANGE_TTL_H. */
+export type DeferredOutcome = 'deferred' | 'expired';
+
+/** A profile look-up's fate in the budget: queued, over PROFILE_QUEUE_MAX, paused by Meta's rate limit, or not awaited by a CRM row. */
+export type ProfileQueueEvent = 'queued' | 'overflow' | 'rate_limited' | 'wait_expired';
+
 /** What the service counts. Adapters call it; the Prometheus adapter implements it. */
 export interface Metrics {
   webhookRequest(status: number): void;
@@ -17,6 +23,8 @@ export interface Metrics {
   historyRecovered(count: number): void;
   /** When the last signed webhook was accepted (ms since the epoch). */
   webhookReceived(at: number): void;
+  deferredChanges(outcome: DeferredOutcome, count: number): void;
+  profileQueue(event: ProfileQueueEvent, waiting: number): void;
 }
 
 export type GraphOperation = 'send' | 'profile' | 'history';

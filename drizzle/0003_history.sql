@@ -8,4 +8,5 @@ CREATE TABLE `history_state` (
 	`updated_at` integer NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE `messages` ADD `origin` text DEFAULT 'webhook' NOT NULL;
+ALTER TABLE `messages` ADD `origin` text DEFAULT 'webhook' NOT NULL;--> statement-breakpoint
+UPDATE `messages` SET `origin` = 'api' WHERE `raw` LIKE '{"request":
