@@ -9,4 +9,4 @@ CREATE TABLE `history_state` (
 );
 --> statement-breakpoint
 ALTER TABLE `messages` ADD `origin` text DEFAULT 'webhook' NOT NULL;--> statement-breakpoint
-UPDATE `messages` SET `origin` = 'api' WHERE `raw` LIKE '{"request":
+UPDATE `messages` SET `origin` = 'api' WHERE `raw` LIKE '{"request":%';
