@@ -9,4 +9,6 @@ export const noOpMetrics: Metrics = {
   graphCall: () => {},
   limitInUse: () => {},
   limitRefusal: () => {},
+  deferredChanges: () => {},
+  profileQueue: () => {},
 };

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CrmWriteOutcome, LimitedResource, Metrics } from '../../application/ports/metrics.js';
+import type { CrmWriteOutcome, DeferredOutcome, LimitedResource, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
 import type { Direction } from '../../domain/message.js';
 
 type Backlog = () => Promise<{ backlog: number; failed: number }>;
@@ -78,6 +78,23 @@ export class PrometheusMetrics implements Metrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  private readonly deferred = new Counter({
+    name: 'igbridge_deferred_changes_total',
+    help: 'Changes (unsend, reaction, read, edit) for a message not stored yet: deferred (kept once per mid and kind), or expired after DEFERRED_CHANGE_TTL_H',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly profileEvents = new Counter({
+    name: 'igbridge_profile_queue_events_total',
+    help: 'Profile look-up queue: queued, overflow (beyond PROFILE_QUEUE_MAX, looked up later), rate_limited (Meta said slow down), wait_expired (a CRM row used the user id)',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+  private readonly profileWaiting = new Gauge({
+    name: 'igbridge_profile_queue_waiting',
+    help: 'Customers waiting for a profile look-up',
+    registers: [this.registry],
+  });
 
   private readonly backlog = new Gauge({
     name: 'igbridge_crm_backlog',
@@ -93,6 +110,7 @@ export class PrometheusMetrics implements Metrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     for (const direction of ['in', 'out'] as const) this.stored.inc({ direction }, 0);
     for (const resource of ['webhook_inflight_bytes', 'event_streams', 'http_connections'] as const) this.limitUse.set({ resource }, 0);
+    for (const outcome of ['deferred', 'expired'] as const) this.deferred.inc({ outcome }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'igbridge_' });
   }
 
@@ -145,5 +163,14 @@ export class PrometheusMetrics implements Metrics {
 
   limitRefusal(code: string): void {
     this.limitRefusals.inc({ code });
+  }
+
+  deferredChanges(outcome: DeferredOutcome, count: number): void {
+    if (count > 0) this.deferred.inc({ outcome }, count);
+  }
+
+  profileQueue(event: ProfileQueueEvent, waiting: number): void {
+    this.profileEvents.inc({ event });
+    this.profileWaiting.set(waiting);
   }
 }

@@ -5,6 +5,12 @@ export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http
 
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
+/** What happened to a change whose message was not stored: kept (or merged into the one kept), or dropped after DEFERRED_CHANGE_TTL_H. */
+export type DeferredOutcome = 'deferred' | 'expired';
+
+/** A profile look-up's fate in the budget: queued, over PROFILE_QUEUE_MAX, paused by Meta's rate limit, or not awaited by a CRM row. */
+export type ProfileQueueEvent = 'queued' | 'overflow' | 'rate_limited' | 'wait_expired';
+
 /** What the service counts. Adapters call it; the Prometheus adapter implements it. */
 export interface Metrics {
   webhookRequest(status: number): void;
@@ -18,4 +24,6 @@ export interface Metrics {
   limitInUse(resource: LimitedResource, value: number): void;
   /** A request or stream refused or cut by a limit, by its error code (`overloaded`, `too_many_streams`, …). */
   limitRefusal(code: string): void;
+  deferredChanges(outcome: DeferredOutcome, count: number): void;
+  profileQueue(event: ProfileQueueEvent, waiting: number): void;
 }
