@@ -10,6 +10,8 @@ export const noOpMetrics: Metrics = {
   historyCall: () => {},
   historyRecovered: () => {},
   webhookReceived: () => {},
+  limitInUse: () => {},
+  limitRefusal: () => {},
   deferredChanges: () => {},
   profileQueue: () => {},
 };
