@@ -5,8 +5,8 @@ import { noOpMetrics } from '../adapters/metrics-noop.js';
 import { fitReport } from '../adapters/mysql/crm-fit-report.js';
 import { CrmPool } from '../adapters/mysql/crm-pool.js';
 import { inspectCrmTable } from '../adapters/mysql/crm-table-inspection.js';
-import { ConfigError, environment, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { cliConfig, crmLocated } from './cli-config.js';
 
 const USAGE = `usage: npm run crm:check
 
@@ -29,19 +29,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:check: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig(environment());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`crm:check: invalid configuration: ${error.message}\n`);
-    return 2;
-  }
+  const config = cliConfig('crm:check');
+  if (!config || !crmLocated('crm:check', config, 'the check', USAGE)) return 2;
   const crm = config.crm;
-  if (crm.missing.length > 0) {
-    process.stderr.write(`crm:check: ${crm.missing.join(', ')} not set: the check needs to know where the CRM is.\n\n${USAGE}`);
-    return 2;
-  }
   const pool = new CrmPool({ ...crm, poolMax: 1, acquireTimeoutMs: Math.min(crm.acquireTimeoutMs, 10_000) }, createLogger('silent', destination(2)), noOpMetrics);
   try {
     process.stdout.write(`CRM: ${crm.user}@${crm.host}:${crm.port}, database ${crm.database}\n`);
