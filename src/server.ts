@@ -5,12 +5,14 @@ import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import { buildHttpApp } from './adapters/http/app.js';
 import type { MetricsExporter } from './adapters/http/metrics-routes.js';
+import { limitServer } from './adapters/http/server-limits.js';
 import type { ChangeFeed } from './adapters/live/change-feed.js';
 import type { ConversationReader } from './application/ports/conversation-reader.js';
 import type { CrmStatus } from './application/ports/crm-status.js';
 import type { Metrics } from './application/ports/metrics.js';
 import type { ReceiveMessage } from './application/receive-message.js';
 import type { SendMessage } from './application/send-message.js';
+import type { WebhookWatch } from './application/webhook-watch.js';
 import type { Config } from './config.js';
 import { buildContainer, closeContainer, type ContainerOptions } from './container.js';
 import type { Clock } from './domain/clock.js';
@@ -40,14 +42,15 @@ export async function startService(config: Config, logger: Logger, options: Cont
     metrics: container.resolve<Metrics>(TOKENS.Metrics),
     metricsExporter: container.resolve<MetricsExporter>(TOKENS.MetricsExporter),
     changes: container.resolve<ChangeFeed>(TOKENS.ChangeFeed),
+    webhooks: container.resolve<WebhookWatch>(TOKENS.WebhookWatch),
   });
   let closing = false;
   app.middleware.unshift(async (ctx, next) => {
     if (closing) ctx.set('Connection', 'close');
     await next();
   });
-  const server = createServer(app.callback());
-  server.keepAliveTimeout = 65_000;
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, app.callback());
+  limitServer(server, config.limits, logger, container.resolve<Metrics>(TOKENS.Metrics));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

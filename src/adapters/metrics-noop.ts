@@ -7,6 +7,11 @@ export const noOpMetrics: Metrics = {
   crmWrite: () => {},
   crmPool: () => {},
   graphCall: () => {},
+  historyCall: () => {},
+  historyRecovered: () => {},
+  webhookReceived: () => {},
+  limitInUse: () => {},
+  limitRefusal: () => {},
   deferredChanges: () => {},
   profileQueue: () => {},
 };

@@ -5,14 +5,16 @@ import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { ReceiveMessage } from '../../application/receive-message.js';
 import type { SendMessage } from '../../application/send-message.js';
+import type { WebhookWatch } from '../../application/webhook-watch.js';
 import type { Config } from '../../config.js';
 import type { ChangeFeed } from '../live/change-feed.js';
 import { apiGate } from './api-gate.js';
 import { bearerAuth } from './bearer-auth.js';
-import { errorMiddleware } from './error-middleware.js';
+import { errorMiddleware, reportResponseError } from './error-middleware.js';
 import { eventsRoutes } from './events-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { inboxRoutes } from './inbox-routes.js';
+import { InflightBudget } from './inflight-budget.js';
 import { countWebhookRequests, metricsRoutes, type MetricsExporter } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { readRoutes } from './read-routes.js';
@@ -30,22 +32,25 @@ export interface HttpDeps {
   metrics: Metrics;
   metricsExporter: MetricsExporter;
   changes: ChangeFeed;
+  webhooks: WebhookWatch;
 }
 
 /** The Koa application: every route is listed here, in the order it is matched. */
 export function buildHttpApp(deps: HttpDeps): Koa {
   const app = new Koa({ proxy: true });
   const requireToken = bearerAuth(deps.config.apiToken);
+  const inflight = new InflightBudget(deps.config.limits.webhookMaxInflightBytes, (bytes) => deps.metrics.limitInUse('webhook_inflight_bytes', bytes));
+  app.on('error', reportResponseError(deps.logger));
   app.use(countWebhookRequests(deps.metrics));
-  app.use(errorMiddleware(deps.logger));
+  app.use(errorMiddleware(deps.logger, deps.metrics));
   app.use(apiGate({ requireToken, allowedOrigins: deps.config.limits.allowedOrigins }));
   for (const router of [
-    webhookRoutes(deps),
+    webhookRoutes({ ...deps, inflight }),
     readRoutes(deps.reader),
-    sendRoutes(deps.send),
-    healthRoutes(deps.reader, deps.crmStatus),
+    sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
+    healthRoutes(deps.reader, deps.crmStatus, deps.webhooks),
     eventsRoutes(deps.changes),
-    metricsRoutes(deps.metricsExporter),
+    metricsRoutes(deps.metricsExporter, deps.config.limits.metricsToken),
     openApiRoutes(),
     inboxRoutes(),
   ]) {

@@ -1,5 +1,8 @@
 import type { Direction } from '../../domain/message.js';
 
+/** Resources with a configured bound (SPEC §9). */
+export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http_connections';
+
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
 /** What happened to a change whose message was not stored: kept (or merged into the one kept), or dropped after DEFERRED_CHANGE_TTL_H. */
@@ -16,7 +19,20 @@ export interface Metrics {
   crmWrite(outcome: CrmWriteOutcome, seconds: number, rows: number): void;
   /** Pooled CRM connections in use and open. */
   crmPool(inUse: number, open: number): void;
-  graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+  graphCall(operation: GraphOperation, outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+  /** One Conversations API call (SPEC §11), by outcome. */
+  historyCall(outcome: HistoryCallOutcome): void;
+  /** Messages a history walk stored that igbridge did not have. */
+  historyRecovered(count: number): void;
+  /** When the last signed webhook was accepted (ms since the epoch). */
+  webhookReceived(at: number): void;
+  /** How much of a bounded resource is in use now. */
+  limitInUse(resource: LimitedResource, value: number): void;
+  /** A request or stream refused or cut by a limit, by its error code (`overloaded`, `too_many_streams`, …). */
+  limitRefusal(code: string): void;
   deferredChanges(outcome: DeferredOutcome, count: number): void;
   profileQueue(event: ProfileQueueEvent, waiting: number): void;
 }
+
+export type GraphOperation = 'send' | 'profile' | 'history';
+export type HistoryCallOutcome = 'ok' | 'unavailable' | 'rate_limited' | 'token_invalid' | 'error' | 'timeout';
