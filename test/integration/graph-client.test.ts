@@ -14,7 +14,7 @@ describe('GraphClient', () => {
     graph = await startFakeGraph();
     calls = [];
     const metrics = { graphCall: (...call: Call) => void calls.push(call) } as unknown as Metrics;
-    client = new GraphClient(loadConfig({ ...graph.env, GRAPH_TIMEOUT_S: '0.3' }).graph, FAKE_GRAPH_TOKEN, metrics);
+    client = new GraphClient(loadConfig({ ...graph.env, GRAPH_TIMEOUT_S: '3' }).graph, FAKE_GRAPH_TOKEN, metrics);
   });
   afterEach(async () => {
     await graph.close();
