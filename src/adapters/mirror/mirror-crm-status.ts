@@ -7,20 +7,31 @@ export interface CrmReachability {
   readonly reachable: boolean;
 }
 
-/** `/readyz` while the mirror runs: whether the CRM answers, what waits for it, what it refused. */
+/**
+ * `/readyz` while the mirror runs: `down` when the drainer's last round failed or the warm
+ * connection fails while there is nothing to write; `slow` while the oldest write under way is
+ * older than CRM_SLOW_WRITE_MS (a locked table: said before the write times out); else `ok`;
+ * and what waits for the CRM, what it refused, what waits for a backfill.
+ */
 export class MirrorCrmStatus implements CrmStatus {
   constructor(
     private readonly mirror: NonBlockingMirror,
     private readonly outbox: SqliteCrmOutbox,
     private readonly connections: CrmReachability,
+    private readonly writes: { writingForMs(): number | null },
+    private readonly slowWriteMs: number,
   ) {}
 
   async status(): Promise<CrmStatusReport> {
     return {
-      // The drainer's last round, or the warm connection failing while there is nothing to write.
-      state: this.mirror.health === 'ok' && this.connections.reachable ? 'ok' : 'down',
+      state: this.state(),
       ...(this.mirror.misfit ? { reason: this.mirror.misfit } : {}),
       ...crmCounts(this.outbox.counts()),
     };
+  }
+
+  private state(): 'ok' | 'slow' | 'down' {
+    if (this.mirror.health !== 'ok' || !this.connections.reachable) return 'down';
+    return (this.writes.writingForMs() ?? 0) > this.slowWriteMs ? 'slow' : 'ok';
   }
 }

@@ -5,6 +5,7 @@ import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
 import type { CrmDrainer } from './crm-drainer.js';
 import type { CrmMirror } from './crm-mirror.js';
 import { CrmTableMisfit } from '../mysql/mysql-message-mirror.js';
+import { CrmWriteError } from '../mysql/crm-write-error.js';
 
 /** How long a woken drainer waits for more messages before it writes (bounds the added CRM lag). */
 const WAKE_LINGER_MS = 25;
@@ -88,14 +89,15 @@ export class NonBlockingMirror implements MessageMirror {
         failures++;
         this.state = 'down';
         const delay = this.drainer.backoff(failures);
-        this.logger.warn({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
+        // The writer said what failed (summarised during an outage): only a debug line per retry.
+        this.logger.debug({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
         await this.sleep(delay, false);
         continue;
       }
-      if (failures > 0) this.logger.info({ after: failures }, 'CRM answers again: draining the backlog');
       failures = 0;
       this.state = 'ok';
       if (outcome === 'progress') continue;
+      this.inner.caughtUp();
       // Woken by mirror(); the poll also finds rows another path queued without waking us.
       const next = this.outbox.nextDueAt();
       await this.sleep(Math.min(IDLE_POLL_MS, next === null ? IDLE_POLL_MS : Math.max(0, next - this.clock.now())), true);
@@ -125,8 +127,8 @@ export class NonBlockingMirror implements MessageMirror {
         this.misfit = error.message;
         return 'transient';
       }
-      this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
-      this.logger.warn(this.inner.todo);
+      if (error instanceof CrmWriteError && error.reported) return 'transient';
+      this.logger.error({ err: error, todo: this.inner.todo }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
       return 'transient';
     }
   }

@@ -10,11 +10,13 @@
  */
 export type CrmFailure = 'unsent' | 'in_doubt' | 'rejected';
 
+/** `reported`: the writer already logged it in full, so the caller only acts on it. */
 export class CrmWriteError extends Error {
   constructor(
     readonly kind: CrmFailure,
     message: string,
     override readonly cause?: unknown,
+    readonly reported = false,
   ) {
     super(message);
     this.name = 'CrmWriteError';
