@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { ChangeFeed } from '../live/change-feed.js';
+import type { ChangeFeed } from '../../application/ports/change-feed.js';
 
 const KEEP_ALIVE_MS = 20_000;
 

@@ -1,12 +1,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Metrics } from '../../application/ports/metrics.js';
-
-/** A metrics registry in Prometheus' text exposition format. */
-export interface MetricsExporter {
-  readonly contentType: string;
-  text(): Promise<string>;
-}
+import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
 
 /** `GET /metrics`: Prometheus scrapes this (no bearer: keep it on a private network). */
 export function metricsRoutes(exporter: MetricsExporter): Router {

@@ -1,14 +1,15 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Logger } from 'pino';
+import { CrmWriteError } from '../../application/ports/crm-write-error.js';
+import type { CrmWriter } from '../../application/ports/crm-writer.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
 import type { CrmConfig } from '../../config.js';
 import type { Message } from '../../domain/message.js';
-import type { CrmMirror } from '../mirror/crm-mirror.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
 import { CRM_COLUMNS, crmTable, toCrmRow, type CrmRow } from './crm-table.js';
-import { classifySent, CrmWriteError, describe } from './crm-write-error.js';
+import { classifySent, describe } from './mysql-error.js';
 
 const PROFILE_LOOKUPS_AT_ONCE = 4;
 
@@ -21,7 +22,7 @@ export const CRM_TODO =
  * one statement under CRM_MYSQL_WRITE_TIMEOUT_S and logs the outcome. It never decides about
  * retries: it says, through `CrmWriteError.kind`, whether the rows may have arrived.
  */
-export class MysqlMessageMirror implements CrmMirror {
+export class MysqlMessageMirror implements CrmWriter {
   private readonly table;
   private fractionDigits = 3;
   private messageCharset: string | null = null;
@@ -37,7 +38,17 @@ export class MysqlMessageMirror implements CrmMirror {
     this.table = crmTable(config.table);
   }
 
+  /** Checks the table (and learns its precision and charset); a failure also logs the TODO line. */
   async validate(): Promise<void> {
+    try {
+      await this.readColumns();
+    } catch (error) {
+      this.logger.warn(CRM_TODO);
+      throw error;
+    }
+  }
+
+  private async readColumns(): Promise<void> {
     const rows = await this.run('validate', (db) =>
       db.execute(sql`SELECT COLUMN_NAME AS name, DATETIME_PRECISION AS fsp, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = ${this.config.database} AND TABLE_NAME = ${this.config.table}`),
@@ -46,7 +57,7 @@ export class MysqlMessageMirror implements CrmMirror {
     const columns = new Map((rows[0] as unknown as Column[]).map((c) => [c.name.toLowerCase(), c]));
     const missing = CRM_COLUMNS.filter((name) => !columns.has(name));
     if (missing.length > 0) {
-      throw new CrmWriteError('unsent', columns.size === 0
+      throw new CrmWriteError('unavailable', columns.size === 0
         ? `table ${this.config.database}.${this.config.table} not found (or not visible to ${this.config.user})`
         : `table ${this.config.database}.${this.config.table} lacks the column(s) ${missing.join(', ')}`);
     }
@@ -72,7 +83,7 @@ export class MysqlMessageMirror implements CrmMirror {
   async mirrorIfAbsent(message: Message): Promise<boolean> {
     const [row] = await this.rows([message]);
     const t = this.table;
-    // Natural key: the CRM has no column for the mid. Serial only (see NonBlockingMirror).
+    // Natural key: the CRM has no column for the mid. Serial only (see MirrorPendingMessages).
     const [result] = await this.write(1, () =>
       this.run('insert-if-absent', (db) => db.execute(sql`
         INSERT INTO ${t} (${t.userId}, ${t.username}, ${t.direction}, ${t.message}, ${t.createdAt})

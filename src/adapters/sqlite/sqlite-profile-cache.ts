@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
-import type { ProfileCache } from '../graph/graph-profile-lookup.js';
+import type { ProfileCache } from '../../application/ports/profile-cache.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
 import { contacts } from './schema.js';
