@@ -53,6 +53,19 @@ export interface Config {
     profileFailureRetryMs: number;
   };
   crm: CrmConfig;
+  limits: LimitsConfig;
+}
+
+/** Hardening limits (SPEC §9). */
+export interface LimitsConfig {
+  /** API_ALLOWED_ORIGINS: browser origins besides the service's own allowed to call `/api/*`. */
+  allowedOrigins: string[];
+  bodyTimeoutMs: number;
+  maxConnections: number;
+  webhookMaxInflightBytes: number;
+  eventsMaxClients: number;
+  /** METRICS_TOKEN: when set, `/metrics` wants it as a bearer token. */
+  metricsToken: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -126,6 +139,30 @@ export function loadConfig(env: Env): Readonly<Config> {
       profileFailureRetryMs: read.num('PROFILE_FAILURE_RETRY_M', 60, 0) * 60_000,
     },
     crm,
+    limits: {
+      allowedOrigins: origins(read.optional('API_ALLOWED_ORIGINS')),
+      bodyTimeoutMs: read.num('HTTP_BODY_TIMEOUT_S', 10, 0.01, 3600) * 1000,
+      maxConnections: read.int('HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+      webhookMaxInflightBytes: read.int('WEBHOOK_MAX_INFLIGHT_BYTES', 32 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+      eventsMaxClients: read.int('EVENTS_MAX_CLIENTS', 50, 0, 100_000),
+      metricsToken: read.optional('METRICS_TOKEN'),
+    },
+  });
+}
+
+/** `https://a.example, http://localhost:8080` → their canonical origins; anything that is not an origin stops start-up. */
+function origins(list: string | null): string[] {
+  return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
+      throw new ConfigError('API_ALLOWED_ORIGINS', `"${entry}" is not an origin like https://crm.example.com (scheme, host and port only)`);
+    }
+    return url.origin;
   });
 }
 

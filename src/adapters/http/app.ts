@@ -8,6 +8,7 @@ import type { MetricsExporter } from '../../application/ports/metrics-exporter.j
 import type { ReceiveMessage } from '../../application/receive-message.js';
 import type { SendMessage } from '../../application/send-message.js';
 import type { Config } from '../../config.js';
+import { apiGate } from './api-gate.js';
 import { bearerAuth } from './bearer-auth.js';
 import { errorMiddleware } from './error-middleware.js';
 import { eventsRoutes } from './events-routes.js';
@@ -38,7 +39,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   const requireToken = bearerAuth(deps.config.apiToken);
   app.use(countWebhookRequests(deps.metrics));
   app.use(errorMiddleware(deps.logger));
-  app.use((ctx, next) => (ctx.path === '/api' || ctx.path.startsWith('/api/') ? requireToken(ctx, next) : next()));
+  app.use(apiGate({ requireToken, allowedOrigins: deps.config.limits.allowedOrigins }));
   for (const router of [
     webhookRoutes(deps),
     readRoutes(deps.reader),

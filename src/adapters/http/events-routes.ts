@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { ChangeFeed } from '../../application/ports/change-feed.js';
+import { EXACT_PATHS } from './route-matching.js';
 
 const KEEP_ALIVE_MS = 20_000;
 
@@ -12,7 +13,7 @@ const KEEP_ALIVE_MS = 20_000;
  * the normal end of a stream, not an error to report.
  */
 export function eventsRoutes(feed: ChangeFeed): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   router.get('/api/events', (ctx) => {
     const { req, res } = ctx;
     ctx.respond = false;

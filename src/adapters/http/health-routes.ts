@@ -1,11 +1,12 @@
 import Router from '@koa/router';
+import { EXACT_PATHS } from './route-matching.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
 import { HttpError } from './http-error.js';
 
 /** `/healthz`: the process answers. `/readyz`: SQLite answers; the CRM is reported, never required. */
 export function healthRoutes(reader: ConversationReader, crm: CrmStatus): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import Router from '@koa/router';
+import { EXACT_PATHS } from './route-matching.js';
 import type { Context } from 'koa';
 
 /** Beside this file (tsx, the way `make run` starts); from a `tsc` build in dist/, the sources. */
@@ -61,7 +62,7 @@ export function inboxRoutes(): Router {
   const immutable = (file: Asset) => (ctx: Context) =>
     serve(file, ctx.query.v === version(file) ? 'public, max-age=31536000, immutable' : 'no-cache')(ctx);
 
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   router.get('/', (ctx) => {
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('X-Frame-Options', 'DENY');

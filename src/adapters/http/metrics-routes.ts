@@ -1,11 +1,12 @@
 import Router from '@koa/router';
+import { EXACT_PATHS } from './route-matching.js';
 import type { Middleware } from 'koa';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
 
 /** `GET /metrics`: Prometheus scrapes this (no bearer: keep it on a private network). */
 export function metricsRoutes(exporter: MetricsExporter): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   router.get('/metrics', async (ctx) => {
     ctx.body = await exporter.text();
     ctx.type = exporter.contentType;

@@ -1,11 +1,12 @@
 import Router from '@koa/router';
+import { EXACT_PATHS } from './route-matching.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import { conversationJson, messageJson } from './presenters.js';
 import { beforeParam, cursorString, limitParam } from './query.js';
 
 /** `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the caller). */
 export function readRoutes(reader: ConversationReader): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
 
   router.get('/api/conversations', async (ctx) => {
     const limit = limitParam(ctx.query);

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { EXACT_PATHS } from './route-matching.js';
 import type { SendMessage } from '../../application/send-message.js';
 import { messageJson } from './presenters.js';
 import { parseJson, readRawBody } from './raw-body.js';
@@ -9,7 +10,7 @@ const MAX_SEND_BODY_BYTES = 64 * 1024;
 
 /** `POST /api/messages` (bearer checked by the caller): validate, send through Meta, answer 201 with the stored message. */
 export function sendRoutes(send: SendMessage): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
 
   router.post('/api/messages', async (ctx) => {
     const body = parseJson(await readRawBody(ctx.req, MAX_SEND_BODY_BYTES));

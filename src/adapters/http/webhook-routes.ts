@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { EXACT_PATHS } from './route-matching.js';
 import type { Logger } from 'pino';
 import type { ReceiveMessage } from '../../application/receive-message.js';
 import type { Config } from '../../config.js';
@@ -16,7 +17,7 @@ export interface WebhookDeps {
 
 /** `GET` (Meta's subscription handshake) and `POST` (events) on `/webhooks/instagram`. */
 export function webhookRoutes({ config, receive, logger, now }: WebhookDeps): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
 
   router.get('/webhooks/instagram', (ctx) => {
     const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = ctx.query;

@@ -3,7 +3,10 @@ import { schemas } from './schemas.js';
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
-const unauthorized = { '401': error('Missing or wrong bearer token (or API_TOKEN not set on the server)') };
+const unauthorized = {
+  '401': error('Missing or wrong bearer token (or API_TOKEN not set on the server)'),
+  '403': error('`forbidden_origin`: an Origin that is neither the service itself nor listed in API_ALLOWED_ORIGINS'),
+};
 const bearer = [{ bearer: [] }];
 
 /** OpenAPI 3.1 description of every route of the service (a test compares it with the routers). */
@@ -120,6 +123,7 @@ export function openApiDocument(version: string) {
             '201': json(ref('Message'), 'Sent and stored (mirrored to the CRM like any message)'),
             '400': error('Invalid body (missing recipient, text empty or over 1000 bytes, …)'),
             ...unauthorized,
+            '415': error('`unsupported_media_type`: the body is not sent as Content-Type: application/json'),
             '502': error("The Send API refused or could not be reached; Meta's error is in `error.graph`, the kind in `error.reason`"),
             '503': error('IG_ACCESS_TOKEN is not set, so nothing can be sent'),
             '504': error('The Send API did not answer in time; the outcome is unknown'),
