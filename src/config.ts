@@ -31,6 +31,8 @@ export interface CrmConfig {
   maxAttempts: number;
   /** Longest wait between CRM retries (exponential back-off from 0.5 s). */
   retryMaxMs: number;
+  /** CRM_USERNAME_WAIT_S: how long a CRM row waits for its customer's pending profile look-up. */
+  usernameWaitMs: number;
 }
 
 export interface Config {
@@ -51,7 +53,13 @@ export interface Config {
     timeoutMs: number;
     profileRefreshMs: number;
     profileFailureRetryMs: number;
+    /** PROFILE_LOOKUPS_PER_S: profile look-ups started per second, at most. */
+    profileLookupsPerS: number;
+    /** PROFILE_QUEUE_MAX: customers waiting for a look-up; beyond, looked up later. */
+    profileQueueMax: number;
   };
+  /** DEFERRED_CHANGE_TTL_H: a change whose message never came is dropped after this. */
+  deferredChangeTtlMs: number;
   crm: CrmConfig;
   limits: LimitsConfig;
 }
@@ -102,6 +110,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     batchSize: read.int('CRM_BATCH_SIZE', 500, 1, 5000),
     maxAttempts: read.int('CRM_MAX_ATTEMPTS', 8, 1, 1000),
     retryMaxMs: read.num('CRM_RETRY_MAX_S', 60, 0.01) * 1000,
+    usernameWaitMs: read.num('CRM_USERNAME_WAIT_S', 2, 0, 3600) * 1000,
   };
   if (crm.poolMin > crm.poolMax) {
     throw new ConfigError('CRM_MYSQL_POOL_MIN', `must not exceed CRM_MYSQL_POOL_MAX (${crm.poolMax})`);
@@ -137,7 +146,10 @@ export function loadConfig(env: Env): Readonly<Config> {
       timeoutMs: read.num('GRAPH_TIMEOUT_S', 10, 0.01) * 1000,
       profileRefreshMs: read.num('PROFILE_REFRESH_H', 168, 0) * 3_600_000,
       profileFailureRetryMs: read.num('PROFILE_FAILURE_RETRY_M', 60, 0) * 60_000,
+      profileLookupsPerS: read.num('PROFILE_LOOKUPS_PER_S', 5, 0.01, 1000),
+      profileQueueMax: read.int('PROFILE_QUEUE_MAX', 10_000, 1, 10_000_000),
     },
+    deferredChangeTtlMs: read.num('DEFERRED_CHANGE_TTL_H', 48, 0.001) * 3_600_000,
     crm,
     limits: {
       allowedOrigins: origins(read.optional('API_ALLOWED_ORIGINS')),

@@ -5,6 +5,7 @@ import { graphError, startFakeGraph } from '../support/fake-graph.js';
 import { fixtureBytes } from '../support/fixtures.js';
 import { createCrmDatabase } from '../support/mysql.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { sqliteRows } from '../support/sqlite-rows.js';
 import { waitFor } from '../support/wait.js';
 
 /** The value of one sample line, e.g. `igbridge_messages_stored_total{direction="in"}`. */
@@ -54,6 +55,24 @@ describe('GET /metrics', () => {
     const text = await scrape(service);
     expect(sample(text, 'igbridge_crm_backlog')).toBe(4);
     expect(sample(text, 'igbridge_crm_failed')).toBe(0);
+  });
+
+  it('when changes for an unknown message wait and then expire, then both are counted and one row waited', async () => {
+    let now = 1_800_000_000_000;
+    const clocked = await startTestService({}, { clock: { now: () => now } });
+    try {
+      expect((await clocked.webhook(fixtureBytes('f11-reaction-react'))).status).toBe(200);
+      expect((await clocked.webhook(fixtureBytes('f11-reaction-react'))).status).toBe(200);
+      expect(sqliteRows(clocked.sqlitePath, 'SELECT count(*) AS n FROM deferred_changes')).toEqual([{ n: 1 }]);
+      now += 49 * 3_600_000;
+      expect((await clocked.webhook(fixtureBytes('f1-text'))).status).toBe(200);
+      const text = await scrape(clocked);
+      expect(sample(text, 'igbridge_deferred_changes_total{outcome="deferred"}')).toBe(2);
+      expect(sample(text, 'igbridge_deferred_changes_total{outcome="expired"}')).toBe(1);
+      expect(sqliteRows(clocked.sqlitePath, 'SELECT count(*) AS n FROM deferred_changes')).toEqual([{ n: 0 }]);
+    } finally {
+      await clocked.stop();
+    }
   });
 
   it('when adapters report CRM writes, pool use and Graph calls through the port, then each is exposed', async () => {

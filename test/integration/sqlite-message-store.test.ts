@@ -3,15 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { SqliteConversationReader } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-store.js';
 import { messageStoreContract, newMessage } from '../contract/message-store.contract.js';
 import { sqliteRows } from '../support/sqlite-rows.js';
 
-const crm = (enabled: boolean) => ({ crm: { enabled } as never });
+const crm = (enabled: boolean) => ({ crm: { enabled } as never, deferredChangeTtlMs: 48 * 3_600_000 });
 const fixedClock = { now: () => 1_800_000_000_000 };
 const tempPath = () => join(mkdtempSync(join(tmpdir(), 'igbridge-store-')), 'nested', 'store.db');
 
-messageStoreContract('SqliteMessageStore', async () => new SqliteMessageStore(openSqlite(tempPath()), crm(true), fixedClock));
+messageStoreContract('SqliteMessageStore', async (clock) => {
+  const db = openSqlite(tempPath());
+  const reader = new SqliteConversationReader(db);
+  return { store: new SqliteMessageStore(db, crm(true), clock), find: (mid) => reader.message(mid) };
+});
 
 describe('SqliteMessageStore on a real file', () => {
   it('when the folder is missing, then it is created and the migrations run', () => {
@@ -47,41 +52,54 @@ describe('SqliteMessageStore on a real file', () => {
     expect(sqliteRows(path, 'SELECT mid FROM messages')).toEqual([]);
   });
 
-  it('when a read receipt arrives, then every earlier outbound message of that customer is read', async () => {
+
+
+
+
+
+});
+
+describe('SqliteMessageStore change columns', () => {
+  it('when a message is edited twice, then the text before the first edit is kept as original_text', async () => {
+    const path = tempPath();
+    const store = new SqliteMessageStore(openSqlite(path), crm(true), fixedClock);
+    await store.record([
+      { kind: 'message', message: newMessage('a', { text: 'v0' }) },
+      { kind: 'edit', mid: 'a', text: 'v1', editCount: 1, at: 10 },
+      { kind: 'edit', mid: 'a', text: 'v2', editCount: 2, at: 20 },
+    ]);
+    expect(sqliteRows(path, 'SELECT text, original_text, edit_count FROM messages')).toEqual([{ text: 'v2', original_text: 'v0', edit_count: 2 }]);
+  });
+
+  it('when a read receipt arrives, then no message row is touched: the conversation keeps the watermark', async () => {
     const path = tempPath();
     const store = new SqliteMessageStore(openSqlite(path), crm(true), fixedClock);
     await store.record([
       { kind: 'message', message: newMessage('o1', { direction: 'out', sentAt: 1 }) },
       { kind: 'message', message: newMessage('o2', { direction: 'out', sentAt: 2 }) },
-      { kind: 'message', message: newMessage('o3', { direction: 'out', sentAt: 3 }) },
       { kind: 'read', mid: 'o2', at: 10 },
     ]);
-    expect(sqliteRows(path, 'SELECT mid, read_at FROM messages ORDER BY id')).toEqual([
-      { mid: 'o1', read_at: 10 },
-      { mid: 'o2', read_at: 10 },
-      { mid: 'o3', read_at: null },
-    ]);
+    expect(sqliteRows(path, 'SELECT read_at FROM messages')).toEqual([{ read_at: null }, { read_at: null }]);
+    expect(sqliteRows(path, 'SELECT customer_id, read_up_to, read_at FROM conversations')).toEqual([{ customer_id: 'cust', read_up_to: 2, read_at: 10 }]);
   });
 
-  it('when a reaction and its removal arrive out of order, then the later one wins', async () => {
+  it('when 1,000 changes for unknown mids are redelivered three times, then 1,000 rows wait, one per (mid, kind)', async () => {
     const path = tempPath();
     const store = new SqliteMessageStore(openSqlite(path), crm(true), fixedClock);
-    await store.record([
-      { kind: 'message', message: newMessage('a') },
-      { kind: 'reaction', mid: 'a', action: 'unreact', reaction: null, emoji: null, at: 20 },
-      { kind: 'reaction', mid: 'a', action: 'react', reaction: 'love', emoji: '❤️', at: 10 },
-    ]);
-    expect(sqliteRows(path, 'SELECT reaction, reacted_at FROM messages')).toEqual([{ reaction: null, reacted_at: 20 }]);
+    const reactions = Array.from({ length: 1000 }, (_, i) => ({ kind: 'reaction' as const, mid: `gone.${i}`, action: 'react' as const, reaction: 'love', emoji: '❤️', at: i }));
+    for (let round = 0; round < 3; round++) expect(await store.record(reactions)).toMatchObject({ deferred: 1000 });
+    expect(sqliteRows(path, 'SELECT count(*) AS n, count(DISTINCT mid) AS mids FROM deferred_changes')).toEqual([{ n: 1000, mids: 1000 }]);
   });
 
-  it('when an edit is older than the stored one, then it is ignored and the original text kept', async () => {
+  it('when changes wait past DEFERRED_CHANGE_TTL_H, then the next delivery deletes them', async () => {
     const path = tempPath();
-    const store = new SqliteMessageStore(openSqlite(path), crm(true), fixedClock);
-    await store.record([
-      { kind: 'message', message: newMessage('a', { text: 'v0' }) },
-      { kind: 'edit', mid: 'a', text: 'v2', editCount: 2, at: 20 },
-      { kind: 'edit', mid: 'a', text: 'v1', editCount: 1, at: 10 },
-    ]);
-    expect(sqliteRows(path, 'SELECT text, original_text, edit_count FROM messages')).toEqual([{ text: 'v2', original_text: 'v0', edit_count: 2 }]);
+    let now = 1_800_000_000_000;
+    const store = new SqliteMessageStore(openSqlite(path), crm(true), { now: () => now });
+    await store.record([{ kind: 'unsend', mid: 'old', at: 1 }]);
+    now += 47 * 3_600_000;
+    await store.record([{ kind: 'unsend', mid: 'young', at: 2 }]);
+    now += 2 * 3_600_000;
+    expect(await store.record([{ kind: 'message', message: newMessage('x') }])).toMatchObject({ expired: 1 });
+    expect(sqliteRows(path, 'SELECT mid FROM deferred_changes')).toEqual([{ mid: 'young' }]);
   });
 });

@@ -11,7 +11,7 @@ class RecordingMirror implements MessageMirror {
   constructor(private readonly store?: FakeMessageStore) {}
   async mirror(messages: Message[]): Promise<void> {
     // The messages must already be in the store when the mirror hears of them.
-    for (const m of messages) if (this.store && !this.store.messages.has(m.mid)) throw new Error(`${m.mid} not committed`);
+    for (const m of messages) if (this.store && !this.store.find(m.mid)) throw new Error(`${m.mid} not committed`);
     this.batches.push(messages);
   }
 }

@@ -34,7 +34,7 @@ class FakeStore implements MessageStore {
   async record(events: InstagramEvent[]): Promise<RecordResult> {
     this.recorded.push(events);
     const messages = events.flatMap((e) => (e.kind === 'message' && !this.duplicate ? [stored(e.message)] : []));
-    return { stored: messages, duplicates: this.duplicate ? 1 : 0, applied: 0, deferred: 0 };
+    return { stored: messages, duplicates: this.duplicate ? 1 : 0, applied: 0, deferred: 0, expired: 0 };
   }
 }
 

@@ -28,6 +28,8 @@ export class ObservedMessageStore implements MessageStore {
     const inbound = result.stored.filter((message) => message.direction === 'in').length;
     this.metrics.messagesStored('in', inbound);
     this.metrics.messagesStored('out', result.stored.length - inbound);
+    this.metrics.deferredChanges('deferred', result.deferred);
+    this.metrics.deferredChanges('expired', result.expired);
     if (result.stored.length > 0 || result.applied > 0) {
       this.feed.publish({
         user_ids: [...new Set(result.stored.map((message) => message.customerId))],

@@ -7,4 +7,6 @@ export const noOpMetrics: Metrics = {
   crmWrite: () => {},
   crmPool: () => {},
   graphCall: () => {},
+  deferredChanges: () => {},
+  profileQueue: () => {},
 };

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
-import type { CrmWriteOutcome, Metrics } from '../../application/ports/metrics.js';
+import type { CrmWriteOutcome, DeferredOutcome, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
 import type { Direction } from '../../domain/message.js';
 
 type Backlog = () => Promise<{ backlog: number; failed: number }>;
@@ -67,6 +67,23 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  private readonly deferred = new Counter({
+    name: 'igbridge_deferred_changes_total',
+    help: 'Changes (unsend, reaction, read, edit) for a message not stored yet: deferred (kept once per mid and kind), or expired after DEFERRED_CHANGE_TTL_H',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly profileEvents = new Counter({
+    name: 'igbridge_profile_queue_events_total',
+    help: 'Profile look-up queue: queued, overflow (beyond PROFILE_QUEUE_MAX, looked up later), rate_limited (Meta said slow down), wait_expired (a CRM row used the user id)',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+  private readonly profileWaiting = new Gauge({
+    name: 'igbridge_profile_queue_waiting',
+    help: 'Customers waiting for a profile look-up',
+    registers: [this.registry],
+  });
 
   private readonly backlog = new Gauge({
     name: 'igbridge_crm_backlog',
@@ -81,6 +98,7 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     for (const direction of ['in', 'out'] as const) this.stored.inc({ direction }, 0);
+    for (const outcome of ['deferred', 'expired'] as const) this.deferred.inc({ outcome }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'igbridge_' });
   }
 
@@ -125,5 +143,14 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
   graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void {
     this.graphCalls.inc({ operation, outcome });
     this.graphDuration.observe({ operation }, seconds);
+  }
+
+  deferredChanges(outcome: DeferredOutcome, count: number): void {
+    if (count > 0) this.deferred.inc({ outcome }, count);
+  }
+
+  profileQueue(event: ProfileQueueEvent, waiting: number): void {
+    this.profileEvents.inc({ event });
+    this.profileWaiting.set(waiting);
   }
 }

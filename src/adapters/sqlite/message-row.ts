@@ -1,9 +1,17 @@
+import { reactionOf } from '../../domain/message-change.js';
 import type { Message } from '../../domain/message.js';
-import type { messages } from './schema.js';
+import { readAtOf, type ReadWatermark } from '../../domain/read-watermark.js';
+import type { conversations, messages } from './schema.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 
-export function toMessage(row: MessageRow): Message {
+/** A conversation's read watermark from its row (null: nothing read yet). */
+export function watermarkOf(row: Pick<typeof conversations.$inferSelect, 'readUpTo' | 'readAt'> | undefined): ReadWatermark | null {
+  return row?.readUpTo != null && row.readAt != null ? { upTo: row.readUpTo, at: row.readAt } : null;
+}
+
+/** The domain message; `watermark` is its conversation's, from which `readAt` is derived. */
+export function toMessage(row: MessageRow, watermark: ReadWatermark | null = null): Message {
   return {
     id: row.id,
     mid: row.mid,
@@ -17,10 +25,8 @@ export function toMessage(row: MessageRow): Message {
     sentAt: row.sentAt,
     receivedAt: row.receivedAt,
     raw: row.raw,
-    reaction: row.reactedAt !== null && (row.reaction !== null || row.reactionEmoji !== null)
-      ? { reaction: row.reaction, emoji: row.reactionEmoji, at: row.reactedAt }
-      : null,
-    readAt: row.readAt,
+    reaction: reactionOf(row),
+    readAt: readAtOf(row, watermark),
     deletedAt: row.deletedAt,
     editedAt: row.editedAt,
     editCount: row.editCount,

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const messages = sqliteTable(
   'messages',
@@ -18,6 +18,7 @@ export const messages = sqliteTable(
     reaction: text('reaction'),
     reactionEmoji: text('reaction_emoji'),
     reactedAt: integer('reacted_at'),
+    /** No longer written: read state is the conversation's watermark (`conversations.read_up_to`). */
     readAt: integer('read_at'),
     deletedAt: integer('deleted_at'),
     editedAt: integer('edited_at'),
@@ -48,7 +49,41 @@ export const deferredChanges = sqliteTable(
     change: text('change').notNull(),
     receivedAt: integer('received_at').notNull(),
   },
-  (t) => [index('deferred_changes_mid').on(t.mid)],
+  (t) => [
+    // One row per (mid, kind): the store keeps only the change that supersedes the others.
+    index('deferred_changes_mid_kind').on(t.mid, t.kind),
+    // Expiry after DEFERRED_CHANGE_TTL_H walks this index, oldest first.
+    index('deferred_changes_received').on(t.receivedAt),
+  ],
+);
+
+/**
+ * One row per conversation, kept in the same transaction as each message, so the inbox's list
+ * reads `limit` rows through an index instead of ranking the whole history. Keyed by a
+ * surrogate id with the customer unique: one account today; when several accounts come, an
+ * `account_id` column is added and the unique key becomes (account_id, customer_id) without
+ * rebuilding the table.
+ */
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: text('customer_id').notNull(),
+    /** `messages.id` of the newest message (by message time, then id). */
+    lastMessageId: integer('last_message_id').notNull(),
+    lastSentAt: integer('last_sent_at').notNull(),
+    lastOutSentAt: integer('last_out_sent_at'),
+    messageCount: integer('message_count').notNull().default(0),
+    /** Inbound messages newer than our newest outbound one. */
+    unreadCount: integer('unread_count').notNull().default(0),
+    /** Read watermark: every outbound message up to this message time is read, as of `read_at`. */
+    readUpTo: integer('read_up_to'),
+    readAt: integer('read_at'),
+  },
+  (t) => [
+    uniqueIndex('conversations_customer').on(t.customerId),
+    index('conversations_recent').on(t.lastSentAt, t.lastMessageId),
+  ],
 );
 
 /** Customers: IGSID → Instagram username and name, from the Graph profile look-up. */

@@ -1,11 +1,11 @@
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
 import type { ConversationReader, ConversationSummary, Cursor, MessagePage } from '../../application/ports/conversation-reader.js';
 import { crmText, type Direction, type Message } from '../../domain/message.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
-import { toMessage } from './message-row.js';
-import { messages } from './schema.js';
+import { toMessage, watermarkOf } from './message-row.js';
+import { conversations, messages } from './schema.js';
 
 interface SummaryRow {
   customer_id: string;
@@ -22,6 +22,11 @@ interface SummaryRow {
   unread_count: number;
 }
 
+/**
+ * Reads `limit` rows through an index whatever the history holds: the list walks the
+ * summaries kept in `conversations` (newest first), a thread walks one customer's messages;
+ * both continue after a (time, id) cursor compared as a row value, which SQLite seeks to.
+ */
 @injectable()
 export class SqliteConversationReader implements ConversationReader {
   constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {}
@@ -31,26 +36,7 @@ export class SqliteConversationReader implements ConversationReader {
   }
 
   async conversations({ limit, before }: { limit: number; before: Cursor | null }): Promise<ConversationSummary[]> {
-    const olderThan = before
-      ? sql`AND (r.sent_at < ${before.sentAt} OR (r.sent_at = ${before.sentAt} AND r.id < ${before.id}))`
-      : sql``;
-    const rows = this.db.all<SummaryRow>(sql`
-      WITH ranked AS (
-        SELECT m.*,
-               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY sent_at DESC, id DESC) AS rn,
-               COUNT(*) OVER (PARTITION BY customer_id) AS message_count,
-               MAX(CASE WHEN direction = 'out' THEN sent_at END) OVER (PARTITION BY customer_id) AS last_out
-        FROM messages m
-      )
-      SELECT r.customer_id, c.username, c.name, r.id, r.mid, r.direction, r.text, r.attachments,
-             r.sent_at, r.deleted_at, r.message_count,
-             (SELECT COUNT(*) FROM messages i
-               WHERE i.customer_id = r.customer_id AND i.direction = 'in'
-                 AND i.sent_at > COALESCE(r.last_out, -1)) AS unread_count
-      FROM ranked r LEFT JOIN contacts c ON c.customer_id = r.customer_id
-      WHERE r.rn = 1 ${olderThan}
-      ORDER BY r.sent_at DESC, r.id DESC
-      LIMIT ${limit}`);
+    const rows = this.db.all<SummaryRow>(conversationsQuery(limit, before));
     return rows.map((row) => ({
       userId: row.customer_id,
       username: row.username,
@@ -70,25 +56,41 @@ export class SqliteConversationReader implements ConversationReader {
 
   async message(mid: string): Promise<Message | null> {
     const row = this.db.select().from(messages).where(eq(messages.mid, mid)).get();
-    return row ? toMessage(row) : null;
+    return row ? toMessage(row, this.watermark(row.customerId)) : null;
   }
 
   async messages(userId: string, { limit, before }: { limit: number; before: Cursor | null }): Promise<MessagePage> {
-    const olderThan = before
-      ? or(lt(messages.sentAt, before.sentAt), and(eq(messages.sentAt, before.sentAt), lt(messages.id, before.id)))
-      : undefined;
     const rows = this.db
       .select()
       .from(messages)
-      .where(and(eq(messages.customerId, userId), olderThan))
+      .where(and(eq(messages.customerId, userId), before ? sql`(${messages.sentAt}, ${messages.id}) < (${before.sentAt}, ${before.id})` : undefined))
       .orderBy(desc(messages.sentAt), desc(messages.id))
       .limit(limit + 1)
       .all();
-    const page = rows.slice(0, limit).reverse().map(toMessage);
+    const watermark = rows.length > 0 ? this.watermark(userId) : null;
+    const page = rows.slice(0, limit).reverse().map((row) => toMessage(row, watermark));
     const oldest = page[0];
     return {
       messages: page,
       nextBefore: rows.length > limit && oldest ? { sentAt: oldest.sentAt, id: oldest.id } : null,
     };
   }
+
+  private watermark(customerId: string) {
+    return watermarkOf(this.db.select().from(conversations).where(eq(conversations.customerId, customerId)).get());
+  }
+}
+
+/** The inbox's list: `limit` summaries newest first, each joined to its last message and contact. */
+export function conversationsQuery(limit: number, before: Cursor | null) {
+  const olderThan = before ? sql`WHERE (c.last_sent_at, c.last_message_id) < (${before.sentAt}, ${before.id})` : sql``;
+  return sql`
+    SELECT c.customer_id, k.username, k.name, m.id, m.mid, m.direction, m.text, m.attachments,
+           m.sent_at, m.deleted_at, c.message_count, c.unread_count
+    FROM conversations c
+    JOIN messages m ON m.id = c.last_message_id
+    LEFT JOIN contacts k ON k.customer_id = c.customer_id
+    ${olderThan}
+    ORDER BY c.last_sent_at DESC, c.last_message_id DESC
+    LIMIT ${limit}`;
 }

@@ -1,14 +1,11 @@
-import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
 import type { MessageStore, RecordResult } from '../../application/ports/message-store.js';
 import type { Config } from '../../config.js';
-import type { InstagramEvent, MessageChange } from '../../domain/instagram-event.js';
+import type { InstagramEvent } from '../../domain/instagram-event.js';
 import type { Clock } from '../../domain/clock.js';
-import type { Message, NewMessage } from '../../domain/message.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
-import { toMessage } from './message-row.js';
-import { deferredChanges, messages } from './schema.js';
+import { SqliteEventWriter } from './sqlite-event-writer.js';
 
 type Tx = Parameters<Parameters<SqliteDb['transaction']>[0]>[0];
 
@@ -19,7 +16,8 @@ interface Job {
 }
 
 /**
- * The primary store. One synchronous transaction per delivery (better-sqlite3 requires it).
+ * The primary store. One synchronous transaction per delivery (better-sqlite3 requires it);
+ * what the events do is SqliteEventWriter's job.
  *
  * Group commit: with synchronous=FULL every COMMIT waits for an fsync (about 2 ms on the bench
  * machine, most of a webhook's cost). Deliveries recorded in the same event-loop turn share
@@ -29,27 +27,14 @@ interface Job {
 @injectable()
 export class SqliteMessageStore implements MessageStore {
   private queue: Job[] = [];
-  private readonly statements;
+  private readonly writer: SqliteEventWriter;
 
   constructor(
     @inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb,
-    @inject(TOKENS.Config) private readonly config: Pick<Config, 'crm'>,
+    @inject(TOKENS.Config) config: Pick<Config, 'crm' | 'deferredChangeTtlMs'>,
     @inject(TOKENS.Clock) private readonly clock: Clock,
   ) {
-    const p = (name: string) => sql.placeholder(name);
-    this.statements = {
-      insert: db
-        .insert(messages)
-        .values({
-          mid: p('mid'), accountId: p('accountId'), customerId: p('customerId'), direction: p('direction'), text: p('text'),
-          attachments: p('attachments'), replyTo: sql`${p('replyTo')}`, payload: p('payload'), sentAt: p('sentAt'), raw: p('raw'),
-          receivedAt: p('receivedAt'), crmState: p('crmState'), crmNextAttemptAt: p('crmNextAttemptAt'),
-        })
-        .onConflictDoNothing({ target: messages.mid })
-        .returning()
-        .prepare(),
-      deferredFor: db.select().from(deferredChanges).where(eq(deferredChanges.mid, p('mid'))).orderBy(asc(deferredChanges.id)).prepare(),
-    };
+    this.writer = new SqliteEventWriter(db, { mirrored: config.crm.enabled, deferredTtlMs: config.deferredChangeTtlMs });
   }
 
   record(events: InstagramEvent[]): Promise<RecordResult> {
@@ -91,89 +76,7 @@ export class SqliteMessageStore implements MessageStore {
     });
   }
 
-  private recordIn(tx: Tx, events: InstagramEvent[], now: number): RecordResult {
-    const result: RecordResult = { stored: [], duplicates: 0, applied: 0, deferred: 0 };
-    for (const event of events) {
-      if (event.kind === 'message') {
-        const stored = this.insert(tx, event.message, now);
-        if (stored) result.stored.push(stored);
-        else result.duplicates++;
-      } else if (this.apply(tx, event)) {
-        result.applied++;
-      } else {
-        tx.insert(deferredChanges)
-          .values({ mid: event.mid, kind: event.kind, change: JSON.stringify(event), receivedAt: now })
-          .run();
-        result.deferred++;
-      }
-    }
-    return result;
-  }
-
-  private insert(tx: Tx, message: NewMessage, now: number): Message | null {
-    const pending = this.config.crm.enabled;
-    // Prepared once: building and preparing the SQL per webhook cost more than the insert itself.
-    const inserted = this.statements.insert.get({
-      ...message,
-      // Passed as SQL, not through the JSON column's encoder, so that null stays NULL.
-      replyTo: message.replyTo === null ? null : JSON.stringify(message.replyTo),
-      receivedAt: now,
-      crmState: pending ? 'pending' : 'not_mirrored',
-      crmNextAttemptAt: pending ? now : null,
-    });
-    if (!inserted) return null;
-    const waiting = this.statements.deferredFor.all({ mid: message.mid });
-    if (waiting.length === 0) return toMessage(inserted);
-    for (const deferred of waiting) this.apply(tx, JSON.parse(deferred.change) as MessageChange);
-    tx.delete(deferredChanges).where(eq(deferredChanges.mid, message.mid)).run();
-    return toMessage(tx.select().from(messages).where(eq(messages.id, inserted.id)).get()!);
-  }
-
-  /** Applies a change to its message; false when the message is not stored (yet). */
-  private apply(tx: Tx, change: MessageChange): boolean {
-    const target = tx
-      .select({ id: messages.id, customerId: messages.customerId, sentAt: messages.sentAt })
-      .from(messages)
-      .where(eq(messages.mid, change.mid))
-      .get();
-    if (!target) return false;
-    const byId = eq(messages.id, target.id);
-    switch (change.kind) {
-      case 'unsend':
-        tx.update(messages).set({ deletedAt: change.at }).where(and(byId, isNull(messages.deletedAt))).run();
-        break;
-      case 'reaction': {
-        const react = change.action === 'react';
-        tx.update(messages)
-          .set({ reaction: react ? change.reaction : null, reactionEmoji: react ? change.emoji : null, reactedAt: change.at })
-          .where(and(byId, or(isNull(messages.reactedAt), lte(messages.reactedAt, change.at))))
-          .run();
-        break;
-      }
-      case 'read':
-        // A read receipt covers the message it names and every earlier one we sent.
-        tx.update(messages)
-          .set({ readAt: change.at })
-          .where(and(
-            eq(messages.customerId, target.customerId),
-            eq(messages.direction, 'out'),
-            lte(messages.sentAt, target.sentAt),
-            isNull(messages.readAt),
-          ))
-          .run();
-        break;
-      case 'edit':
-        tx.update(messages)
-          .set({
-            originalText: sql`coalesce(${messages.originalText}, ${messages.text})`,
-            text: change.text,
-            editCount: change.editCount,
-            editedAt: change.at,
-          })
-          .where(and(byId, sql`${messages.editCount} < ${change.editCount}`))
-          .run();
-        break;
-    }
-    return true;
+  private recordIn(_tx: Tx, events: InstagramEvent[], now: number): RecordResult {
+    return this.writer.record(events, now);
   }
 }

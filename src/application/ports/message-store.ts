@@ -10,6 +10,8 @@ export interface RecordResult {
   applied: number;
   /** Changes kept until their message arrives (Meta does not guarantee order). */
   deferred: number;
+  /** Kept changes dropped because their message never came within DEFERRED_CHANGE_TTL_H. */
+  expired: number;
 }
 
 /** The local store, igbridge's source of truth. */

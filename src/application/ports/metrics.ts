@@ -2,6 +2,12 @@ import type { Direction } from '../../domain/message.js';
 
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
+/** What happened to a change whose message was not stored: kept (or merged into the one kept), or dropped after DEFERRED_CHANGE_TTL_H. */
+export type DeferredOutcome = 'deferred' | 'expired';
+
+/** A profile look-up's fate in the budget: queued, over PROFILE_QUEUE_MAX, paused by Meta's rate limit, or not awaited by a CRM row. */
+export type ProfileQueueEvent = 'queued' | 'overflow' | 'rate_limited' | 'wait_expired';
+
 /** What the service counts. Adapters call it; the Prometheus adapter implements it. */
 export interface Metrics {
   webhookRequest(status: number): void;
@@ -11,4 +17,6 @@ export interface Metrics {
   /** Pooled CRM connections in use and open. */
   crmPool(inUse: number, open: number): void;
   graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+  deferredChanges(outcome: DeferredOutcome, count: number): void;
+  profileQueue(event: ProfileQueueEvent, waiting: number): void;
 }
