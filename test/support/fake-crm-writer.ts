@@ -21,6 +21,7 @@ export class FakeCrmWriter implements CrmWriter {
   /** Every statement, in order: the ids it carried and whether it was an insert-if-absent. */
   readonly statements: Array<{ ids: number[]; ifAbsent: boolean }> = [];
   readonly trouble: Trouble[] = [];
+  readonly todo = 'TODO: the fake CRM keeps only the mid';
   validateFails: CrmFailure | null = null;
   aborted = 0;
   private abortInFlight: (() => void) | undefined;

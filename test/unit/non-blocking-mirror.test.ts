@@ -90,6 +90,7 @@ describe('NonBlockingMirror: the CRM writer, in the background', () => {
     writer.validateFails = 'unavailable';
     mirror.start();
     await until(() => logs.matching('CRM not usable').length === 2);
+    expect(logs.matching('TODO: the fake CRM')).toHaveLength(2);
     expect(mirror.health).toBe('down');
     expect(writer.statements).toEqual([]);
 

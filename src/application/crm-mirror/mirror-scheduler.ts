@@ -1,6 +1,7 @@
 import { backoff } from '../../domain/backoff.js';
 import type { Clock } from '../../domain/clock.js';
 import type { CrmOutbox } from '../ports/crm-outbox.js';
+import { CrmWriteError } from '../ports/crm-write-error.js';
 import type { CrmWriter } from '../ports/crm-writer.js';
 import type { Logger } from '../ports/logger.js';
 import type { MirrorPendingMessages, RoundOutcome } from './mirror-pending-messages.js';
@@ -33,7 +34,7 @@ export class MirrorScheduler {
 
   constructor(
     private readonly mirrorPending: MirrorPendingMessages,
-    private readonly writer: Pick<CrmWriter, 'validate' | 'abort'>,
+    private readonly writer: Pick<CrmWriter, 'validate' | 'abort' | 'todo'>,
     private readonly outbox: Pick<CrmOutbox, 'nextDueAt' | 'counts'>,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -122,10 +123,13 @@ export class MirrorScheduler {
     try {
       await this.writer.validate();
       this.validated = true;
-      this.logger.info({}, 'CRM connection validated: the table has the five columns; mirroring');
+      this.logger.info({}, 'CRM connection validated: the table fits; mirroring');
       return 'progress';
     } catch (error) {
+      // A misfit was logged once by the writer, naming the column: checked again quietly.
+      if (error instanceof CrmWriteError && error.reported) return 'transient';
       this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
+      this.logger.warn({}, this.writer.todo);
       return 'transient';
     }
   }

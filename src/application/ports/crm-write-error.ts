@@ -9,12 +9,17 @@
  */
 export type CrmFailure = 'unavailable' | 'in_doubt' | 'rejected';
 
-/** What a `CrmWriter` throws. Anything else it throws is taken as `in_doubt`. */
+/**
+ * What a `CrmWriter` throws. Anything else it throws is taken as `in_doubt`. `reported`: the
+ * writer already logged it in full (a table that does not fit, naming the column), so the
+ * caller only acts on it.
+ */
 export class CrmWriteError extends Error {
   constructor(
     readonly kind: CrmFailure,
     message: string,
     override readonly cause?: unknown,
+    readonly reported = false,
   ) {
     super(message);
     this.name = 'CrmWriteError';
