@@ -40,6 +40,8 @@ export interface Config {
   host: string;
   sqlitePath: string;
   logLevel: string;
+  /** LOG_FORMAT: `json`, `pretty`, or unset = pretty when stdout is a terminal, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | 'auto';
   apiToken: string | null;
   instagram: {
     appSecrets: string[];
@@ -124,6 +126,8 @@ export function loadConfig(env: Env): Readonly<Config> {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const logFormat = read.str('LOG_FORMAT', 'auto');
+  if (!['json', 'pretty', 'auto'].includes(logFormat)) throw new ConfigError('LOG_FORMAT', 'must be json or pretty (unset: pretty on a terminal, JSON otherwise)');
   const graphUrl = read.str('GRAPH_API_URL', 'https://graph.instagram.com').replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(graphUrl)) throw new ConfigError('GRAPH_API_URL', 'must be an http(s) URL');
   const graphVersion = read.str('GRAPH_API_VERSION', 'v24.0');
@@ -134,6 +138,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     host: read.str('HOST', '0.0.0.0'),
     sqlitePath: read.str('SQLITE_PATH', './data/igbridge.db'),
     logLevel,
+    logFormat: logFormat as Config['logFormat'],
     apiToken: read.optional('API_TOKEN'),
     instagram: {
       appSecrets: (read.optional('IG_APP_SECRET') ?? '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -1,6 +1,6 @@
 import type { CrmOutbox } from '../ports/crm-outbox.js';
 import type { CrmReachability } from '../ports/crm-reachability.js';
-import type { CrmStatus } from '../ports/crm-status.js';
+import { crmCounts, type CrmStatus, type CrmStatusReport } from '../ports/crm-status.js';
 
 /** `/readyz` while the mirror runs: whether the CRM answers, what waits for it, what it refused. */
 export class MirrorCrmStatus implements CrmStatus {
@@ -10,13 +10,11 @@ export class MirrorCrmStatus implements CrmStatus {
     private readonly connections: CrmReachability,
   ) {}
 
-  async status() {
-    const { pending, failed } = this.outbox.counts();
+  async status(): Promise<CrmStatusReport> {
     return {
       // The mirror's last round, or the warm connection failing while there is nothing to write.
-      state: this.mirror.health === 'ok' && this.connections.reachable ? ('ok' as const) : ('down' as const),
-      backlog: pending,
-      failed,
+      state: this.mirror.health === 'ok' && this.connections.reachable ? 'ok' : 'down',
+      ...crmCounts(this.outbox.counts()),
     };
   }
 }
