@@ -16,4 +16,9 @@ export const TOKENS = {
   ProfileCache: Symbol('ProfileCache'),
   ReceiveMessage: Symbol('ReceiveMessage'),
   SendMessage: Symbol('SendMessage'),
+  ConversationHistory: Symbol('ConversationHistory'),
+  HistoryCheckpoints: Symbol('HistoryCheckpoints'),
+  ContactBook: Symbol('ContactBook'),
+  ImportHistory: Symbol('ImportHistory'),
+  WebhookWatch: Symbol('WebhookWatch'),
 } as const;

@@ -11,7 +11,7 @@ interface Row {
 export function outboxMessage(id: number, text = `message ${id}`, state: CrmState = 'pending'): Message {
   return {
     id, mid: `mid.${id}`, accountId: '17841400000000001', customerId: '6000000000000001', direction: 'in',
-    text, attachments: [], replyTo: null, payload: null, sentAt: 1_700_000_000_000 + id, raw: '{}',
+    text, attachments: [], replyTo: null, payload: null, sentAt: 1_700_000_000_000 + id, raw: '{}', origin: 'webhook',
     receivedAt: 0, reaction: null, readAt: null, deletedAt: null, editedAt: null, editCount: 0,
     crm: { state, attempts: 0, lastError: null, mirroredAt: null },
   };

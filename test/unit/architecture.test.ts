@@ -18,14 +18,17 @@ function imports(path: string): string[] {
   return [...source.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => (m[1] ?? m[2])!);
 }
 
+/** The adapters that drive the application (HTTP requests, the history timer): they call use cases. */
+const DRIVING = ['adapters/http', 'adapters/history'];
+
 /**
- * What a file in `folder` (e.g. `adapters/mysql`) may import from src. The HTTP adapter drives
- * the application, so it also sees the use cases it calls (never their internals or adapters).
+ * What a file in `folder` (e.g. `adapters/mysql`) may import from src. A driving adapter also
+ * sees the use cases it calls (`application/<name>.js`), never their internals or an adapter.
  */
 function adapterMayImport(folder: string, target: string): boolean {
   if (target.startsWith(`${folder}/`)) return true;
   if (/^(application\/ports|domain)\//.test(target) || ['config.js', 'tokens.js'].includes(target)) return true;
-  return folder === 'adapters/http' && ['application/receive-message.js', 'application/send-message.js'].includes(target);
+  return DRIVING.includes(folder) && /^application\/[^/]+\.js$/.test(target);
 }
 
 describe('the hexagon', () => {
@@ -72,6 +75,8 @@ describe('the hexagon', () => {
     expect(adapterMayImport('adapters/mysql', 'adapters/sqlite/sqlite-crm-outbox.js')).toBe(false);
     expect(adapterMayImport('adapters/mysql', 'application/crm-mirror/non-blocking-mirror.js')).toBe(false);
     expect(adapterMayImport('adapters/mysql', 'application/ports/crm-writer.js')).toBe(true);
+    expect(adapterMayImport('adapters/mysql', 'application/receive-message.js')).toBe(false);
+    expect(adapterMayImport('adapters/http', 'application/receive-message.js')).toBe(true);
     expect(FORBIDDEN.test('drizzle-orm/sqlite-core')).toBe(true);
     expect(imports(join(SRC, 'container.ts')).some((spec) => spec.includes('adapters/'))).toBe(true);
   });
