@@ -12,6 +12,8 @@ export interface ChangeFeed {
   publish(change: Change): void;
   /** Returns the unsubscribe function. `onClose` runs when the service shuts down. */
   subscribe(listener: (change: Change) => void, onClose: () => void): () => void;
+  /** How many listeners are subscribed now (open event streams). */
+  readonly size: number;
   /** Ends every subscription (shutdown: open event streams must not hold the server open). */
   close(): void;
 }
