@@ -39,6 +39,8 @@ import { TOKENS } from './tokens.js';
 
 export interface ContainerOptions {
   clock?: Clock;
+  /** How often identical CRM failures are summarised during an outage (default one line a minute). */
+  outageSummaryMs?: number;
 }
 
 /**
@@ -80,7 +82,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     logger.warn({ missing: config.crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${config.crm.missing.join(', ')} not set`);
   }
   if (config.crm.enabled) {
-    registerCrmMirror(c, config, logger);
+    registerCrmMirror(c, config, logger, options.outageSummaryMs);
   } else {
     c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
     c.register(TOKENS.CrmStatus, { useValue: new DisabledCrmStatus(new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase)), config.crm) });
@@ -147,16 +149,16 @@ interface CrmParts {
 }
 
 /** The CRM writer and the outbox, as the service and the backfill both use them. */
-function crmParts(config: Config, db: SqliteDb, profiles: ProfileLookup, metrics: Metrics, logger: Logger): CrmParts {
+function crmParts(config: Config, db: SqliteDb, profiles: ProfileLookup, metrics: Metrics, logger: Logger, outageSummaryMs?: number): CrmParts {
   const pool = new CrmPool(config.crm, logger, metrics);
-  return { pool, writer: new MysqlMessageMirror(pool, config.crm, profiles, logger, metrics), outbox: new SqliteCrmOutbox(db) };
+  return { pool, writer: new MysqlMessageMirror(pool, config.crm, profiles, logger, metrics, outageSummaryMs), outbox: new SqliteCrmOutbox(db) };
 }
 
 /**
  * The CRM mirror (SPEC §5): the mysql2 pool, the Drizzle writer, the SQLite outbox and the
  * non-blocking decorator whose background scheduler starts now (validation first).
  */
-function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logger): void {
+function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logger, outageSummaryMs?: number): void {
   const log = logger.child({ component: 'crm' });
   const clock = c.resolve<Clock>(TOKENS.Clock);
   const { pool, writer, outbox } = crmParts(
@@ -165,10 +167,11 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
     c.resolve<ProfileLookup>(TOKENS.ProfileLookup),
     c.resolve<Metrics>(TOKENS.Metrics),
     log,
+    outageSummaryMs,
   );
   const mirror = new NonBlockingMirror(writer, outbox, clock, log, mirrorOptions(config));
   c.register(TOKENS.MessageMirror, { useValue: mirror });
-  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox, pool) });
+  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox, pool, writer, config.crm.slowWriteMs) });
   log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
   const waiting = outbox.counts().notMirrored;
   if (waiting > 0) log.warn({ notMirrored: waiting }, `${waiting} message(s) were stored while the CRM mirror was off: npm run crm:backfill sends them`);

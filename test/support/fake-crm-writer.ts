@@ -47,6 +47,16 @@ export class FakeCrmWriter implements CrmWriter {
     this.abortInFlight?.();
   }
 
+  caughtUpCalls = 0;
+
+  caughtUp(): void {
+    this.caughtUpCalls++;
+  }
+
+  writingForMs(): number | null {
+    return this.abortInFlight ? 0 : null;
+  }
+
   /** Every mid the CRM holds more than once (an exactly-once test wants none). */
   duplicates(): string[] {
     return [...this.crm].filter(([, n]) => n > 1).map(([mid]) => mid);

@@ -34,7 +34,7 @@ export class MirrorScheduler {
 
   constructor(
     private readonly mirrorPending: MirrorPendingMessages,
-    private readonly writer: Pick<CrmWriter, 'validate' | 'abort' | 'todo'>,
+    private readonly writer: Pick<CrmWriter, 'validate' | 'abort' | 'todo' | 'caughtUp'>,
     private readonly outbox: Pick<CrmOutbox, 'nextDueAt' | 'counts'>,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -95,14 +95,15 @@ export class MirrorScheduler {
         failures++;
         this.state = 'down';
         const delay = backoff(failures, this.options.retryBaseMs, this.options.retryMaxMs);
-        this.logger.warn({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
+        // The writer said what failed (summarised during an outage): only a debug line per retry.
+        this.logger.debug({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
         await this.sleep(delay, false);
         continue;
       }
-      if (failures > 0) this.logger.info({ after: failures }, 'CRM answers again: draining the backlog');
       failures = 0;
       this.state = 'ok';
       if (outcome === 'progress') continue;
+      this.writer.caughtUp();
       // Woken by a new message; the poll also finds rows queued without a wake, and rejected rows when due.
       const next = this.outbox.nextDueAt();
       await this.sleep(Math.min(this.idlePollMs, next === null ? this.idlePollMs : Math.max(0, next - this.clock.now())), true);
@@ -128,8 +129,7 @@ export class MirrorScheduler {
     } catch (error) {
       // A misfit was logged once by the writer, naming the column: checked again quietly.
       if (error instanceof CrmWriteError && error.reported) return 'transient';
-      this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
-      this.logger.warn({}, this.writer.todo);
+      this.logger.error({ err: error, todo: this.writer.todo }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
       return 'transient';
     }
   }

@@ -15,4 +15,8 @@ export interface CrmWriter extends MessageMirror {
   mirrorIfAbsent(message: Message): Promise<boolean>;
   /** Gives up on the write in flight, if any (shutdown): its outcome becomes unknown. */
   abort(): void;
+  /** Nothing is left to write (the writer reports an outage that ended, once). */
+  caughtUp(): void;
+  /** How long the oldest statement under way has been running; null when none is. */
+  writingForMs(): number | null;
 }
