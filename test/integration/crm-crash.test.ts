@@ -32,6 +32,10 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
+function postWebhook(url: string, body: string): Promise<Response> {
+  return fetch(`${url}/webhooks/instagram`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, TEST_SECRET) }, body });
+}
+
 describe('CRM mirror after kill -9', () => {
   let crm: CrmTestDatabase;
   let dir: string;
@@ -59,12 +63,7 @@ describe('CRM mirror after kill -9', () => {
       await waitFor(async () => (await userConnections(crm)).length > 0, 'the CRM connection');
       await locker.query(`LOCK TABLES \`${crm.database}\`.messages WRITE`);
       const body = textMessages(Array.from({ length: 5 }, (_, i) => ({ mid: `crash.${i}`, text: `crash ${i}` })));
-      const response = await fetch(`${running.url}/webhooks/instagram`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, TEST_SECRET) },
-        body,
-      });
-      expect(response.status).toBe(200);
+      expect((await postWebhook(running.url, body)).status).toBe(200);
       await waitFor(async () => (await userConnections(crm)).some((p) => p.INFO?.includes('insert into')), 'an INSERT waiting for the lock');
 
       child.kill('SIGKILL');
@@ -100,12 +99,7 @@ describe('CRM mirror after kill -9', () => {
       await locker.query(`LOCK TABLES \`${crm.database}\`.messages WRITE`);
       const at = 1_700_000_000_500;
       const body = textMessages([{ mid: 'k.1', text: 'same', at }, { mid: 'k.2', text: 'same', at }, { mid: 'k.3', text: 'other', at }]);
-      const response = await fetch(`${running.url}/webhooks/instagram`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, TEST_SECRET) },
-        body,
-      });
-      expect(response.status).toBe(200);
+      expect((await postWebhook(running.url, body)).status).toBe(200);
       await waitFor(async () => (await userConnections(crm)).some((p) => p.INFO?.includes('insert into')), 'an INSERT waiting for the lock');
 
       child.kill('SIGKILL');
