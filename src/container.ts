@@ -24,6 +24,8 @@ import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.
 import type { CrmStatus } from './application/ports/crm-status.js';
 import type { Metrics } from './application/ports/metrics.js';
 import type { ProfileLookup } from './application/ports/profile-lookup.js';
+import { ProfileLookupBudget } from './application/profile-lookup-budget.js';
+import type { Usernames } from './application/ports/usernames.js';
 import { ReceiveMessage } from './application/receive-message.js';
 import { SendMessage } from './application/send-message.js';
 import type { Config } from './config.js';
@@ -69,6 +71,11 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
     c.register(TOKENS.MessageSender, { useValue: new UnconfiguredMessageSender() });
   }
+  // Look-ups on a budget (PROFILE_LOOKUPS_PER_S, PROFILE_QUEUE_MAX): a flood of new customers
+  // neither crowds the event loop nor spends the Graph rate limit the Send API needs.
+  c.register(TOKENS.Usernames, {
+    useFactory: instanceCachingFactory((x) => budget(x.resolve<ProfileLookup>(TOKENS.ProfileLookup), x.resolve<Clock>(TOKENS.Clock), x.resolve<Metrics>(TOKENS.Metrics), config)),
+  });
 
   if (config.crm.requested && !config.crm.enabled) {
     logger.warn({ missing: config.crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${config.crm.missing.join(', ')} not set`);
@@ -96,7 +103,7 @@ interface CrmParts {
 }
 
 /** The CRM writer and its exactly-once machinery, as the service and the backfill both use them. */
-function crmParts(config: Config, db: SqliteDb, profiles: ProfileLookup, metrics: Metrics, logger: Logger, clock: Clock, options: DrainerOptions): CrmParts {
+function crmParts(config: Config, db: SqliteDb, profiles: Usernames, metrics: Metrics, logger: Logger, clock: Clock, options: DrainerOptions): CrmParts {
   const pool = new CrmPool(config.crm, logger, metrics);
   const writer = new MysqlMessageMirror(pool, config.crm, profiles, logger, metrics);
   const outbox = new SqliteCrmOutbox(db);
@@ -113,7 +120,7 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
   const { pool, writer, outbox, drainer } = crmParts(
     config,
     c.resolve<SqliteDb>(TOKENS.SqliteDatabase),
-    c.resolve<ProfileLookup>(TOKENS.ProfileLookup),
+    c.resolve<Usernames>(TOKENS.Usernames),
     c.resolve<Metrics>(TOKENS.Metrics),
     log,
     clock,
@@ -147,7 +154,8 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
   const profiles = config.instagram.accessToken
     ? new GraphProfileLookup(config, new SqliteProfileCache(db), noOpMetrics, systemClock, logger)
     : new UnknownProfileLookup();
-  const { pool, writer, outbox, drainer } = crmParts(config, db, profiles, noOpMetrics, logger, systemClock, {
+  const usernames = budget(profiles, systemClock, noOpMetrics, config);
+  const { pool, writer, outbox, drainer } = crmParts(config, db, usernames, noOpMetrics, logger, systemClock, {
     ...drainerOptions(config),
     maxAttempts: 0,
     selection,
@@ -158,10 +166,15 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
     writer,
     close: async () => {
       await pool.close(2_000);
+      await usernames.close();
       if (profiles instanceof GraphProfileLookup) await profiles.close();
       db.$client.close();
     },
   };
+}
+
+function budget(profiles: ProfileLookup, clock: Clock, metrics: Metrics, config: Config): ProfileLookupBudget {
+  return new ProfileLookupBudget(profiles, clock, metrics, { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax });
 }
 
 function drainerOptions(config: Config): DrainerOptions {
@@ -173,6 +186,7 @@ export async function closeContainer(c: DependencyContainer): Promise<void> {
   for (const close of closers.get(c) ?? []) await close();
   closers.delete(c);
   // After the CRM drainer (which asks for usernames): look-ups in flight write to SQLite.
+  await c.resolve<ProfileLookupBudget>(TOKENS.Usernames).close();
   await c.resolve<ProfileLookup & { close?: () => Promise<void> }>(TOKENS.ProfileLookup).close?.();
   c.resolve<SqliteDb>(TOKENS.SqliteDatabase).$client.close();
 }

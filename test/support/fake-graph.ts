@@ -36,11 +36,13 @@ export interface RecordedRequest {
   /** The parsed JSON body; undefined when there was none or it was not JSON. */
   body: unknown;
   rawBody: string;
+  /** When the request arrived (Date.now()). */
+  receivedAt: number;
 }
 
 /** How the fake answers one request. */
 export type FakeAnswer =
-  | { status?: number; json: unknown }
+  | { status?: number; json: unknown; delayMs?: number }
   /** Any bytes, e.g. an HTML error page from a proxy. */
   | { status?: number; raw: string; contentType?: string }
   /** Never answers (until the fake closes): for timeouts. */
@@ -197,6 +199,7 @@ export class FakeGraph {
       contentType: req.headers['content-type'],
       body,
       rawBody,
+      receivedAt: Date.now(),
     };
     this.requests.push(request);
     this.answer(res, this.route(request));
@@ -243,8 +246,12 @@ export class FakeGraph {
       res.end(answer.raw);
       return;
     }
-    res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=UTF-8' });
-    res.end(JSON.stringify(answer.json));
+    const send = () => {
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=UTF-8' });
+      res.end(JSON.stringify(answer.json));
+    };
+    if (answer.delayMs) setTimeout(send, answer.delayMs);
+    else send();
   }
 }
 

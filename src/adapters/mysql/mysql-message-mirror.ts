@@ -2,15 +2,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
-import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
+import type { Usernames } from '../../application/ports/usernames.js';
 import type { CrmConfig } from '../../config.js';
 import type { Message } from '../../domain/message.js';
 import type { CrmMirror } from '../mirror/crm-mirror.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
 import { CRM_COLUMNS, crmTable, toCrmRow, type CrmRow } from './crm-table.js';
 import { classifySent, CrmWriteError, describe } from './crm-write-error.js';
-
-const PROFILE_LOOKUPS_AT_ONCE = 4;
 
 /** SPEC §5: what a failure log names, because the CRM table has nowhere to put it. */
 export const CRM_TODO =
@@ -30,7 +28,7 @@ export class MysqlMessageMirror implements CrmMirror {
   constructor(
     private readonly pool: CrmPool,
     private readonly config: CrmConfig,
-    private readonly profiles: ProfileLookup,
+    private readonly usernames: Usernames,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
@@ -98,17 +96,15 @@ export class MysqlMessageMirror implements CrmMirror {
     return sql`${column} = CONVERT(${text} USING ${sql.raw(this.messageCharset)}) COLLATE ${sql.raw(`${this.messageCharset}_bin`)}`;
   }
 
-  /** The CRM rows, asking the profile look-up once per distinct customer. */
+  /**
+   * The CRM rows, with each distinct customer's username: known ones at once; for the others
+   * the batch waits (all together) at most CRM_USERNAME_WAIT_S for their budgeted look-up,
+   * then uses the user id (SPEC §5) — Graph trouble never holds the mirror longer.
+   */
   private async rows(messages: Message[]): Promise<CrmRow[]> {
-    const names = new Map<string, string | null>();
     const customers = [...new Set(messages.map((m) => m.customerId))];
-    // A few look-ups at a time: the Graph adapter caches, but a cold backlog has many customers.
-    const lookUp = async () => {
-      for (let id = customers.pop(); id !== undefined; id = customers.pop()) {
-        names.set(id, await this.profiles.username(id).catch(() => null));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PROFILE_LOOKUPS_AT_ONCE, customers.length) }, lookUp));
+    const usernames = await Promise.all(customers.map((id) => this.usernames.of(id, this.config.usernameWaitMs).catch(() => null)));
+    const names = new Map(customers.map((id, i) => [id, usernames[i]]));
     return messages.map((m) => toCrmRow(m, names.get(m.customerId) ?? null, this.fractionDigits));
   }
 
