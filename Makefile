@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_RUN := node --import tsx
 
-.PHONY: help install run test bench typecheck generate clean
+.PHONY: help install build run test bench typecheck generate clean
 
 help:
 	@echo "make run    install, create .env if absent, migrate SQLite, start on PORT (default 3000)"
@@ -11,6 +11,7 @@ help:
 	@echo "make bench  load and fault benchmark (prints a table)"
 
 node_modules/.install-stamp: package.json package-lock.json
+	@echo "Installing dependencies; the first time this compiles better-sqlite3 (a native module) and may take a few minutes."
 	npm ci --no-audit --no-fund
 	@touch $@
 
@@ -19,8 +20,15 @@ install: node_modules/.install-stamp
 .env:
 	@bash scripts/create-env.sh
 
-run: install .env
-	exec $(NODE_RUN) src/main.ts
+# The service runs compiled (node dist/main.js, no tsx at run time); rebuilt when a source changed.
+dist/.build-stamp: node_modules/.install-stamp tsconfig.json tsconfig.build.json $(shell find src -type f)
+	npm run build --silent
+	@touch $@
+
+build: dist/.build-stamp
+
+run: install .env build
+	exec node dist/main.js
 
 test: install
 	@bash scripts/ensure-mysql.sh

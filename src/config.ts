@@ -1,12 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { ConfigError } from './config-error.js';
+import { PLAIN_IDENTIFIER, readCrmMapping } from './crm-mapping-config.js';
+import type { CrmMapping } from './domain/crm-mapping.js';
 
-export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export interface CrmConfig {
   /** CRM_MYSQL_ENABLED as set. */
@@ -31,6 +29,8 @@ export interface CrmConfig {
   maxAttempts: number;
   /** Longest wait between CRM retries (exponential back-off from 0.5 s). */
   retryMaxMs: number;
+  /** Which CRM column gets what (SPEC §10); unset variables give the seed's five columns. */
+  mapping: CrmMapping;
   /** CRM_USERNAME_WAIT_S: how long a CRM row waits for its customer's pending profile look-up. */
   usernameWaitMs: number;
 }
@@ -40,6 +40,8 @@ export interface Config {
   host: string;
   sqlitePath: string;
   logLevel: string;
+  /** LOG_FORMAT: `json`, `pretty`, or unset = pretty when stdout is a terminal, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | 'auto';
   apiToken: string | null;
   instagram: {
     appSecrets: string[];
@@ -110,12 +112,13 @@ export function loadConfig(env: Env): Readonly<Config> {
     batchSize: read.int('CRM_BATCH_SIZE', 500, 1, 5000),
     maxAttempts: read.int('CRM_MAX_ATTEMPTS', 8, 1, 1000),
     retryMaxMs: read.num('CRM_RETRY_MAX_S', 60, 0.01) * 1000,
+    mapping: readCrmMapping(read.optional('CRM_MYSQL_COLUMNS'), read.optional('CRM_MYSQL_DIRECTION_VALUES'), read.optional('CRM_MYSQL_UNSEND')),
     usernameWaitMs: read.num('CRM_USERNAME_WAIT_S', 2, 0, 3600) * 1000,
   };
   if (crm.poolMin > crm.poolMax) {
     throw new ConfigError('CRM_MYSQL_POOL_MIN', `must not exceed CRM_MYSQL_POOL_MAX (${crm.poolMax})`);
   }
-  if (!/^[A-Za-z0-9_$]+$/.test(crm.table)) {
+  if (!PLAIN_IDENTIFIER.test(crm.table)) {
     throw new ConfigError('CRM_MYSQL_TABLE', 'must be a plain table name (letters, digits, _ and $)');
   }
 
@@ -123,6 +126,8 @@ export function loadConfig(env: Env): Readonly<Config> {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const logFormat = read.str('LOG_FORMAT', 'auto');
+  if (!['json', 'pretty', 'auto'].includes(logFormat)) throw new ConfigError('LOG_FORMAT', 'must be json or pretty (unset: pretty on a terminal, JSON otherwise)');
   const graphUrl = read.str('GRAPH_API_URL', 'https://graph.instagram.com').replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(graphUrl)) throw new ConfigError('GRAPH_API_URL', 'must be an http(s) URL');
   const graphVersion = read.str('GRAPH_API_VERSION', 'v24.0');
@@ -133,6 +138,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     host: read.str('HOST', '0.0.0.0'),
     sqlitePath: read.str('SQLITE_PATH', './data/igbridge.db'),
     logLevel,
+    logFormat: logFormat as Config['logFormat'],
     apiToken: read.optional('API_TOKEN'),
     instagram: {
       appSecrets: (read.optional('IG_APP_SECRET') ?? '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -67,7 +67,6 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     c.registerSingleton(TOKENS.ProfileLookup, GraphProfileLookup);
     c.registerSingleton(TOKENS.MessageSender, GraphMessageSender);
   } else {
-    logger.warn('IG_ACCESS_TOKEN is not set: POST /api/messages answers 503 and usernames are not looked up');
     c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
     c.register(TOKENS.MessageSender, { useValue: new UnconfiguredMessageSender() });
   }
@@ -84,7 +83,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     registerCrmMirror(c, config, logger);
   } else {
     c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
-    c.register(TOKENS.CrmStatus, { useValue: new DisabledCrmStatus(new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase))) });
+    c.register(TOKENS.CrmStatus, { useValue: new DisabledCrmStatus(new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase)), config.crm) });
   }
 
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);

@@ -1,24 +1,34 @@
 import 'reflect-metadata';
 import { ConfigError, environment, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, logDestination } from './logger.js';
 import { startService } from './server.js';
+import { listenProblem, missingSecretWarnings } from './startup-messages.js';
+
+function fail(message: string, status: number): never {
+  process.stderr.write(`igbridge: ${message}\n`);
+  process.exit(status);
+}
 
 async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(environment());
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`igbridge: invalid configuration: ${error.message}\n`);
-      process.exit(2);
-    }
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  if (config.instagram.appSecrets.length === 0) logger.warn('IG_APP_SECRET is not set: every webhook POST will be refused');
-  if (!config.apiToken) logger.warn('API_TOKEN is not set: every /api route will be refused');
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+  const logger = createLogger(config.logLevel, logDestination(pretty ? 'pretty' : 'json'));
+  for (const warning of missingSecretWarnings(config)) logger.warn(warning);
 
-  const service = await startService(config, logger);
+  let service;
+  try {
+    service = await startService(config, logger);
+  } catch (error) {
+    const problem = listenProblem(error, config.host, config.port);
+    if (problem) fail(problem, 1);
+    throw error;
+  }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

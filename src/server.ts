@@ -48,13 +48,22 @@ export async function startService(config: Config, logger: Logger, options: Cont
   });
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+  } catch (error) {
+    await closeContainer(container);
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  logger.info({ port, host: config.host, sqlite: config.sqlitePath, crm: config.crm.enabled ? 'enabled' : 'disabled' }, 'igbridge listening');
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info(
+    { port, host: config.host, url, inbox: `${url}/`, sqlite: config.sqlitePath, crm: config.crm.enabled ? 'enabled' : 'disabled' },
+    `igbridge listening on ${url}: the inbox is at ${url}/ (it asks for the API token: API_TOKEN in .env)`,
+  );
 
   let closed: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
@@ -71,5 +80,5 @@ export async function startService(config: Config, logger: Logger, options: Cont
       await closeContainer(container);
       logger.info('igbridge stopped');
     })());
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, server, container, app, close };
+  return { url, server, container, app, close };
 }

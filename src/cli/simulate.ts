@@ -10,7 +10,8 @@ const USAGE = `Posts a signed Instagram webhook to a running igbridge, the way M
   npm run simulate -- --fixture path/to/event.json  a payload file, its exact bytes
 
 Options:
-  --url URL          the service (default http://127.0.0.1:$PORT from .env / the environment)
+  --port PORT        the service's port on this machine (default PORT from .env / the environment)
+  --url URL          the service elsewhere (default http://127.0.0.1:$PORT)
   --sender IGSID     the customer's id (default 6000000000000001)
   --account ID       the business account id (default IG_ACCOUNT_ID, or 17841400000000001 when it is "me")
   --echo             as if the business sent it (is_echo: true, sender and recipient swapped)
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       allowPositionals: true,
       options: {
         url: { type: 'string' },
+        port: { type: 'string' },
         fixture: { type: 'string' },
         sender: { type: 'string', default: '6000000000000001' },
         account: { type: 'string' },
@@ -77,8 +79,11 @@ async function main(): Promise<void> {
     body = simulatedPayload({ text, imageUrl: options.image ?? null, customerId: options.sender, accountId: account, echo: options.echo, mid: options.mid, now: Date.now() });
   }
 
+  if (options.url && options.port) fail('give --url or --port, not both');
+  if (options.port !== undefined && !/^\d{1,5}$/.test(options.port)) fail(`--port must be a port number, got "${options.port}"`);
+  const port = options.port ?? String(config.port);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const base = (options.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`).replace(/\/+$/, '');
+  const base = (options.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
   const target = `${base}/webhooks/instagram`;
   let response: Response;
   try {
@@ -91,7 +96,7 @@ async function main(): Promise<void> {
   } catch (error) {
     const { cause: inner, message } = error as { cause?: { code?: string; message?: string }; message: string };
     const cause = inner?.code ?? inner?.message ?? message;
-    const hint = cause === 'ECONNREFUSED' ? ' Is the service running (make run)? Or pass --url.' : '';
+    const hint = cause === 'ECONNREFUSED' ? ' Is the service running (make run)? On another port, pass --port; elsewhere, --url.' : '';
     fail(`nothing answered at ${target} (${cause}).${hint}`, 1);
   }
   const answer = await response.text();

@@ -325,6 +325,83 @@ describe('the inbox in headless Chromium', () => {
     expect(await older.isHidden()).toBe(true);
   });
 
+  it('when customers write tricky texts, then each list preview is exactly the text its thread shows', async () => {
+    await start(null);
+    const texts = [
+      'iPhone 15 in stock?',
+      '[urgent] please call me',
+      'eBay link: [image] https://example.com/x',
+      '🎉🎉 party tonight? 👍🏽',
+      'مرحبا، هل المتجر مفتوح اليوم؟',
+      'é'.repeat(500), // 1,000 bytes
+    ];
+    const now = Date.now();
+    for (const [i, text] of texts.entries()) await post(service, message(`62000000000000${10 + i}`, text, now - (i + 1) * MINUTE));
+    page = await openInbox(browser, service);
+    const rows = page.locator('#conversation-list button.conversation');
+    await rows.nth(texts.length - 1).waitFor();
+
+    const previews = await rows.locator('.last').evaluateAll((spans) => spans.map((span) => span.textContent));
+    expect(previews).toEqual(texts);
+    for (const [i, text] of texts.entries()) {
+      await rows.nth(i).click();
+      const shown = page.locator('#messages li.message .bubble');
+      await page.getByRole('heading', { name: `62000000000000${10 + i}` }).waitFor();
+      await shown.first().waitFor();
+      // The bubble holds a visually hidden "Customer: " and then the text as written.
+      expect(await shown.evaluateAll((bubbles) => bubbles.map((b) => b.lastChild!.textContent))).toEqual([text]);
+    }
+  });
+
+  it('when IG_ACCESS_TOKEN is not set, then a reply is refused as "not configured", not as something Instagram did', async () => {
+    await start(null, { IG_ACCESS_TOKEN: '' });
+    await post(service, message(ALICE, 'Hello?', Date.now()));
+    page = await openInbox(browser, service);
+    const composer = page.getByLabel('Reply', { exact: true });
+    await composer.fill('Hi there');
+    await composer.press('Enter');
+    const alert = page.locator('#composer-error');
+    await alert.filter({ hasText: 'not configured' }).waitFor();
+    expect(await alert.innerText()).toContain('IG_ACCESS_TOKEN');
+    expect(await alert.innerText()).not.toContain('Instagram did not take');
+    expect(graph.sends()).toHaveLength(0);
+  });
+
+  it('when an image cannot be loaded, then a neutral placeholder links to its address', async () => {
+    await start(null);
+    await post(service, message(ALICE, null, Date.now(), { imageUrl: 'https://cdn.example/gone.png' }));
+    page = await browser.context.newPage();
+    await page.route('https://cdn.example/**', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.goto(service.url);
+    await page.getByRole('textbox', { name: 'API token' }).fill(TEST_API_TOKEN);
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    const placeholder = page.locator('#messages .image-missing');
+    await placeholder.waitFor();
+    expect(await placeholder.innerText()).toContain('Image unavailable');
+    expect(await placeholder.evaluate((el) => el.closest('a')!.getAttribute('href'))).toBe('https://cdn.example/gone.png');
+    expect(await page.locator('#messages img').count()).toBe(0);
+  });
+
+  it('when the screen is 390 px wide and the image form is open, then the thread keeps most of the height and nothing overflows sideways', async () => {
+    await start(null);
+    const now = Date.now();
+    for (let i = 0; i < 6; i++) await post(service, message(ALICE, `Question number ${i}: do you have this in another colour?`, now - (6 - i) * MINUTE));
+    page = await openInbox(browser, service);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await bubble(page, 'Question number 5').waitFor();
+    await page.getByText('Send an image by URL').click();
+    await page.getByRole('textbox', { name: 'Image URL' }).waitFor();
+
+    const thread = await page.locator('#thread-scroll').boundingBox();
+    expect(thread!.height).toBeGreaterThanOrEqual(300); // several messages, not one line
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    // The reply box and the image form stay reachable.
+    await page.getByRole('textbox', { name: 'Image URL' }).scrollIntoViewIfNeeded();
+    expect(await page.getByRole('textbox', { name: 'Image URL' }).isVisible()).toBe(true);
+    await page.screenshot({ path: new URL('inbox-390.png', SCREENSHOT_DIR).pathname, fullPage: true });
+  });
+
   it('when the stored token is refused, then the page asks again and works with the new one', async () => {
     await start(null);
     page = await browser.context.newPage();

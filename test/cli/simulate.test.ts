@@ -83,6 +83,21 @@ describe('npm run simulate', () => {
     expect(await thread(service, '6000000000000001')).toEqual([]);
   });
 
+  it('when the service runs on another port than .env says, then --port reaches it and the URL tried is named either way', async () => {
+    const closed = await closedPort();
+    const port = new URL(service.url).port;
+
+    const missed = await simulate(['hello'], { PORT: String(closed), HOST: '127.0.0.1' });
+    expect(missed.code).toBe(1);
+    expect(missed.stderr).toContain(`nothing answered at http://127.0.0.1:${closed}/webhooks/instagram`);
+    expect(missed.stderr).toContain('--port');
+
+    const run = await simulate(['hello on another port', '--port', port], { PORT: String(closed), HOST: '127.0.0.1' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`POST http://127.0.0.1:${port}/webhooks/instagram → 200`);
+    expect(await thread(service, '6000000000000001')).toMatchObject([{ text: 'hello on another port' }]);
+  });
+
   it('when nothing listens at the URL, then it says so clearly and exits 1', async () => {
     const closed = await closedPort();
     const run = await simulate(['hello', '--url', `http://127.0.0.1:${closed}`]);

@@ -37,15 +37,39 @@ describe('GET / (the inbox page) and its assets', () => {
     for (const [path, type] of [
       [/src="(\/inbox\/inbox\.js\?v=[^"]+)"/.exec(html)![1]!, 'text/javascript; charset=utf-8'],
       [/href="(\/inbox\/inbox\.css\?v=[^"]+)"/.exec(html)![1]!, 'text/css; charset=utf-8'],
+      [/rel="icon" href="(\/inbox\/favicon\.svg\?v=[^"]+)"/.exec(html)![1]!, 'image/svg+xml'],
     ] as const) {
       const response = await fetch(`${service.url}${path}`);
       expect(response.status, path).toBe(200);
       expect(response.headers.get('content-type')).toBe(type);
       expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect((await response.text()).length).toBeGreaterThan(500);
+      expect((await response.text()).length).toBeGreaterThan(200);
     }
     const stale = await fetch(`${service.url}/inbox/inbox.js?v=old`);
     expect(stale.headers.get('cache-control')).toBe('no-cache');
+    expect((await fetch(`${service.url}/inbox/nothing.js`)).status).toBe(404);
+  });
+
+  it('when the entry module is read, then it imports the other modules with the same version, each served as JavaScript', async () => {
+    const html = await (await fetch(`${service.url}/`)).text();
+    const version = /inbox\.js\?v=([\w-]+)"/.exec(html)![1]!;
+    const entry = await (await fetch(`${service.url}/inbox/inbox.js?v=${version}`)).text();
+    const imports = [...entry.matchAll(/from '\.\/([\w-]+\.js)\?v=([\w-]+)'/g)];
+    expect(imports.map((m) => m[1]).sort()).toEqual(['api.js', 'composer.js', 'dom.js', 'events.js', 'list.js']);
+    expect(new Set(imports.map((m) => m[2]))).toEqual(new Set([version]));
+    for (const [, name] of imports) {
+      const response = await fetch(`${service.url}/inbox/${name}?v=${version}`);
+      expect(response.status, name).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    }
+  });
+
+  it('when a browser asks for /favicon.ico, then it gets the inbox icon, not a 404', async () => {
+    const response = await fetch(`${service.url}/favicon.ico`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await response.text()).toContain('<svg');
   });
 });
 

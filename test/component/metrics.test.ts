@@ -49,11 +49,13 @@ describe('GET /metrics', () => {
     expect(sample(text, 'igbridge_messages_stored_total{direction="out"}')).toBe(1);
   });
 
-  it('when the mirror is off, then the backlog gauge counts the messages waiting for a backfill', async () => {
+  it('when the mirror is off, then the not-mirrored gauge counts the messages waiting for a backfill, and nothing is pending', async () => {
     await service.webhook(fixtureBytes('f3-batch'));
     await service.webhook(fixtureBytes('f4-echo'));
     const text = await scrape(service);
-    expect(sample(text, 'igbridge_crm_backlog')).toBe(4);
+    expect(sample(text, 'igbridge_crm_not_mirrored')).toBe(4);
+    expect(sample(text, 'igbridge_crm_pending')).toBe(0);
+    expect(sample(text, 'igbridge_crm_backlog')).toBe(0);
     expect(sample(text, 'igbridge_crm_failed')).toBe(0);
   });
 

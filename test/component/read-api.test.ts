@@ -48,7 +48,7 @@ describe('read API', () => {
       expect.objectContaining({
         user_id: '100',
         username: '100',
-        last_message: { mid: 'm.100.after', direction: 'in', text: 'thanks', deleted: false },
+        last_message: { mid: 'm.100.after', direction: 'in', text: 'thanks', attachments: [], deleted: false },
         last_message_at: new Date(1_700_000_011_000).toISOString(),
         message_count: 9,
         unread_count: 1,

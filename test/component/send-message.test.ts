@@ -78,7 +78,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect(response.status).toBe(201);
     expect(graph.sends()[0]!.body).toEqual({ recipient: { id: ALICE }, message: { attachment: { type: 'image', payload: { url } } } });
     expect(await response.json()).toMatchObject({ direction: 'out', user_id: ALICE, text: null, attachments: [{ type: 'image', url }] });
-    expect((await conversations(service))[0]).toMatchObject({ user_id: ALICE, last_message: { direction: 'out', text: `[image] ${url}` } });
+    expect((await conversations(service))[0]).toMatchObject({ user_id: ALICE, last_message: { direction: 'out', text: null, attachments: [{ type: 'image', url }] } });
   });
 
   it('when the human-agent tag is asked for, then Meta gets messaging_type MESSAGE_TAG and tag HUMAN_AGENT', async () => {

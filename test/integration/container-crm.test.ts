@@ -14,7 +14,16 @@ describe('container: which CRM mirror is wired', () => {
       expect(warning.msg).toContain('CRM_MYSQL_HOST, CRM_MYSQL_USER, CRM_MYSQL_DATABASE');
       expect(service.container.resolve(TOKENS.MessageMirror)).toBeInstanceOf(NoOpMessageMirror);
       expect((await service.webhook(fixtureBytes('f1-text'))).status).toBe(200);
-      expect(await crmReady(service)).toEqual({ state: 'disabled', backlog: 1, failed: 0 });
+      // /readyz says the mirror is off because settings are missing, and which.
+      expect(await crmReady(service)).toEqual({
+        state: 'disabled',
+        reason: 'CRM_MYSQL_ENABLED=true but CRM_MYSQL_HOST, CRM_MYSQL_USER, CRM_MYSQL_DATABASE not set',
+        missing: ['CRM_MYSQL_HOST', 'CRM_MYSQL_USER', 'CRM_MYSQL_DATABASE'],
+        pending: 0,
+        failed: 0,
+        not_mirrored: 1,
+        backlog: 0,
+      });
       expect(service.logs.text()).not.toContain('secret-pw');
     } finally {
       await service.stop();
@@ -26,7 +35,7 @@ describe('container: which CRM mirror is wired', () => {
     try {
       expect(service.container.resolve(TOKENS.MessageMirror)).toBeInstanceOf(NoOpMessageMirror);
       await service.webhook(fixtureBytes('f1-text'));
-      expect(await crmReady(service)).toEqual({ state: 'disabled', backlog: 1, failed: 0 });
+      expect(await crmReady(service)).toEqual({ state: 'disabled', reason: 'CRM_MYSQL_ENABLED is not true', pending: 0, failed: 0, not_mirrored: 1, backlog: 0 });
     } finally {
       await service.stop();
     }
@@ -39,7 +48,7 @@ describe('container: which CRM mirror is wired', () => {
     try {
       expect(service.container.resolve(TOKENS.MessageMirror)).toBeInstanceOf(NonBlockingMirror);
       expect((await service.webhook(fixtureBytes('f1-text'))).status).toBe(200);
-      expect(await crmReady(service)).toMatchObject({ state: 'down', backlog: 1 });
+      expect(await crmReady(service)).toMatchObject({ state: 'down', pending: 1, not_mirrored: 0, backlog: 1 });
     } finally {
       await service.stop();
     }

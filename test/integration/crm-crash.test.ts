@@ -25,7 +25,7 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
   const port = await waitFor(() => {
-    const line = out.split('\n').find((l) => l.includes('"msg":"igbridge listening"'));
+    const line = out.split('\n').find((l) => l.includes('"msg":"igbridge listening'));
     return line ? (JSON.parse(line) as { port: number }).port : null;
   }, 'the service listening');
   return { child, url: `http://127.0.0.1:${port}` };

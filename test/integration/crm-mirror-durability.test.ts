@@ -85,7 +85,7 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     const poison = (await thread(service)).find((m) => m.mid === 'poison');
     expect(poison.crm).toMatchObject({ state: 'failed', attempts: 2 });
     expect(poison.crm.last_error).toMatch(/Data too long/);
-    expect(await crmReady(service)).toEqual({ state: 'ok', backlog: 0, failed: 1 });
+    expect(await crmReady(service)).toEqual({ state: 'ok', pending: 0, failed: 1, not_mirrored: 0, backlog: 0 });
   });
 
   it('when the service stops while a write is stuck on a locked table, then it stops anyway, leaves no connection, and the restart mirrors once', async () => {

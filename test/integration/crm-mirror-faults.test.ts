@@ -151,7 +151,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
   it('when the CRM table lacks a column at start-up, then the log names it, the service runs local-only, and it mirrors once the column exists', async () => {
     await crm.admin.query(`ALTER TABLE \`${crm.database}\`.messages DROP COLUMN username`);
     service = await startTestService({ ...crm.env, ...FAST });
-    await waitFor(() => service!.logs.matching('lacks the column(s) username').length > 0, 'the validation failure logged');
+    await waitFor(() => service!.logs.matching('has no column `username`').length > 0, 'the misfit logged, naming the column');
 
     expect((await service.webhook(textMessages(messages('schema', 2)))).status).toBe(200);
     expect(await crmReady(service)).toMatchObject({ state: 'down', backlog: 2 });
@@ -160,6 +160,8 @@ describe('CRM mirror when the CRM misbehaves', () => {
 
     await expectExactlyOnce(messages('schema', 2).map((m) => m.text));
     expect(service.logs.matching('CRM connection validated')).toHaveLength(1);
+    // Checked again at every retry, said once.
+    expect(service.logs.matching('CRM mirror off: the CRM table does not fit')).toHaveLength(1);
   });
 
   it('when the CRM goes away while there is nothing to write, then /readyz turns down, and ok again when it is back', async () => {

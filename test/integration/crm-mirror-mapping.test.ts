@@ -78,7 +78,7 @@ describe('CRM mirror: what each message becomes in the CRM table', () => {
       const body = (await (await fetch(`${service.url}/readyz`)).json()) as any;
       return body.crm.state === 'ok' && body.crm.backlog === 0 ? body : null;
     }, 'readyz ok');
-    expect(ready.crm).toEqual({ state: 'ok', backlog: 0, failed: 0 });
+    expect(ready.crm).toEqual({ state: 'ok', pending: 0, failed: 0, not_mirrored: 0, backlog: 0 });
     const thread = (await (await service.api(`/api/conversations/${ALICE}/messages`)).json()) as any;
     expect(thread.messages[0].crm).toMatchObject({ state: 'mirrored', attempts: 0, last_error: null });
     expect(service.logs.matching('CRM write ok').length).toBeGreaterThan(0);

@@ -1,9 +1,19 @@
 import type { TestService } from './service.js';
 
+export interface CrmReady {
+  state: string;
+  reason?: string;
+  missing?: string[];
+  pending: number;
+  failed: number;
+  not_mirrored: number;
+  backlog: number;
+}
+
 /** /readyz's `crm` object. */
-export async function crmReady(service: TestService): Promise<{ state: string; backlog: number; failed: number }> {
+export async function crmReady(service: TestService): Promise<CrmReady> {
   const response = await fetch(`${service.url}/readyz`);
-  return ((await response.json()) as { crm: { state: string; backlog: number; failed: number } }).crm;
+  return ((await response.json()) as { crm: CrmReady }).crm;
 }
 
 /** One customer's messages with their CRM state, from the read API. */

@@ -21,15 +21,25 @@ export interface CrmTestDatabase {
   admin: mysql.Connection;
   /** Rows of the CRM table, oldest id first. */
   rows(): Promise<Array<{ id: number; user_id: string; username: string; direction: string; message: string; created_at: Date }>>;
+  /** Rows of the CRM table with the columns named (a custom table's), oldest id first. */
+  select(columns: string): Promise<Array<Record<string, any>>>;
   drop(): Promise<void>;
 }
 
+export interface CrmTableOptions {
+  table?: string;
+  messageColumn?: string;
+  createdAtColumn?: string;
+  /** The whole column list of a custom CRM table (the text between CREATE TABLE's parentheses). */
+  definition?: string;
+}
+
 /**
- * A database of its own for one test: the CRM table as the CRM team might have it (an id,
- * the five columns igbridge writes, and extra columns with defaults), and a user with a
- * password that connects over TCP.
+ * A database of its own for one test: the CRM table as the CRM team might have it (by default an
+ * id, the five columns igbridge writes, and extra columns with defaults; or `definition`), and a
+ * user with a password that connects over TCP.
  */
-export async function createCrmDatabase(options: { table?: string; messageColumn?: string; createdAtColumn?: string } = {}): Promise<CrmTestDatabase> {
+export async function createCrmDatabase(options: CrmTableOptions = {}): Promise<CrmTestDatabase> {
   const suffix = randomBytes(4).toString('hex');
   const database = `igb_test_${suffix}`;
   const user = `igb_${suffix}`;
@@ -43,7 +53,7 @@ export async function createCrmDatabase(options: { table?: string; messageColumn
   await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`);
   await admin.query(`GRANT ALL PRIVILEGES ON \`${database}\`.* TO '${user}'@'%'`);
   await admin.query(`
-    CREATE TABLE \`${database}\`.\`${table}\` (
+    CREATE TABLE \`${database}\`.\`${table}\` (${options.definition ?? `
       id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
       user_id VARCHAR(64) NOT NULL,
       username VARCHAR(255) NOT NULL,
@@ -52,7 +62,7 @@ export async function createCrmDatabase(options: { table?: string; messageColumn
       created_at ${options.createdAtColumn ?? 'DATETIME(3)'} NOT NULL,
       channel VARCHAR(32) NOT NULL DEFAULT 'instagram',
       assigned_agent_id INT NULL,
-      imported_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+      imported_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP`}
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
   return {
     env: {
@@ -72,6 +82,10 @@ export async function createCrmDatabase(options: { table?: string; messageColumn
     admin,
     rows: async () => {
       const [rows] = await admin.query(`SELECT id, user_id, username, direction, message, created_at FROM \`${database}\`.\`${table}\` ORDER BY id`);
+      return rows as any;
+    },
+    select: async (columns) => {
+      const [rows] = await admin.query(`SELECT ${columns} FROM \`${database}\`.\`${table}\` ORDER BY id`);
       return rows as any;
     },
     drop: async () => {

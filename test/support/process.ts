@@ -12,9 +12,9 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node --import tsx src/main.ts` as a real child process, the way `make run` starts it. */
-export function spawnService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** `node --import tsx src/main.ts` (or `nodeArgs`, e.g. a build's main.js) as a real child process. */
+export function spawnService(env: Record<string, string>, nodeArgs = ['--import', 'tsx', 'src/main.ts']): ServiceProcess {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,7 +30,7 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     buffered = parts.pop()!;
     for (const line of parts) {
       lines.push(line);
-      const port = /"port":(\d+).*"msg":"igbridge listening"/.exec(line)?.[1];
+      const port = /"port":(\d+).*"msg":"igbridge listening/.exec(line)?.[1];
       if (port) resolveUrl(`http://127.0.0.1:${port}`);
     }
   });

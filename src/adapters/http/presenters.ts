@@ -44,6 +44,7 @@ export function conversationJson(summary: ConversationSummary) {
       mid: summary.lastMessage.mid,
       direction: summary.lastMessage.direction,
       text: summary.lastMessage.text,
+      attachments: summary.lastMessage.attachments,
       deleted: summary.lastMessage.deleted,
     },
     last_message_at: iso(summary.lastMessage.sentAt),

@@ -1,8 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CrmWriteOutcome, DeferredOutcome, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
+import type { CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { Direction } from '../../domain/message.js';
 
-type Backlog = () => Promise<{ backlog: number; failed: number }>;
+type Backlog = () => Promise<Pick<CrmStatusReport, 'pending' | 'failed' | 'not_mirrored'>>;
 
 /**
  * The Metrics port in Prometheus terms. Each instance has its own registry (never prom-client's
@@ -84,14 +85,24 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
 
+  private readonly pending = new Gauge({
+    name: 'igbridge_crm_pending',
+    help: 'Messages waiting to be written to the CRM (the mirror writes them on its own)',
+    registers: [this.registry],
+  });
   private readonly backlog = new Gauge({
     name: 'igbridge_crm_backlog',
-    help: 'Messages not yet in the CRM (pending, or waiting for a backfill while the mirror is off)',
+    help: 'The same as igbridge_crm_pending (kept for compatibility)',
     registers: [this.registry],
   });
   private readonly failed = new Gauge({
     name: 'igbridge_crm_failed',
     help: 'Messages the CRM kept rejecting (left for crm:backfill)',
+    registers: [this.registry],
+  });
+  private readonly notMirrored = new Gauge({
+    name: 'igbridge_crm_not_mirrored',
+    help: 'Messages stored while the CRM mirror was off (waiting for crm:backfill)',
     registers: [this.registry],
   });
 
@@ -114,8 +125,10 @@ export class PrometheusMetrics implements Metrics {
   async text(): Promise<string> {
     const status = await this.backlogSource?.().catch(() => null);
     if (status) {
-      this.backlog.set(status.backlog);
+      this.pending.set(status.pending);
+      this.backlog.set(status.pending);
       this.failed.set(status.failed);
+      this.notMirrored.set(status.not_mirrored);
     }
     return this.registry.metrics();
   }

@@ -7,8 +7,10 @@ import type { Message } from '../../domain/message.js';
  * have reached the CRM.
  */
 export interface CrmMirror extends MessageMirror {
-  /** Checks the connection and that the table has the five columns; throws otherwise. */
+  /** Checks the connection and that the table fits the mapping (SPEC §10); throws otherwise. */
   validate(): Promise<void>;
+  /** SPEC §5: the TODO naming what this CRM table cannot hold (computed from the mapping). */
+  readonly todo: string;
   /** Writes one message unless the CRM already has its natural key; true when inserted. */
   mirrorIfAbsent(message: Message): Promise<boolean>;
   /** Gives up on the write in flight, if any (shutdown): its outcome becomes unknown. */

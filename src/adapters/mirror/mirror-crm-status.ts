@@ -1,4 +1,4 @@
-import type { CrmStatus } from '../../application/ports/crm-status.js';
+import { crmCounts, type CrmStatus, type CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
 import type { NonBlockingMirror } from './non-blocking-mirror.js';
 
@@ -15,13 +15,11 @@ export class MirrorCrmStatus implements CrmStatus {
     private readonly connections: CrmReachability,
   ) {}
 
-  async status() {
-    const { pending, failed } = this.outbox.counts();
+  async status(): Promise<CrmStatusReport> {
     return {
       // The drainer's last round, or the warm connection failing while there is nothing to write.
-      state: this.mirror.health === 'ok' && this.connections.reachable ? ('ok' as const) : ('down' as const),
-      backlog: pending,
-      failed,
+      state: this.mirror.health === 'ok' && this.connections.reachable ? 'ok' : 'down',
+      ...crmCounts(this.outbox.counts()),
     };
   }
 }

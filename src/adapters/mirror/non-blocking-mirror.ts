@@ -4,7 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
 import type { CrmDrainer } from './crm-drainer.js';
 import type { CrmMirror } from './crm-mirror.js';
-import { CRM_TODO } from '../mysql/mysql-message-mirror.js';
+import { CrmTableMisfit } from '../mysql/mysql-message-mirror.js';
 
 /** How long a woken drainer waits for more messages before it writes (bounds the added CRM lag). */
 const WAKE_LINGER_MS = 25;
@@ -113,11 +113,13 @@ export class NonBlockingMirror implements MessageMirror {
     try {
       await this.inner.validate();
       this.validated = true;
-      this.logger.info('CRM connection validated: the table has the five columns; mirroring');
+      this.logger.info('CRM connection validated: the table fits; mirroring');
       return 'progress';
     } catch (error) {
+      // A misfit was logged once by the writer, naming the column: checked again quietly.
+      if (error instanceof CrmTableMisfit) return 'transient';
       this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
-      this.logger.warn(CRM_TODO);
+      this.logger.warn(this.inner.todo);
       return 'transient';
     }
   }

@@ -7,12 +7,19 @@ import type { CrmConfig } from '../../config.js';
 import type { Message } from '../../domain/message.js';
 import type { CrmMirror } from '../mirror/crm-mirror.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
-import { CRM_COLUMNS, crmTable, toCrmRow, type CrmRow } from './crm-table.js';
+import { crmTodo, type CrmField } from '../../domain/crm-mapping.js';
+import { mappingLine } from './crm-fit-report.js';
+import { crmTable, toCrmRow, writtenFields, type CrmRow, type CrmTimePrecision } from './crm-table.js';
+import { inspectCrmTable } from './crm-table-inspection.js';
+import type { CrmTableFit } from './crm-table-fit.js';
 import { classifySent, CrmWriteError, describe } from './crm-write-error.js';
 
-/** SPEC §5: what a failure log names, because the CRM table has nowhere to put it. */
-export const CRM_TODO =
-  'TODO: the CRM messages table cannot hold the Instagram mid, the account id, attachments (only a text stand-in), reactions, edits or unsends; they stay in igbridge only';
+/** The table does not fit the mapping (SPEC §10): the mirror stays off; each error names the column. */
+export class CrmTableMisfit extends CrmWriteError {
+  constructor(readonly fit: CrmTableFit) {
+    super('unsent', `the CRM table does not fit: ${fit.errors.join('; ')}`);
+  }
+}
 
 /**
  * The Drizzle/mysql2 writer of the CRM's table. Each call takes one pooled connection, runs
@@ -21,8 +28,10 @@ export const CRM_TODO =
  */
 export class MysqlMessageMirror implements CrmMirror {
   private readonly table;
-  private fractionDigits = 3;
-  private messageCharset: string | null = null;
+  private fit: CrmTableFit | undefined;
+  private lastVerdict: string | undefined;
+  /** SPEC §5: what a failure log names; computed from the mapping (see crmTodo). */
+  todo: string;
   private abortInFlight: (() => void) | undefined;
 
   constructor(
@@ -32,55 +41,65 @@ export class MysqlMessageMirror implements CrmMirror {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.table = crmTable(config.table);
+    this.table = crmTable(config.table, config.mapping.columns);
+    this.todo = crmTodo(config.mapping);
   }
 
+  /**
+   * SPEC §10: inspects the table (information_schema) against the mapping. A misfit throws
+   * `CrmTableMisfit` (logged once per verdict, naming the column); a fit logs the mapping in use.
+   */
   async validate(): Promise<void> {
-    const rows = await this.run('validate', (db) =>
-      db.execute(sql`SELECT COLUMN_NAME AS name, DATETIME_PRECISION AS fsp, CHARACTER_SET_NAME AS charset FROM information_schema.COLUMNS
-        WHERE TABLE_SCHEMA = ${this.config.database} AND TABLE_NAME = ${this.config.table}`),
+    const fit = await this.run('validate', (db) =>
+      inspectCrmTable(async (statement, params) => (await connectionOf(db).query(statement, params))[0] as Record<string, unknown>[], this.config.database, this.config.table, this.config.mapping),
     );
-    type Column = { name: string; fsp: number | null; charset: string | null };
-    const columns = new Map((rows[0] as unknown as Column[]).map((c) => [c.name.toLowerCase(), c]));
-    const missing = CRM_COLUMNS.filter((name) => !columns.has(name));
-    if (missing.length > 0) {
-      throw new CrmWriteError('unsent', columns.size === 0
-        ? `table ${this.config.database}.${this.config.table} not found (or not visible to ${this.config.user})`
-        : `table ${this.config.database}.${this.config.table} lacks the column(s) ${missing.join(', ')}`);
+    const verdict = fit.fits ? `fits:${fit.idempotency}` : fit.errors.join('\n');
+    if (verdict !== this.lastVerdict) {
+      this.lastVerdict = verdict;
+      for (const warning of fit.warnings) this.logger.warn({ table: fit.table }, `CRM table: ${warning}`);
+      if (fit.fits) {
+        this.logger.info({ table: fit.table, mapping: mappingLine(fit), idempotency: fit.idempotency, todo: fit.todo }, `CRM table ${fit.table} fits: ${mappingLine(fit)}`);
+      } else {
+        this.logger.error({ table: fit.table, errors: fit.errors }, `CRM mirror off: the CRM table does not fit (${fit.errors.join('; ')}); webhooks go on locally. npm run crm:check tells more`);
+      }
     }
-    const fsp = columns.get('created_at')?.fsp;
-    this.fractionDigits = fsp === null || fsp === undefined ? 3 : Number(fsp);
-    const charset = columns.get('message')?.charset;
-    this.messageCharset = charset && /^[a-z0-9]+$/i.test(charset) ? charset : null;
+    if (!fit.fits) throw new CrmTableMisfit(fit);
+    this.fit = fit;
+    this.todo = fit.todo;
   }
 
   async mirror(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
     const rows = await this.rows(messages);
+    const fields = writtenFields(this.config.mapping);
     // One multi-row INSERT with mysql2's `values ?` (the same client-side escaping Drizzle
     // uses): Drizzle's builder spent ~15 µs per row on a catch-up's 500-row batches, more
     // than the CRM took to insert them (make bench, catch-up).
-    const values = rows.map((r) => [r.userId, r.username, r.direction, r.message, r.createdAt]);
-    const columns = CRM_COLUMNS.map((c) => `\`${c}\``).join(', ');
+    const values = rows.map((row) => fields.map((field) => row[field]));
+    const columns = fields.map((field) => `\`${this.config.mapping.columns[field]}\``).join(', ');
+    // With a UNIQUE mid column a row already there is left as it is: the write is idempotent.
+    const mid = this.fit?.idempotency === 'mid-unique' ? `\`${this.config.mapping.columns.mid}\`` : null;
+    const upsert = mid ? ` on duplicate key update ${mid} = ${mid}` : '';
     await this.write(rows.length, () =>
-      this.run('insert', (db) => connectionOf(db).query(`insert into ?? (${columns}) values ?`, [this.config.table, values])),
+      this.run('insert', (db) => connectionOf(db).query(`insert into ?? (${columns}) values ?${upsert}`, [this.config.table, values])),
     );
   }
 
   async mirrorIfAbsent(message: Message): Promise<boolean> {
     const [row] = await this.rows([message]);
     const t = this.table;
-    // Natural key: the CRM has no column for the mid. Serial only (see NonBlockingMirror).
+    const fields = writtenFields(this.config.mapping);
+    const column = (field: CrmField) => sql.identifier(this.config.mapping.columns[field]!);
+    // With a mid column the message is found by it; else by its natural key (user_id,
+    // direction, created_at, message). Serial only (see NonBlockingMirror).
+    const found = this.config.mapping.columns.mid !== undefined
+      ? sql`${column('mid')} = ${row.mid}`
+      : and(eq(t.userId, row.user_id!), eq(t.direction, row.direction!), eq(t.createdAt, row.created_at!), this.sameText(row.message!));
     const [result] = await this.write(1, () =>
       this.run('insert-if-absent', (db) => db.execute(sql`
-        INSERT INTO ${t} (${t.userId}, ${t.username}, ${t.direction}, ${t.message}, ${t.createdAt})
-        SELECT ${row.userId}, ${row.username}, ${row.direction}, ${row.message}, ${row.createdAt} FROM DUAL
-        WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE ${and(
-          eq(t.userId, row.userId),
-          eq(t.direction, row.direction),
-          eq(t.createdAt, row.createdAt),
-          this.sameText(row.message),
-        )})`)),
+        INSERT INTO ${t} (${sql.join(fields.map(column), sql`, `)})
+        SELECT ${sql.join(fields.map((field) => sql`${row[field]}`), sql`, `)} FROM DUAL
+        WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE ${found})`)),
     );
     return ((result as unknown as { affectedRows?: number }).affectedRows ?? 0) > 0;
   }
@@ -92,8 +111,16 @@ export class MysqlMessageMirror implements CrmMirror {
    */
   private sameText(text: string) {
     const column = this.table.message;
-    if (!this.messageCharset) return eq(column, text);
-    return sql`${column} = CONVERT(${text} USING ${sql.raw(this.messageCharset)}) COLLATE ${sql.raw(`${this.messageCharset}_bin`)}`;
+    const charset = this.fit?.messageCharset;
+    if (!charset) return eq(column, text);
+    return sql`${column} = CONVERT(${text} USING ${sql.raw(charset)}) COLLATE ${sql.raw(`${charset}_bin`)}`;
+  }
+
+  /** The fractional digits of each mapped time column, as validate() found them. */
+  private precision(): CrmTimePrecision {
+    const columns = this.fit?.columns ?? {};
+    const fsp = (field: 'created_at' | 'edited_at' | 'deleted_at') => (columns[field] ? Number(columns[field]!.fsp ?? 0) : 3);
+    return { created_at: this.fit?.fractionDigits ?? 3, edited_at: fsp('edited_at'), deleted_at: fsp('deleted_at') };
   }
 
   /**
@@ -105,7 +132,7 @@ export class MysqlMessageMirror implements CrmMirror {
     const customers = [...new Set(messages.map((m) => m.customerId))];
     const usernames = await Promise.all(customers.map((id) => this.usernames.of(id, this.config.usernameWaitMs).catch(() => null)));
     const names = new Map(customers.map((id, i) => [id, usernames[i]]));
-    return messages.map((m) => toCrmRow(m, names.get(m.customerId) ?? null, this.fractionDigits));
+    return messages.map((m) => toCrmRow(m, names.get(m.customerId) ?? null, this.config.mapping, this.precision()));
   }
 
   /** Times, logs and counts one write. */
@@ -126,7 +153,7 @@ export class MysqlMessageMirror implements CrmMirror {
       const outcome = failure.kind === 'rejected' ? 'rejected' : failure.kind === 'in_doubt' ? 'timeout' : 'failed';
       this.metrics.crmWrite(outcome, ms / 1000, count);
       this.logger.error({ rows: count, ms: Math.round(ms), kind: failure.kind, err: describe(failure.cause ?? failure) }, `CRM write failed (${failure.kind}): ${failure.message}`);
-      this.logger.warn(CRM_TODO);
+      this.logger.warn(this.todo);
       throw failure;
     }
   }

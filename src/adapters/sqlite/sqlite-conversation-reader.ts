@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
 import type { ConversationReader, ConversationSummary, Cursor, MessagePage } from '../../application/ports/conversation-reader.js';
-import { crmText, type Direction, type Message } from '../../domain/message.js';
+import type { Direction, Message } from '../../domain/message.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
 import { toMessage, watermarkOf } from './message-row.js';
@@ -45,7 +45,8 @@ export class SqliteConversationReader implements ConversationReader {
         id: row.id,
         mid: row.mid,
         direction: row.direction,
-        text: crmText({ text: row.text, attachments: JSON.parse(row.attachments) }),
+        text: row.text,
+        attachments: JSON.parse(row.attachments),
         sentAt: row.sent_at,
         deleted: row.deleted_at !== null,
       },

@@ -1,10 +1,11 @@
-import type { Direction, Message } from '../../domain/message.js';
+import type { Attachment, Direction, Message } from '../../domain/message.js';
 
 export interface ConversationSummary {
   userId: string;
   username: string | null;
   name: string | null;
-  lastMessage: { id: number; mid: string; direction: Direction; text: string; sentAt: number; deleted: boolean };
+  /** The last message's own text (null when it has none) and attachments, as the customer sent them. */
+  lastMessage: { id: number; mid: string; direction: Direction; text: string | null; attachments: Attachment[]; sentAt: number; deleted: boolean };
   messageCount: number;
   /** Inbound messages newer than the business's last outbound one. */
   unreadCount: number;

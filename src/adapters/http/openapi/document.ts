@@ -186,22 +186,28 @@ export function openApiDocument(version: string) {
           responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, '304': { description: 'Not modified' } },
         },
       },
-      '/inbox/inbox.css': {
+      '/inbox/{file}': {
         get: {
-          operationId: 'inboxCss',
+          operationId: 'inboxFile',
           tags: ['inbox'],
-          summary: "The inbox's stylesheet (cached for a year when `v` matches its content hash)",
-          parameters: [{ name: 'v', in: 'query', schema: { type: 'string' } }],
-          responses: { '200': { description: 'CSS', content: { 'text/css': { schema: { type: 'string' } } } }, '304': { description: 'Not modified' } },
+          summary: "The inbox's files: its ES modules (inbox.js is the entry), stylesheet and icon (cached for a year when `v` matches their content hash)",
+          parameters: [
+            { name: 'file', in: 'path', required: true, schema: { type: 'string', examples: ['inbox.js', 'inbox.css', 'favicon.svg'] } },
+            { name: 'v', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: 'JavaScript, CSS or SVG', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } }, 'image/svg+xml': { schema: { type: 'string' } } } },
+            '304': { description: 'Not modified' },
+            '404': { description: 'No such file' },
+          },
         },
       },
-      '/inbox/inbox.js': {
+      '/favicon.ico': {
         get: {
-          operationId: 'inboxJs',
+          operationId: 'favicon',
           tags: ['inbox'],
-          summary: "The inbox's script (cached for a year when `v` matches its content hash)",
-          parameters: [{ name: 'v', in: 'query', schema: { type: 'string' } }],
-          responses: { '200': { description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' } } } }, '304': { description: 'Not modified' } },
+          summary: 'The inbox icon (SVG)',
+          responses: { '200': { description: 'SVG', content: { 'image/svg+xml': { schema: { type: 'string' } } } } },
         },
       },
     },

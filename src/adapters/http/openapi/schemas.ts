@@ -90,7 +90,13 @@ export const schemas = {
       name: { type: ['string', 'null'] },
       last_message: {
         type: 'object',
-        properties: { mid: { type: 'string' }, direction: { enum: ['in', 'out'] }, text: { type: 'string' }, deleted: { type: 'boolean' } },
+        properties: {
+          mid: { type: 'string' },
+          direction: { enum: ['in', 'out'] },
+          text: { type: ['string', 'null'], description: 'the text as written (null for an attachment only)' },
+          attachments: { type: 'array', items: { $ref: '#/components/schemas/Attachment' } },
+          deleted: { type: 'boolean' },
+        },
       },
       last_message_at: { type: 'string', format: 'date-time' },
       last_message_at_ms: { type: 'integer' },
@@ -166,8 +172,16 @@ export const schemas = {
       sqlite: { const: 'ok' },
       crm: {
         type: 'object',
-        required: ['state', 'backlog'],
-        properties: { state: { enum: ['disabled', 'ok', 'down'] }, backlog: { type: 'integer' }, failed: { type: 'integer' } },
+        required: ['state', 'pending', 'failed', 'not_mirrored', 'backlog'],
+        properties: {
+          state: { enum: ['disabled', 'ok', 'slow', 'down'], description: 'slow: the oldest CRM write in flight is older than CRM_SLOW_WRITE_MS; down: the last attempt failed or no connection' },
+          reason: { type: 'string', description: 'with disabled: why' },
+          missing: { type: 'array', items: { type: 'string' }, description: 'with disabled: the CRM_MYSQL_* variables that are not set although CRM_MYSQL_ENABLED=true' },
+          pending: { type: 'integer', description: 'messages waiting to be written to the CRM' },
+          failed: { type: 'integer', description: 'messages the CRM kept rejecting (crm:backfill retries them)' },
+          not_mirrored: { type: 'integer', description: 'messages stored while the mirror was off (crm:backfill sends them)' },
+          backlog: { type: 'integer', description: '= pending (kept for compatibility)' },
+        },
       },
     },
   },

@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { destination } from 'pino';
+import { noOpMetrics } from '../adapters/metrics-noop.js';
+import { fitReport } from '../adapters/mysql/crm-fit-report.js';
+import { CrmPool } from '../adapters/mysql/crm-pool.js';
+import { inspectCrmTable } from '../adapters/mysql/crm-table-inspection.js';
+import { ConfigError, environment, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+
+const USAGE = `usage: npm run crm:check
+
+Reads the CRM table's columns and indexes (information_schema) and prints what igbridge would
+do with them: the mapping in use (CRM_MYSQL_COLUMNS, CRM_MYSQL_DIRECTION_VALUES), the igbridge
+fields the table lacks, how writes stay exactly once, what edits and unsends do, warnings, and
+misfits. Writes nothing. Run it before setting CRM_MYSQL_ENABLED=true.
+
+Exit code: 0 the table fits, 1 it does not (or the CRM cannot be reached), 2 bad configuration.
+Needs CRM_MYSQL_HOST, CRM_MYSQL_USER and CRM_MYSQL_DATABASE (CRM_MYSQL_ENABLED may stay false).
+`;
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    if (parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } }).values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+  } catch (error) {
+    process.stderr.write(`crm:check: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig(environment());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`crm:check: invalid configuration: ${error.message}\n`);
+    return 2;
+  }
+  const crm = config.crm;
+  if (crm.missing.length > 0) {
+    process.stderr.write(`crm:check: ${crm.missing.join(', ')} not set: the check needs to know where the CRM is.\n\n${USAGE}`);
+    return 2;
+  }
+  const pool = new CrmPool({ ...crm, poolMax: 1, acquireTimeoutMs: Math.min(crm.acquireTimeoutMs, 10_000) }, createLogger('silent', destination(2)), noOpMetrics);
+  try {
+    process.stdout.write(`CRM: ${crm.user}@${crm.host}:${crm.port}, database ${crm.database}\n`);
+    const connection = await pool.acquire();
+    const fit = await inspectCrmTable(async (sql, params) => (await connection.query(sql, params))[0] as Record<string, unknown>[], crm.database, crm.table, crm.mapping)
+      .finally(() => pool.release(connection));
+    process.stdout.write(`${fitReport(fit).join('\n')}\n`);
+    return fit.fits ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(`crm:check: cannot read the CRM table: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    await pool.close(2_000);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`crm:check: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
