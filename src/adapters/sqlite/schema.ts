@@ -95,3 +95,12 @@ export const contacts = sqliteTable('contacts', {
   lastError: text('last_error'),
   failedAt: integer('failed_at'),
 });
+
+/**
+ * How many messages stand in each CRM state, kept by triggers on `messages` (migration 0004), so
+ * /readyz and /metrics read three rows instead of counting a table that grows for ever.
+ */
+export const crmStateCounts = sqliteTable('crm_state_counts', {
+  state: text('state', { enum: ['pending', 'mirrored', 'failed', 'not_mirrored'] }).primaryKey(),
+  count: integer('count').notNull().default(0),
+});
