@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import { buildHttpApp } from './adapters/http/app.js';
 import type { MetricsExporter } from './adapters/http/metrics-routes.js';
+import { limitServer } from './adapters/http/server-limits.js';
 import type { ChangeFeed } from './adapters/live/change-feed.js';
 import type { ConversationReader } from './application/ports/conversation-reader.js';
 import type { CrmStatus } from './application/ports/crm-status.js';
@@ -46,8 +47,8 @@ export async function startService(config: Config, logger: Logger, options: Cont
     if (closing) ctx.set('Connection', 'close');
     await next();
   });
-  const server = createServer(app.callback());
-  server.keepAliveTimeout = 65_000;
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, app.callback());
+  limitServer(server, config.limits, logger, container.resolve<Metrics>(TOKENS.Metrics));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -7,6 +7,8 @@ export const noOpMetrics: Metrics = {
   crmWrite: () => {},
   crmPool: () => {},
   graphCall: () => {},
+  limitInUse: () => {},
+  limitRefusal: () => {},
   deferredChanges: () => {},
   profileQueue: () => {},
 };

@@ -252,7 +252,7 @@ const entry = fc.record({
   time: fc.oneof({ weight: 3, arbitrary: fc.constant(ok(ABSENT)) }, { weight: 1, arbitrary: timestamp }),
   messaging: fc.array(item, { maxLength: 4 }),
   changes: fc.option(fc.array(fc.tuple(fc.constantFrom('messages', 'comments', 'mentions'), item), { maxLength: 2 }), { freq: 3 }),
-  /** Deep nesting outside the items is not read and not kept: it is harmless. */
+  /** Deep nesting anywhere in the body is refused before anything walks it, read or not. */
   padding: fc.oneof(fc.constant(ABSENT), fc.constantFrom(1_000, 50_000).map(nested)),
   messagingShape: fc.constantFrom('array', 'array', 'array', 'array', 'array', 'absent', 'object', 'string'),
 });
@@ -281,11 +281,13 @@ export const delivery = fc
       return { id: en.id.value, time: en.time.value, messaging: messagingValue, changes: en.changes === null ? ABSENT : changes.map((c) => ({ field: c.field, value: c.item.value })), extra: en.padding };
     });
     const body = g.root === 'object' ? { object: g.object.value, entry: g.entryShape === 'array' ? entries : g.entryShape === 'absent' ? ABSENT : {} } : g.root === 'array' ? [] : g.root === 'string' ? 'instagram' : null;
-    const bytes = toBytes(JSON.stringify(body).replace(DEEP, (_, depth: string) => deepJson(Number(depth))), g.corruption);
+    const json = JSON.stringify(body);
+    const deep = json.includes('~DEEP');
+    const bytes = toBytes(json.replace(DEEP, (_, depth: string) => deepJson(Number(depth))), g.corruption);
 
     let status: Delivery['status'];
     if (bytes.length > 1024 * 1024) status = 413;
-    else if (g.corruption !== 'none' || g.root !== 'object' || !g.object.valid) status = 400;
+    else if (g.corruption !== 'none' || deep || g.root !== 'object' || !g.object.valid) status = 400;
     else if (g.object.value !== 'instagram') status = 200;
     else if (g.entryShape !== 'array' || !valid) status = 400;
     else status = 200;

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 
 export interface RawAnswer {
   status: number;
@@ -26,4 +27,56 @@ export function rawRequest(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+export interface RawSocket {
+  socket: Socket;
+  /** Everything the server wrote, once it closed the connection (rejects after `timeoutMs`). */
+  closed(timeoutMs?: number): Promise<string>;
+  /** Resolves once the server's bytes include `text`. */
+  received(text: string, timeoutMs?: number): Promise<string>;
+}
+
+/** A bare TCP connection to the service, for requests that stall, stop halfway or are not HTTP. */
+export async function openSocket(baseUrl: string, firstBytes?: string | Buffer): Promise<RawSocket> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.on('error', () => {});
+  let data = '';
+  let ended = false;
+  const waiters = new Set<() => void>();
+  const wake = () => waiters.forEach((waiter) => waiter());
+  socket.on('data', (chunk: Buffer) => {
+    data += chunk.toString('utf8');
+    wake();
+  });
+  socket.on('close', () => {
+    ended = true;
+    wake();
+  });
+  const until = (done: () => boolean, what: string, timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        if (!done()) return;
+        cleanup();
+        resolve(data);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`socket: ${what} not seen within ${timeoutMs} ms (got ${JSON.stringify(data.slice(0, 300))})`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  if (firstBytes !== undefined) socket.write(firstBytes);
+  return {
+    socket,
+    closed: (timeoutMs = 10_000) => until(() => ended, 'close', timeoutMs),
+    received: (text, timeoutMs = 10_000) => until(() => data.includes(text), JSON.stringify(text), timeoutMs),
+  };
 }

@@ -9,10 +9,11 @@ import type { Config } from '../../config.js';
 import type { ChangeFeed } from '../live/change-feed.js';
 import { apiGate } from './api-gate.js';
 import { bearerAuth } from './bearer-auth.js';
-import { errorMiddleware } from './error-middleware.js';
+import { errorMiddleware, reportResponseError } from './error-middleware.js';
 import { eventsRoutes } from './events-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { inboxRoutes } from './inbox-routes.js';
+import { InflightBudget } from './inflight-budget.js';
 import { countWebhookRequests, metricsRoutes, type MetricsExporter } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { readRoutes } from './read-routes.js';
@@ -36,16 +37,18 @@ export interface HttpDeps {
 export function buildHttpApp(deps: HttpDeps): Koa {
   const app = new Koa({ proxy: true });
   const requireToken = bearerAuth(deps.config.apiToken);
+  const inflight = new InflightBudget(deps.config.limits.webhookMaxInflightBytes, (bytes) => deps.metrics.limitInUse('webhook_inflight_bytes', bytes));
+  app.on('error', reportResponseError(deps.logger));
   app.use(countWebhookRequests(deps.metrics));
-  app.use(errorMiddleware(deps.logger));
+  app.use(errorMiddleware(deps.logger, deps.metrics));
   app.use(apiGate({ requireToken, allowedOrigins: deps.config.limits.allowedOrigins }));
   for (const router of [
-    webhookRoutes(deps),
+    webhookRoutes({ ...deps, inflight }),
     readRoutes(deps.reader),
-    sendRoutes(deps.send),
+    sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
     healthRoutes(deps.reader, deps.crmStatus),
     eventsRoutes(deps.changes),
-    metricsRoutes(deps.metricsExporter),
+    metricsRoutes(deps.metricsExporter, deps.config.limits.metricsToken),
     openApiRoutes(),
     inboxRoutes(),
   ]) {

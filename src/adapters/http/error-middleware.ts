@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import type { Metrics } from '../../application/ports/metrics.js';
 import { DomainError } from '../../domain/errors.js';
 import { HttpError } from './http-error.js';
 
@@ -14,8 +15,11 @@ const STATUS_BY_CODE: Record<string, number> = {
   graph_not_configured: 503,
 };
 
+/** Answers that mean a limit of SPEC §9 was hit: counted in `igbridge_limit_refusals_total`. */
+const LIMIT_CODES = new Set(['overloaded', 'body_timeout', 'payload_too_large', 'too_many_streams', 'store_busy', 'incomplete_body']);
+
 /** The one place that turns errors into `{"error": {"code", "message"}}` answers and logs them. */
-export function errorMiddleware(logger: Logger): Middleware {
+export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRefusal'>): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     try {
@@ -27,6 +31,10 @@ export function errorMiddleware(logger: Logger): Middleware {
       const { status, code, message, details } = describe(error);
       ctx.status = status;
       ctx.body = { error: { code, message, ...details } };
+      if (error instanceof HttpError && error.headers) ctx.set(error.headers);
+      if (LIMIT_CODES.has(code)) metrics.limitRefusal(code);
+      // A body left unread (refused before or while it arrived) is not waited for: the connection closes.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
       if (status >= 500 && !(error instanceof DomainError)) {
         logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
       }
@@ -43,4 +51,21 @@ function describe(error: unknown): { status: number; code: string; message: stri
     return { status: STATUS_BY_CODE[error.code] ?? 422, code: error.code, message: error.message, details: error.details };
   }
   return { status: 500, code: 'internal_error', message: 'internal error; see the service log' };
+}
+
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * Koa's own `error` event (a response that could not be written): a client that went away is
+ * one warn line, anything else one error line — never Koa's default stack trace on stderr.
+ */
+export function reportResponseError(logger: Logger): (error: NodeJS.ErrnoException, ctx?: { method: string; path: string }) => void {
+  return (error, ctx) => {
+    const where = { method: ctx?.method, path: ctx?.path };
+    if (CLIENT_GONE.has(error.code ?? '') || error.message === 'aborted') {
+      logger.warn({ ...where, code: error.code ?? 'aborted' }, 'client went away before the answer was written');
+    } else {
+      logger.error({ ...where, err: error }, 'response failed');
+    }
+  };
 }

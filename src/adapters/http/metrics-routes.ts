@@ -2,6 +2,8 @@ import Router from '@koa/router';
 import { EXACT_PATHS } from './route-matching.js';
 import type { Middleware } from 'koa';
 import type { Metrics } from '../../application/ports/metrics.js';
+import { HttpError } from './http-error.js';
+import { sameSecret } from './signature.js';
 
 /** A metrics registry in Prometheus' text exposition format. */
 export interface MetricsExporter {
@@ -9,10 +11,14 @@ export interface MetricsExporter {
   text(): Promise<string>;
 }
 
-/** `GET /metrics`: Prometheus scrapes this (no bearer: keep it on a private network). */
-export function metricsRoutes(exporter: MetricsExporter): Router {
+/** `GET /metrics`: Prometheus scrapes this; with METRICS_TOKEN set, only with `Authorization: Bearer <it>`. */
+export function metricsRoutes(exporter: MetricsExporter, token: string | null): Router {
   const router = new Router(EXACT_PATHS);
   router.get('/metrics', async (ctx) => {
+    if (token !== null) {
+      const given = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+      if (!given || !sameSecret(given, token)) throw new HttpError(401, 'unauthorized', '/metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    }
     ctx.body = await exporter.text();
     ctx.type = exporter.contentType;
     ctx.set('Cache-Control', 'no-store');

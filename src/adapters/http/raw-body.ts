@@ -1,35 +1,94 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './http-error.js';
+import type { InflightLease } from './inflight-budget.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Past this much a too-large body is no longer drained politely: the socket is cut. */
 const DRAIN_LIMIT = 16 * MAX_BODY_BYTES;
+/** Deeper JSON is refused before anything walks it recursively (Meta's payloads are ~8 deep). */
+export const MAX_JSON_DEPTH = 64;
+
+export interface BodyLimits {
+  maxBytes: number;
+  /** The whole body must have arrived by then (HTTP_BODY_TIMEOUT_S) → 408. */
+  timeoutMs: number;
+  /** A share of the in-flight budget, grown as bytes are buffered → 503 when it has no room. */
+  lease?: InflightLease;
+}
 
 /**
  * The request body exactly as it arrived: the signature covers these bytes, so this runs
  * before any JSON parsing. A body over the limit is drained (so the client can read the 413)
- * but never buffered.
+ * but never buffered. A body that stops arriving, or is cut off, is an error answer naming
+ * that — never a 500.
  */
-export async function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > DRAIN_LIMIT) {
-      req.destroy();
-      break;
-    }
-    if (size <= limit) chunks.push(chunk);
-  }
-  if (size > limit) throw new HttpError(413, 'payload_too_large', `the body is larger than ${limit} bytes`);
-  return Buffer.concat(chunks, size);
+export function readRawBody(req: IncomingMessage, { maxBytes, timeoutMs, lease }: BodyLimits): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (lease && Number.isSafeInteger(declared) && declared <= maxBytes && !lease.growTo(declared)) return Promise.reject(overloaded());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error: HttpError | null) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('aborted', onAborted).off('error', onAborted).off('close', onAborted);
+      if (error) reject(error);
+      else if (size > maxBytes) reject(new HttpError(413, 'payload_too_large', `the body is larger than ${maxBytes} bytes`));
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_LIMIT) {
+        req.destroy();
+        finish(new HttpError(413, 'payload_too_large', `the body is larger than ${maxBytes} bytes`));
+      } else if (size <= maxBytes) {
+        if (lease && !lease.growTo(size)) finish(overloaded());
+        else chunks.push(chunk);
+      }
+    };
+    const onEnd = () => finish(null);
+    const onAborted = () => finish(new HttpError(400, 'incomplete_body', `the body ended after ${size} bytes, before it was complete`));
+    const timer = setTimeout(() => finish(new HttpError(408, 'body_timeout', `the body did not arrive within ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('data', onData).on('end', onEnd).on('aborted', onAborted).on('error', onAborted).on('close', onAborted);
+  });
+}
+
+function overloaded(): HttpError {
+  return new HttpError(503, 'overloaded', 'too many request bodies are being received at once; retry shortly', undefined, { 'Retry-After': '1' });
 }
 
 /** The raw body as JSON; anything else is a 400 `malformed_json` saying why. */
 export function parseJson(raw: Buffer): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw new HttpError(400, 'malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
+  const deep = pathDeeperThan(value, MAX_JSON_DEPTH);
+  if (deep !== null) throw new HttpError(400, 'invalid_payload', `${deep} nests deeper than ${MAX_JSON_DEPTH} levels`, { path: deep });
+  return value;
+}
+
+/** The path of the first value nested deeper than `max` levels, or null; walked without recursion. */
+export function pathDeeperThan(value: unknown, max: number): string | null {
+  type Node = { value: unknown; depth: number; key: string; parent: Node | null };
+  const stack: Node[] = [{ value, depth: 0, key: 'body', parent: null }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.depth > max) return pathOf(node);
+    if (typeof node.value !== 'object' || node.value === null) continue;
+    const isArray = Array.isArray(node.value);
+    for (const [key, inner] of Object.entries(node.value)) {
+      if (typeof inner === 'object' && inner !== null) {
+        stack.push({ value: inner, depth: node.depth + 1, key: isArray ? `[${key}]` : `.${key}`, parent: node });
+      }
+    }
+  }
+  return null;
+}
+
+function pathOf(node: { key: string; parent: { key: string; parent: unknown } | null }): string {
+  const keys: string[] = [];
+  for (let at: typeof node | null = node; at; at = at.parent as typeof node | null) keys.push(at.key);
+  return keys.reverse().join('').replace(/^body\.?/, '') || 'body';
 }

@@ -9,11 +9,11 @@ import { parseSendRequest } from './send-request.js';
 const MAX_SEND_BODY_BYTES = 64 * 1024;
 
 /** `POST /api/messages` (bearer checked by the caller): validate, send through Meta, answer 201 with the stored message. */
-export function sendRoutes(send: SendMessage): Router {
+export function sendRoutes(send: SendMessage, bodyTimeoutMs: number): Router {
   const router = new Router(EXACT_PATHS);
 
   router.post('/api/messages', async (ctx) => {
-    const body = parseJson(await readRawBody(ctx.req, MAX_SEND_BODY_BYTES));
+    const body = parseJson(await readRawBody(ctx.req, { maxBytes: MAX_SEND_BODY_BYTES, timeoutMs: bodyTimeoutMs }));
     const message = await send.execute(parseSendRequest(body));
     ctx.status = 201;
     ctx.set('Location', `/api/conversations/${encodeURIComponent(message.customerId)}/messages`);

@@ -1,22 +1,28 @@
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { EXACT_PATHS } from './route-matching.js';
 import type { Logger } from 'pino';
 import type { ReceiveMessage } from '../../application/receive-message.js';
 import type { Config } from '../../config.js';
 import { HttpError } from './http-error.js';
-import { parseJson, readRawBody } from './raw-body.js';
+import type { InflightBudget } from './inflight-budget.js';
+import { MAX_BODY_BYTES, parseJson, readRawBody } from './raw-body.js';
 import { sameSecret, signatureMatches } from './signature.js';
 import { parseWebhook } from './webhook/parse-webhook.js';
 
+const WELL_FORMED_SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
+
 export interface WebhookDeps {
-  config: Pick<Config, 'instagram'>;
+  config: Pick<Config, 'instagram' | 'limits'>;
+  /** Caps the webhook bodies buffered at once (WEBHOOK_MAX_INFLIGHT_BYTES). */
+  inflight: InflightBudget;
   receive: ReceiveMessage;
   logger: Logger;
   now: () => number;
 }
 
 /** `GET` (Meta's subscription handshake) and `POST` (events) on `/webhooks/instagram`. */
-export function webhookRoutes({ config, receive, logger, now }: WebhookDeps): Router {
+export function webhookRoutes({ config, receive, logger, now, inflight }: WebhookDeps): Router {
   const router = new Router(EXACT_PATHS);
 
   router.get('/webhooks/instagram', (ctx) => {
@@ -31,7 +37,7 @@ export function webhookRoutes({ config, receive, logger, now }: WebhookDeps): Ro
   });
 
   router.post('/webhooks/instagram', async (ctx) => {
-    const raw = await readRawBody(ctx.req);
+    // Everything that can be refused without the body is refused before a byte of it is read.
     const secrets = config.instagram.appSecrets;
     if (secrets.length === 0) {
       logger.error('webhook refused: IG_APP_SECRET is not set, so no signature can be checked');
@@ -39,10 +45,21 @@ export function webhookRoutes({ config, receive, logger, now }: WebhookDeps): Ro
     }
     const header = ctx.get('x-hub-signature-256');
     if (!header) throw new HttpError(401, 'missing_signature', 'the X-Hub-Signature-256 header is missing');
-    if (!signatureMatches(raw, header, secrets)) {
-      logger.warn({ bytes: raw.length }, 'webhook refused: signature does not match');
-      throw new HttpError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
+    if (!WELL_FORMED_SIGNATURE.test(header)) throw new HttpError(401, 'invalid_signature', 'X-Hub-Signature-256 must be sha256=<64 hex digits>');
+    const lease = inflight.lease();
+    try {
+      const raw = await readRawBody(ctx.req, { maxBytes: MAX_BODY_BYTES, timeoutMs: config.limits.bodyTimeoutMs, lease });
+      if (!signatureMatches(raw, header, secrets)) {
+        logger.warn({ bytes: raw.length }, 'webhook refused: signature does not match');
+        throw new HttpError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
+      }
+      await receiveBody(raw, ctx);
+    } finally {
+      lease.release();
     }
+  });
+
+  async function receiveBody(raw: Buffer, ctx: Context): Promise<void> {
     const body = parseJson(raw);
     const { events, ignored } = parseWebhook(body, now());
     for (const line of ignored) logger.info({ event: line }, 'webhook event not stored');
@@ -56,7 +73,7 @@ export function webhookRoutes({ config, receive, logger, now }: WebhookDeps): Ro
       deferred: result.deferred,
       ignored: ignored.length,
     };
-  });
+  }
 
   return router;
 }

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CrmWriteOutcome, DeferredOutcome, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
+import type { CrmWriteOutcome, DeferredOutcome, LimitedResource, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
 import type { CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { Direction } from '../../domain/message.js';
 
@@ -67,6 +67,18 @@ export class PrometheusMetrics implements Metrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  private readonly limitUse = new Gauge({
+    name: 'igbridge_limit_in_use',
+    help: 'Use of a bounded resource: webhook body bytes buffered, event streams open, HTTP connections open',
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+  });
+  private readonly limitRefusals = new Counter({
+    name: 'igbridge_limit_refusals_total',
+    help: 'Requests or streams refused or cut by a limit, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
   private readonly deferred = new Counter({
     name: 'igbridge_deferred_changes_total',
     help: 'Changes (unsend, reaction, read, edit) for a message not stored yet: deferred (kept once per mid and kind), or expired after DEFERRED_CHANGE_TTL_H',
@@ -108,6 +120,7 @@ export class PrometheusMetrics implements Metrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     for (const direction of ['in', 'out'] as const) this.stored.inc({ direction }, 0);
+    for (const resource of ['webhook_inflight_bytes', 'event_streams', 'http_connections'] as const) this.limitUse.set({ resource }, 0);
     for (const outcome of ['deferred', 'expired'] as const) this.deferred.inc({ outcome }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'igbridge_' });
   }
@@ -155,6 +168,14 @@ export class PrometheusMetrics implements Metrics {
   graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void {
     this.graphCalls.inc({ operation, outcome });
     this.graphDuration.observe({ operation }, seconds);
+  }
+
+  limitInUse(resource: LimitedResource, value: number): void {
+    this.limitUse.set({ resource }, value);
+  }
+
+  limitRefusal(code: string): void {
+    this.limitRefusals.inc({ code });
   }
 
   deferredChanges(outcome: DeferredOutcome, count: number): void {

@@ -1,5 +1,8 @@
 import type { Direction } from '../../domain/message.js';
 
+/** Resources with a configured bound (SPEC §9). */
+export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http_connections';
+
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
 /** What happened to a change whose message was not stored: kept (or merged into the one kept), or dropped after DEFERRED_CHANGE_TTL_H. */
@@ -17,6 +20,10 @@ export interface Metrics {
   /** Pooled CRM connections in use and open. */
   crmPool(inUse: number, open: number): void;
   graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+  /** How much of a bounded resource is in use now. */
+  limitInUse(resource: LimitedResource, value: number): void;
+  /** A request or stream refused or cut by a limit, by its error code (`overloaded`, `too_many_streams`, …). */
+  limitRefusal(code: string): void;
   deferredChanges(outcome: DeferredOutcome, count: number): void;
   profileQueue(event: ProfileQueueEvent, waiting: number): void;
 }

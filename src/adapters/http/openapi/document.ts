@@ -58,8 +58,10 @@ export function openApiDocument(version: string) {
           responses: {
             '200': json(ref('WebhookResult'), 'Processed (also for event kinds that are only logged)'),
             '400': error('Malformed JSON'),
-            '401': error('Missing or wrong signature, or IG_APP_SECRET not set'),
+            '401': error('Missing, malformed (answered before the body is read) or wrong signature, or IG_APP_SECRET not set'),
+            '408': error('`body_timeout`: the body did not arrive within HTTP_BODY_TIMEOUT_S'),
             '413': error('Body over 1 MiB'),
+            '503': error('`overloaded`: WEBHOOK_MAX_INFLIGHT_BYTES of bodies are being received; retry after `Retry-After`'),
           },
         },
       },
@@ -167,7 +169,11 @@ export function openApiDocument(version: string) {
           operationId: 'metrics',
           tags: ['operations'],
           summary: 'Prometheus metrics (text exposition format)',
-          responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+          description: 'With METRICS_TOKEN set, send it as `Authorization: Bearer <METRICS_TOKEN>`.',
+          responses: {
+            '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '401': error('METRICS_TOKEN is set and was not sent'),
+          },
         },
       },
       '/openapi.json': {

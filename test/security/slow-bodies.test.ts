@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sign } from '../../src/adapters/http/signature.js';
+import { textMessages } from '../support/instagram-events.js';
+import { openSocket, type RawSocket } from '../support/raw-http.js';
+import { startTestService, TEST_SECRET, type TestService } from '../support/service.js';
+import { storedCount } from '../support/sqlite-rows.js';
+import { waitFor } from '../support/wait.js';
+
+const FORGED = `sha256=${'ab'.repeat(32)}`;
+
+function webhookHead(headers: Record<string, string | number>): string {
+  const lines = Object.entries({ host: 'igbridge', 'content-type': 'application/json', ...headers }).map(([name, value]) => `${name}: ${value}`);
+  return `POST /webhooks/instagram HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+}
+
+function statusOf(answer: string): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+}
+
+async function metric(service: TestService, name: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+/** Finding 3: 1,500 stalled 1 MiB bodies with no signature took RSS from 310 MiB to 1.4 GiB. */
+describe('security: slow and stalled webhook bodies', () => {
+  let service: TestService;
+  const sockets: RawSocket[] = [];
+  afterEach(async () => {
+    for (const { socket } of sockets.splice(0)) socket.destroy();
+    await service.stop();
+  });
+
+  async function stalled(headers: Record<string, string | number>, firstBodyBytes = 1024): Promise<RawSocket> {
+    const raw = await openSocket(service.url, webhookHead(headers) + 'x'.repeat(firstBodyBytes));
+    sockets.push(raw);
+    return raw;
+  }
+
+  it('when a 1 MiB body comes without a signature and stalls, then 401 is answered at once and the connection closed, the body never awaited', async () => {
+    service = await startTestService({ HTTP_BODY_TIMEOUT_S: '60' });
+    const raw = await stalled({ 'content-length': 1024 * 1024 });
+
+    const answer = await raw.closed(5_000);
+    expect(statusOf(answer)).toBe(401);
+    expect(answer).toContain('"missing_signature"');
+    expect(await metric(service, 'igbridge_limit_in_use{resource="webhook_inflight_bytes"}')).toBe(0);
+  });
+
+  it('when a signature is not sha256=<64 hex>, then 401 before the body is read', async () => {
+    service = await startTestService({ HTTP_BODY_TIMEOUT_S: '60' });
+    const raw = await stalled({ 'content-length': 1024 * 1024, 'x-hub-signature-256': 'sha256=abc' });
+    const answer = await raw.closed(5_000);
+    expect(statusOf(answer)).toBe(401);
+    expect(answer).toContain('sha256=<64 hex digits>');
+  });
+
+  it('when a body with a well-formed signature stalls past HTTP_BODY_TIMEOUT_S, then 408 body_timeout and the connection closes', async () => {
+    service = await startTestService({ HTTP_BODY_TIMEOUT_S: '0.3' });
+    const raw = await stalled({ 'content-length': 100_000, 'x-hub-signature-256': FORGED });
+
+    const answer = await raw.closed(5_000);
+    expect(statusOf(answer)).toBe(408);
+    expect(answer).toContain('"body_timeout"');
+    expect(await metric(service, 'igbridge_limit_refusals_total{code="body_timeout"}')).toBe(1);
+    expect(await metric(service, 'igbridge_limit_in_use{resource="webhook_inflight_bytes"}')).toBe(0);
+  });
+
+  it('when stalled bodies fill WEBHOOK_MAX_INFLIGHT_BYTES, then the next webhook is 503 with Retry-After, and once they time out a signed webhook is stored', async () => {
+    service = await startTestService({ HTTP_BODY_TIMEOUT_S: '1', WEBHOOK_MAX_INFLIGHT_BYTES: String(1024 * 1024) });
+    await stalled({ 'content-length': 600_000, 'x-hub-signature-256': FORGED });
+    await waitFor(async () => (await metric(service, 'igbridge_limit_in_use{resource="webhook_inflight_bytes"}')) === 600_000, 'the first body counted');
+
+    const second = await stalled({ 'content-length': 600_000, 'x-hub-signature-256': FORGED });
+    const answer = await second.closed(5_000);
+    expect(statusOf(answer)).toBe(503);
+    expect(answer).toMatch(/Retry-After: \d+/i);
+    expect(answer).toContain('"overloaded"');
+
+    await waitFor(async () => (await metric(service, 'igbridge_limit_in_use{resource="webhook_inflight_bytes"}')) === 0, 'the stalled body released');
+    const body = textMessages([{ mid: 'mid.after-stall', text: 'still here' }]);
+    const response = await service.webhook(body);
+    expect(response.status).toBe(200);
+    expect(storedCount(service.sqlitePath)).toBe(1);
+  });
+
+  it('when a chunked body grows past WEBHOOK_MAX_INFLIGHT_BYTES, then 503 and nothing is stored', async () => {
+    service = await startTestService({ WEBHOOK_MAX_INFLIGHT_BYTES: String(1024 * 1024) });
+    await stalled({ 'content-length': 1024 * 1024, 'x-hub-signature-256': FORGED });
+    const chunk = 'y'.repeat(64 * 1024);
+    const raw = await stalled({ 'transfer-encoding': 'chunked', 'x-hub-signature-256': sign(Buffer.from('{}'), TEST_SECRET) }, 0);
+    raw.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    const answer = await raw.closed(5_000);
+    expect(statusOf(answer)).toBe(503);
+    expect(storedCount(service.sqlitePath)).toBe(0);
+  });
+
+  it('when HTTP_MAX_CONNECTIONS are open, then one more connection is dropped, and the server serves again once they close', async () => {
+    service = await startTestService({ HTTP_MAX_CONNECTIONS: '3' });
+    for (let i = 0; i < 3; i++) sockets.push(await openSocket(service.url));
+
+    const extra = await openSocket(service.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
+    sockets.push(extra);
+    const answer = await extra.closed(5_000);
+    expect(answer).toBe('');
+
+    for (const { socket } of sockets.splice(0)) socket.destroy();
+    const health = await waitFor(async () => (await fetch(`${service.url}/healthz`).catch(() => null))?.status === 200, 'healthz after the connections closed');
+    expect(health).toBe(true);
+    expect(await metric(service, 'igbridge_limit_refusals_total{code="max_connections"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when the server starts, then headers, requests and idle keep-alive connections have bounded timeouts', async () => {
+    service = await startTestService({ HTTP_BODY_TIMEOUT_S: '10' });
+    expect(service.server.headersTimeout).toBe(10_000);
+    expect(service.server.requestTimeout).toBe(20_000);
+    expect(service.server.keepAliveTimeout).toBe(65_000);
+    expect(service.server.maxConnections).toBe(1000);
+  });
+});
