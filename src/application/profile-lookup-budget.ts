@@ -11,6 +11,8 @@ export interface BudgetOptions {
 }
 
 const FIRST_PAUSE_MS = 1_000;
+/** Conversations read per sweep for customers the line refused (bounds each read). */
+const SWEEP_WINDOW = 1_000;
 const LONGEST_PAUSE_MS = 5 * 60_000;
 
 type Waiter = (username: string | null) => void;
@@ -29,6 +31,8 @@ export class ProfileLookupBudget implements Usernames {
   private pauseMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Where the sweep for refused customers stands (a conversation id); null: nothing was refused. */
+  private sweepAfter: number | null = null;
 
   constructor(
     private readonly lookup: ProfileLookup,
@@ -75,6 +79,7 @@ export class ProfileLookupBudget implements Usernames {
     if (this.running.has(customerId)) return true;
     if (this.waiting.size >= this.options.queueMax) {
       this.metrics.profileQueue('overflow', this.waiting.size);
+      this.sweepAfter ??= 0;
       return false;
     }
     this.waiting.set(customerId, waiter ? [waiter] : []);
@@ -84,6 +89,7 @@ export class ProfileLookupBudget implements Usernames {
   }
 
   private schedule(): void {
+    if (this.waiting.size === 0) this.sweep();
     if (this.timer || this.closed || this.waiting.size === 0) return;
     const delay = Math.max(this.nextStartAt, this.pausedUntil) - this.clock.now();
     this.timer = setTimeout(() => this.startNext(), Math.max(0, delay));
@@ -106,6 +112,19 @@ export class ProfileLookupBudget implements Usernames {
       (error: unknown) => this.failed(customerId, waiters, error),
     ).finally(() => this.running.delete(customerId));
     this.schedule();
+  }
+
+  /**
+   * Once the line is empty after it overflowed: the customers it refused (never looked up) are
+   * found a window of conversations at a time and queued, until the newest conversation.
+   */
+  private sweep(): void {
+    if (this.sweepAfter === null || this.closed) return;
+    const { customers, last } = this.lookup.unknown(this.sweepAfter, Math.min(SWEEP_WINDOW, this.options.queueMax));
+    this.sweepAfter = last;
+    for (const customerId of customers) if (!this.running.has(customerId)) this.waiting.set(customerId, []);
+    // A window with nobody to look up: the next one on a later turn of the event loop.
+    if (this.waiting.size === 0 && last !== null && !this.timer) this.timer = setTimeout(() => ((this.timer = undefined), this.schedule()), 0);
   }
 
   private failed(customerId: string, waiters: Waiter[], error: unknown): void {

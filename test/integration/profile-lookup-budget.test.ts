@@ -2,11 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GraphProfileLookup } from '../../src/adapters/graph/graph-profile-lookup.js';
 import { PrometheusMetrics } from '../../src/adapters/metrics/prometheus-metrics.js';
 import { openSqlite, type SqliteDb } from '../../src/adapters/sqlite/database.js';
+import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-store.js';
 import { SqliteProfileCache } from '../../src/adapters/sqlite/sqlite-profile-cache.js';
 import { ProfileLookupBudget } from '../../src/application/profile-lookup-budget.js';
 import { loadConfig } from '../../src/config.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
+import { newMessage } from '../contract/message-store.contract.js';
 import { graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { LogCapture } from '../support/log-capture.js';
 import { waitFor } from '../support/wait.js';
@@ -65,6 +67,19 @@ describe('profile look-ups on a budget, against the fake Graph API', () => {
     expect(await metrics.text()).toMatch(/igbridge_profile_queue_events_total\{event="overflow"\} 2/);
 
     expect(await budget.of(customer(4), 5_000)).toBe(`user_${customer(4)}`);
+  });
+
+  it('when the line overflowed, then the customers it refused are found through their conversations and looked up once the line is empty', async () => {
+    everyoneKnown();
+    start({ PROFILE_LOOKUPS_PER_S: '50', PROFILE_QUEUE_MAX: '2' });
+    const store = new SqliteMessageStore(db, { crm: { enabled: false } as never, deferredChangeTtlMs: 3_600_000 }, systemClock);
+    await store.record([0, 1, 2, 3, 4].map((i) => ({ kind: 'message' as const, message: newMessage(`m${i}`, { customerId: customer(i) }) })));
+    for (let i = 0; i < 5; i++) budget.request(customer(i));
+
+    const calls = await graph.waitFor((r) => r.method === 'GET', 5, 20_000);
+    expect(calls.map((r) => r.endpoint).sort()).toEqual([0, 1, 2, 3, 4].map(customer));
+    await waitFor(() => lookup.known(customer(4))?.username === `user_${customer(4)}`, 'the last one cached');
+    expect(graph.profileRequests()).toHaveLength(5);
   });
 
   it('when Meta answers a rate-limit code, then look-ups pause (at least a second) and the customer is looked up after', async () => {

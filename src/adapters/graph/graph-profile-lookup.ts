@@ -13,6 +13,8 @@ export interface ProfileCache {
   get(customerId: string): { username: string | null; fetchedAt: number | null; failedAt: number | null } | null;
   saveProfile(customerId: string, profile: { username: string | null; name: string | null }, at: number): void;
   saveFailure(customerId: string, error: string, at: number): void;
+  /** Customers with a conversation and nothing cached, among conversation ids (after, after + window]. */
+  unknown(after: number, window: number): { customers: string[]; last: number | null };
 }
 
 /**
@@ -63,6 +65,10 @@ export class GraphProfileLookup implements ProfileLookup {
       this.logger.error({ err: error, customerId }, 'profile look-up failed unexpectedly');
       return null;
     }
+  }
+
+  unknown(after: number, window: number): { customers: string[]; last: number | null } {
+    return this.cache.unknown(after, window);
   }
 
   /** Lets look-ups in flight end (aborting their calls) before the database closes. */

@@ -9,4 +9,8 @@ export class UnknownProfileLookup implements ProfileLookup {
   async username(): Promise<string | null> {
     return null;
   }
+
+  unknown(): { customers: string[]; last: number | null } {
+    return { customers: [], last: null };
+  }
 }
