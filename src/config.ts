@@ -63,6 +63,13 @@ export interface Config {
   /** DEFERRED_CHANGE_TTL_H: a change whose message never came is dropped after this. */
   deferredChangeTtlMs: number;
   crm: CrmConfig;
+  /** SPEC §11: the Conversations API walks and the webhook silence alarm. */
+  history: {
+    /** Between reconciliation passes; 0 = off (also off without IG_ACCESS_TOKEN). */
+    syncIntervalMs: number;
+    callsPerSecond: number;
+    silenceAlertMs: number;
+  };
   limits: LimitsConfig;
 }
 
@@ -157,6 +164,11 @@ export function loadConfig(env: Env): Readonly<Config> {
     },
     deferredChangeTtlMs: read.num('DEFERRED_CHANGE_TTL_H', 48, 0.001) * 3_600_000,
     crm,
+    history: {
+      syncIntervalMs: read.num('HISTORY_SYNC_INTERVAL_M', 15, 0, 10_080) * 60_000,
+      callsPerSecond: read.num('HISTORY_CALLS_PER_S', 2, 0.01, 1000),
+      silenceAlertMs: read.num('WEBHOOK_SILENCE_ALERT_M', 30, 0, 10_080) * 60_000,
+    },
     limits: {
       allowedOrigins: origins(read.optional('API_ALLOWED_ORIGINS')),
       bodyTimeoutMs: read.num('HTTP_BODY_TIMEOUT_S', 10, 0.01, 3600) * 1000,

@@ -21,6 +21,11 @@ import { CrmPool } from './adapters/mysql/crm-pool.js';
 import { MysqlMessageMirror } from './adapters/mysql/mysql-message-mirror.js';
 import { SqliteCrmOutbox, type OutboxSelection } from './adapters/sqlite/sqlite-crm-outbox.js';
 import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
+import { GraphConversationHistory } from './adapters/graph/graph-conversation-history.js';
+import { HistorySync } from './adapters/history/history-sync.js';
+import { SqliteHistoryCheckpoints } from './adapters/sqlite/sqlite-history-checkpoints.js';
+import { ImportHistory } from './application/import-history.js';
+import { WebhookWatch } from './application/webhook-watch.js';
 import type { CrmStatus } from './application/ports/crm-status.js';
 import type { Metrics } from './application/ports/metrics.js';
 import type { ProfileLookup } from './application/ports/profile-lookup.js';
@@ -88,7 +93,53 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
 
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);
   c.registerSingleton(TOKENS.SendMessage, SendMessage);
+  registerHistory(c, config, logger);
   return c;
+}
+
+/**
+ * SPEC §11: the webhook silence watch, and with IG_ACCESS_TOKEN the Conversations API reader
+ * and the reconciliation (every HISTORY_SYNC_INTERVAL_M; 0 = off), stopped first at shutdown.
+ */
+function registerHistory(c: DependencyContainer, config: Config, logger: Logger): void {
+  const metrics = c.resolve<Metrics>(TOKENS.Metrics);
+  const clock = c.resolve<Clock>(TOKENS.Clock);
+  const checkpoints = new SqliteHistoryCheckpoints(c.resolve<SqliteDb>(TOKENS.SqliteDatabase), clock);
+  c.register(TOKENS.HistoryCheckpoints, { useValue: checkpoints });
+  const watch = new WebhookWatch(checkpoints.lastWebhookAt(), config.history.silenceAlertMs, metrics);
+  c.register(TOKENS.WebhookWatch, { useValue: watch });
+  if (!config.instagram.accessToken) return;
+  const log = logger.child({ component: 'history' });
+  c.register(TOKENS.ContactBook, { useFactory: (x) => x.resolve(TOKENS.ProfileCache) });
+  c.register(TOKENS.ConversationHistory, { useValue: new GraphConversationHistory(config, metrics, log) });
+  c.registerSingleton(TOKENS.ImportHistory, ImportHistory);
+  if (config.history.syncIntervalMs === 0) return;
+  const sync = new HistorySync(c.resolve(TOKENS.ImportHistory), checkpoints, watch, metrics, clock, log, config.history);
+  sync.start();
+  closers.set(c, [() => sync.close(), ...(closers.get(c) ?? [])]);
+}
+
+/**
+ * For `npm run history:import`: the webhook's store path (ReceiveMessage, de-duplicated on
+ * mid) without the service's background work. With the CRM mirror on, imported messages are
+ * committed `pending` and the service's drainer mirrors them, once, like any other.
+ */
+export function buildHistoryImport(config: Config, logger: Logger): { importer: ImportHistory; close(): Promise<void> } {
+  const c = root.createChildContainer();
+  c.register(TOKENS.Config, { useValue: config });
+  c.register(TOKENS.Logger, { useValue: logger });
+  c.register(TOKENS.Clock, { useValue: systemClock });
+  c.register(TOKENS.Metrics, { useValue: noOpMetrics });
+  const db = openSqlite(config.sqlitePath);
+  c.register(TOKENS.SqliteDatabase, { useValue: db });
+  c.registerSingleton(TOKENS.MessageStore, SqliteMessageStore);
+  c.registerSingleton(TOKENS.ConversationReader, SqliteConversationReader);
+  c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
+  c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
+  c.registerSingleton(TOKENS.ProfileCache, SqliteProfileCache);
+  c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);
+  registerHistory(c, { ...config, history: { ...config.history, syncIntervalMs: 0 } }, logger);
+  return { importer: c.resolve<ImportHistory>(TOKENS.ImportHistory), close: async () => void db.$client.close() };
 }
 
 /** What closeContainer must stop before SQLite closes, per container, in order. */
@@ -151,7 +202,7 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
   const db = openSqlite(config.sqlitePath);
   // Usernames as the service finds them: the contacts cache first, then the Graph API.
   const profiles = config.instagram.accessToken
-    ? new GraphProfileLookup(config, new SqliteProfileCache(db), noOpMetrics, systemClock, logger)
+    ? new GraphProfileLookup(config, new SqliteProfileCache(db, systemClock), noOpMetrics, systemClock, logger)
     : new UnknownProfileLookup();
   const usernames = budget(profiles, systemClock, noOpMetrics, config);
   const { pool, writer, outbox, drainer } = crmParts(config, db, usernames, noOpMetrics, logger, systemClock, {

@@ -12,6 +12,7 @@ import type { CrmStatus } from './application/ports/crm-status.js';
 import type { Metrics } from './application/ports/metrics.js';
 import type { ReceiveMessage } from './application/receive-message.js';
 import type { SendMessage } from './application/send-message.js';
+import type { WebhookWatch } from './application/webhook-watch.js';
 import type { Config } from './config.js';
 import { buildContainer, closeContainer, type ContainerOptions } from './container.js';
 import type { Clock } from './domain/clock.js';
@@ -41,6 +42,7 @@ export async function startService(config: Config, logger: Logger, options: Cont
     metrics: container.resolve<Metrics>(TOKENS.Metrics),
     metricsExporter: container.resolve<MetricsExporter>(TOKENS.MetricsExporter),
     changes: container.resolve<ChangeFeed>(TOKENS.ChangeFeed),
+    webhooks: container.resolve<WebhookWatch>(TOKENS.WebhookWatch),
   });
   let closing = false;
   app.middleware.unshift(async (ctx, next) => {

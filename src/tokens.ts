@@ -17,4 +17,9 @@ export const TOKENS = {
   Usernames: Symbol('Usernames'),
   ReceiveMessage: Symbol('ReceiveMessage'),
   SendMessage: Symbol('SendMessage'),
+  ConversationHistory: Symbol('ConversationHistory'),
+  HistoryCheckpoints: Symbol('HistoryCheckpoints'),
+  ContactBook: Symbol('ContactBook'),
+  ImportHistory: Symbol('ImportHistory'),
+  WebhookWatch: Symbol('WebhookWatch'),
 } as const;

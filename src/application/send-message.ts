@@ -42,6 +42,7 @@ export class SendMessage {
         payload: null,
         sentAt: this.clock.now(),
         raw: sent.raw,
+        origin: 'api',
       },
     }]);
     if (stored.length > 0) await this.mirror.mirror(stored);

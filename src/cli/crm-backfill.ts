@@ -5,6 +5,7 @@ import { ConfigError, environment, loadConfig } from '../config.js';
 import type { OutboxSelection } from '../adapters/sqlite/sqlite-crm-outbox.js';
 import { buildBackfill } from '../container.js';
 import { createLogger } from '../logger.js';
+import { Progress } from './progress.js';
 
 const USAGE = `usage: npm run crm:backfill -- [--since <ISO date>] [--dry-run]
 
@@ -98,27 +99,6 @@ function summary(tally: { mirrored: number; alreadyThere: number; failed: number
     `crm:backfill: ${tally.mirrored} sent, ${tally.alreadyThere} already in the CRM, ${tally.failed} rejected by the CRM` +
       (tally.failed > 0 ? ' (see crm.last_error in the API)' : '') + '\n',
   );
-}
-
-/** A progress bar on stderr: redrawn in place on a terminal, a line per step otherwise. */
-class Progress {
-  private done = 0;
-  private lastLine = '';
-  constructor(private readonly total: number) {}
-
-  add(count: number): void {
-    this.done = Math.min(this.total, this.done + count);
-    const width = 30;
-    const filled = Math.round((this.done / this.total) * width);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} ${Math.floor((this.done / this.total) * 100)}%`;
-    if (line === this.lastLine) return;
-    this.lastLine = line;
-    process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
-  }
-
-  end(): void {
-    if (process.stderr.isTTY && this.lastLine) process.stderr.write('\n');
-  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,6 +1,9 @@
 /** A direct message between the business and one customer, as igbridge keeps it. */
 export type Direction = 'in' | 'out';
 
+/** How igbridge learnt of a message: Meta's webhook, a reply sent through its API, or the Conversations API (history). */
+export type Origin = 'webhook' | 'api' | 'history';
+
 /** Where a message stands with the CRM mirror. */
 export type CrmState = 'pending' | 'mirrored' | 'failed' | 'not_mirrored';
 
@@ -31,6 +34,8 @@ export interface NewMessage {
   sentAt: number;
   /** The event as Meta sent it (or as we sent it), kept because Meta keeps no history. */
   raw: string;
+  /** How it reached igbridge; `webhook` when not said. */
+  origin?: Origin;
 }
 
 export interface Reaction {
@@ -42,6 +47,7 @@ export interface Reaction {
 /** A stored message with what happened to it since. */
 export interface Message extends NewMessage {
   id: number;
+  origin: Origin;
   receivedAt: number;
   reaction: Reaction | null;
   readAt: number | null;

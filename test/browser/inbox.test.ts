@@ -157,6 +157,9 @@ describe('the inbox in headless Chromium', () => {
     expect(await reply.getAttribute('class')).toContain('out');
     await reply.locator('.crm[data-state="mirrored"]').waitFor();
     expect(await reply.locator('.crm').innerText()).toBe('CRM: mirrored');
+    // How each message reached igbridge: the reply was sent through the API; webhooks are unmarked.
+    expect(await reply.locator('.meta [data-origin="api"]').innerText()).toBe('via API');
+    expect(await bubble(page, 'Can I pay by card?').locator('.meta [data-origin]').count()).toBe(0);
     expect(await composer.inputValue()).toBe('');
     expect(await page.locator('#composer-error').isHidden()).toBe(true);
     await waitFor(async () => (await crm!.rows()).some((row) => row.message === 'Yes, card and PayPal both work.' && row.direction === 'out'), 'reply in the CRM');

@@ -1,33 +1,16 @@
-import { execFile } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { textMessages } from '../support/instagram-events.js';
 import { startFakeGraph } from '../support/fake-graph.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService } from '../support/service.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm run crm:backfill` as a real process (what npm runs, without npm's banner). */
-function backfill(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/crm-backfill.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      timeout: 60_000,
-    }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-  });
-}
+/** `npm run crm:backfill` as a real process. */
+const backfill = (env: Record<string, string>, ...args: string[]) => runCli('src/cli/crm-backfill.ts', env, ...args);
 
 describe('npm run crm:backfill', () => {
   let crm: CrmTestDatabase;

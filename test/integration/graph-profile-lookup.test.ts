@@ -23,7 +23,7 @@ describe('GraphProfileLookup with its SQLite cache (contacts)', () => {
     logs = new LogCapture();
     now = Date.UTC(2026, 0, 1);
     const config = loadConfig({ ...graph.env, PROFILE_REFRESH_H: '24', PROFILE_FAILURE_RETRY_M: '30' });
-    lookup = new GraphProfileLookup(config, new SqliteProfileCache(db), noOpMetrics, { now: () => now }, createLogger('debug', logs));
+    lookup = new GraphProfileLookup(config, new SqliteProfileCache(db, { now: () => now }), noOpMetrics, { now: () => now }, createLogger('debug', logs));
   });
   afterEach(async () => {
     await lookup.close();

@@ -28,7 +28,7 @@ describe('profile look-ups on a budget, against the fake Graph API', () => {
   const start = (env: Record<string, string>) => {
     const config = loadConfig({ ...graph.env, ...env });
     metrics = new PrometheusMetrics({ processMetrics: false });
-    lookup = new GraphProfileLookup(config, new SqliteProfileCache(db), metrics, systemClock, createLogger('debug', logs));
+    lookup = new GraphProfileLookup(config, new SqliteProfileCache(db, systemClock), metrics, systemClock, createLogger('debug', logs));
     budget = new ProfileLookupBudget(lookup, systemClock, metrics, { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax });
   };
   beforeEach(async () => {
@@ -103,7 +103,7 @@ describe('profile look-ups on a budget, against the fake Graph API', () => {
 
   it('when a username is cached, then asking for it skips the line and makes no call', async () => {
     start({ PROFILE_LOOKUPS_PER_S: '50' });
-    new SqliteProfileCache(db).saveProfile(customer(0), { username: 'cached', name: null }, Date.now());
+    new SqliteProfileCache(db, systemClock).saveProfile(customer(0), { username: 'cached', name: null }, Date.now());
     budget.request(customer(0));
     expect(await budget.of(customer(0), 0)).toBe('cached');
     expect(graph.requests).toHaveLength(0);

@@ -28,7 +28,7 @@ describe('query plans of the hot paths', () => {
     const store = new SqliteMessageStore(db, { crm: { enabled: true } as never, deferredChangeTtlMs: 3_600_000 }, { now: () => now });
     const reader = new SqliteConversationReader(db);
     const outbox = new SqliteCrmOutbox(db);
-    const profiles = new SqliteProfileCache(db);
+    const profiles = new SqliteProfileCache(db, { now: () => now });
     const events: InstagramEvent[] = [];
     for (let i = 0; i < 300; i++) {
       events.push({ kind: 'message', message: newMessage(`m${i}`, { customerId: `c${i % 30}`, sentAt: i, direction: i % 3 ? 'in' : 'out' }) });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeInbox } from './fake-inbox.js';
 
 /**
  * A fake of Meta's Graph API: a real HTTP server on 127.0.0.1 (port 0) that speaks the
@@ -12,6 +13,9 @@ import type { AddressInfo } from 'node:net';
  *   ...
  *   expect(graph.sends()[0].body).toEqual({ recipient: { id: '…' }, message: { text: '…' } });
  *   await graph.close();
+ *
+ * The Conversations API (SPEC §11) is served from `graph.inbox` (see fake-inbox.ts):
+ *   graph.inbox.add({ id: 'conv1', customer: { id: '6000000000000001', username: 'alice' }, messages: [...] });
  *
  * Every request is recorded. Unscripted sends succeed with `{recipient_id, message_id}`;
  * unknown profiles fail as Meta does for a user who gave no consent. A request with the
@@ -36,7 +40,7 @@ export interface RecordedRequest {
   /** The parsed JSON body; undefined when there was none or it was not JSON. */
   body: unknown;
   rawBody: string;
-  /** When the request arrived (Date.now()). */
+  /** When it arrived (ms since the epoch): the history budget test counts calls per second. */
   receivedAt: number;
 }
 
@@ -92,12 +96,16 @@ export class FakeGraph {
   private readonly hanging = new Set<ServerResponse>();
   private readonly custom: Array<{ method: string; endpoint: RegExp; answer: (request: RecordedRequest) => FakeAnswer }> = [];
   private sequence = 0;
+  /** Meta's Conversations API: conversations, their messages and message details. */
+  readonly inbox: FakeInbox;
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
     readonly token: string,
-  ) {}
+  ) {
+    this.inbox = new FakeInbox(FAKE_ACCOUNT_ID, 'acme.shop', url);
+  }
 
   static async start(options: { token?: string } = {}): Promise<FakeGraph> {
     let fake: FakeGraph | undefined;
@@ -150,7 +158,23 @@ export class FakeGraph {
 
   /** Profile look-ups (`GET /{version}/{IGSID}`), optionally for one user. */
   profileRequests(igsid?: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === 'GET' && !r.endpoint.includes('/') && (igsid === undefined || r.endpoint === igsid));
+    return this.requests.filter((r) => r.method === 'GET' && !r.endpoint.includes('/') && !this.inbox.owns(r.endpoint) && (igsid === undefined || r.endpoint === igsid));
+  }
+
+  /** Conversations API requests (conversations, messages, message details, `me`). */
+  historyRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && this.inbox.owns(r.endpoint));
+  }
+
+  /** The most requests matching `filter` that arrived within any one second. */
+  maxPerSecond(filter: (r: RecordedRequest) => boolean = (r) => this.inbox.owns(r.endpoint)): number {
+    const times = this.requests.filter(filter).map((r) => r.receivedAt).sort((a, b) => a - b);
+    let best = 0;
+    for (let i = 0, j = 0; j < times.length; j++) {
+      while (times[j]! - times[i]! >= 1000) i++;
+      best = Math.max(best, j - i + 1);
+    }
+    return best;
   }
 
   /** Resolves once `count` requests matching `filter` have arrived (bounded by `timeoutMs`). */
@@ -211,6 +235,8 @@ export class FakeGraph {
     if (token !== this.token) return graphError(190, { message: 'Invalid OAuth access token - Cannot parse access token' });
     const custom = this.custom.find((c) => c.method === request.method && c.endpoint.test(request.endpoint));
     if (custom) return custom.answer(request);
+    const history = this.inbox.route(request);
+    if (history) return history;
     if (request.method === 'POST' && /^[^/]+\/messages$/.test(request.endpoint)) {
       const scripted = this.sendQueue.shift();
       if (scripted) return scripted;

@@ -42,6 +42,7 @@ export class FakeMessageStore implements MessageStore {
       }
       const row: Stored = {
         ...event.message,
+        origin: event.message.origin ?? 'webhook',
         id: this.nextId++,
         receivedAt: now,
         originalText: null,
@@ -82,6 +83,7 @@ export class FakeMessageStore implements MessageStore {
     const { originalText: _o, reactionEmoji: _e, reactedAt: _r, ...message } = row;
     return {
       ...message,
+      origin: row.origin ?? 'webhook',
       reaction: reactionOf(row),
       readAt: readAtOf(row, this.watermarks.get(row.customerId) ?? null),
       crm: { state: 'pending', attempts: 0, lastError: null, mirroredAt: null },

@@ -19,6 +19,12 @@ describe('loadConfig', () => {
       deferredChangeTtlMs: 48 * 3_600_000,
     });
     expect(config.graph.version).toMatch(/^v\d+\.0$/);
+    expect(config.history).toEqual({ syncIntervalMs: 15 * 60_000, callsPerSecond: 2, silenceAlertMs: 30 * 60_000 });
+  });
+
+  it('when the history variables are set, then fractions of minutes are allowed and 0 turns the sync off', () => {
+    expect(loadConfig({ HISTORY_SYNC_INTERVAL_M: '0.05', HISTORY_CALLS_PER_S: '0.5', WEBHOOK_SILENCE_ALERT_M: '5' }).history).toEqual({ syncIntervalMs: 3000, callsPerSecond: 0.5, silenceAlertMs: 300_000 });
+    expect(loadConfig({ HISTORY_SYNC_INTERVAL_M: '0' }).history.syncIntervalMs).toBe(0);
   });
 
   it('when IG_APP_SECRET lists several secrets, then each is kept', () => {
@@ -38,6 +44,9 @@ describe('loadConfig', () => {
     ['PROFILE_QUEUE_MAX', '1.5'],
     ['CRM_USERNAME_WAIT_S', 'soon'],
     ['DEFERRED_CHANGE_TTL_H', '0'],
+    ['HISTORY_SYNC_INTERVAL_M', 'often'],
+    ['HISTORY_CALLS_PER_S', '0'],
+    ['WEBHOOK_SILENCE_ALERT_M', '-5'],
   ])('when %s=%s, then start-up stops naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));

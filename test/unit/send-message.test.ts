@@ -23,7 +23,7 @@ class FakeSender implements MessageSender {
 
 function stored(message: NewMessage): Message {
   return {
-    ...message, id: 1, receivedAt: NOW, reaction: null, readAt: null, deletedAt: null, editedAt: null, editCount: 0,
+    ...message, origin: message.origin ?? 'webhook', id: 1, receivedAt: NOW, reaction: null, readAt: null, deletedAt: null, editedAt: null, editCount: 0,
     crm: { state: 'pending', attempts: 0, lastError: null, mirroredAt: null },
   };
 }
@@ -66,7 +66,7 @@ describe('SendMessage', () => {
 
     expect(store.recorded).toEqual([[{
       kind: 'message',
-      message: { mid: 'm.1', accountId: '1784', customerId: '6000000000000001', direction: 'out', text: 'hello', attachments: [], replyTo: null, payload: null, sentAt: NOW, raw: '{}' },
+      message: { mid: 'm.1', accountId: '1784', customerId: '6000000000000001', direction: 'out', text: 'hello', attachments: [], replyTo: null, payload: null, sentAt: NOW, raw: '{}', origin: 'api' },
     }]]);
     expect(mirror.mirrored).toEqual([message]);
   });

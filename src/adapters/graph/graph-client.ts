@@ -1,9 +1,9 @@
-import type { Metrics } from '../../application/ports/metrics.js';
+import type { GraphOperation, Metrics } from '../../application/ports/metrics.js';
 import type { Config } from '../../config.js';
 import { GraphError, metaError } from './graph-error.js';
 
 export interface GraphRequest {
-  operation: 'send' | 'profile';
+  operation: GraphOperation;
   method: 'GET' | 'POST';
   /** Below the version, e.g. `me/messages`. */
   path: string;

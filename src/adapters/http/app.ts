@@ -5,6 +5,7 @@ import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { ReceiveMessage } from '../../application/receive-message.js';
 import type { SendMessage } from '../../application/send-message.js';
+import type { WebhookWatch } from '../../application/webhook-watch.js';
 import type { Config } from '../../config.js';
 import type { ChangeFeed } from '../live/change-feed.js';
 import { apiGate } from './api-gate.js';
@@ -31,6 +32,7 @@ export interface HttpDeps {
   metrics: Metrics;
   metricsExporter: MetricsExporter;
   changes: ChangeFeed;
+  webhooks: WebhookWatch;
 }
 
 /** The Koa application: every route is listed here, in the order it is matched. */
@@ -46,7 +48,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
     webhookRoutes({ ...deps, inflight }),
     readRoutes(deps.reader),
     sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
-    healthRoutes(deps.reader, deps.crmStatus),
+    healthRoutes(deps.reader, deps.crmStatus, deps.webhooks),
     eventsRoutes(deps.changes),
     metricsRoutes(deps.metricsExporter, deps.config.limits.metricsToken),
     openApiRoutes(),

@@ -26,6 +26,7 @@ export function messageJson(message: Message) {
     timestamp: iso(message.sentAt),
     timestamp_ms: message.sentAt,
     received_at: iso(message.receivedAt),
+    origin: message.origin,
     crm: {
       state: message.crm.state,
       attempts: message.crm.attempts,

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { EXACT_PATHS } from './route-matching.js';
 import type { Logger } from 'pino';
 import type { ReceiveMessage } from '../../application/receive-message.js';
+import type { WebhookWatch } from '../../application/webhook-watch.js';
 import type { Config } from '../../config.js';
 import { HttpError } from './http-error.js';
 import type { InflightBudget } from './inflight-budget.js';
@@ -19,10 +20,11 @@ export interface WebhookDeps {
   receive: ReceiveMessage;
   logger: Logger;
   now: () => number;
+  webhooks: WebhookWatch;
 }
 
 /** `GET` (Meta's subscription handshake) and `POST` (events) on `/webhooks/instagram`. */
-export function webhookRoutes({ config, receive, logger, now, inflight }: WebhookDeps): Router {
+export function webhookRoutes({ config, receive, logger, now, inflight, webhooks }: WebhookDeps): Router {
   const router = new Router(EXACT_PATHS);
 
   router.get('/webhooks/instagram', (ctx) => {
@@ -64,6 +66,7 @@ export function webhookRoutes({ config, receive, logger, now, inflight }: Webhoo
     const { events, ignored } = parseWebhook(body, now());
     for (const line of ignored) logger.info({ event: line }, 'webhook event not stored');
     const result = await receive.execute(events);
+    webhooks.received(now());
     logger.debug({ stored: result.stored.length, duplicates: result.duplicates, applied: result.applied, deferred: result.deferred }, 'webhook processed');
     ctx.body = {
       status: 'ok',

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CrmWriteOutcome, DeferredOutcome, LimitedResource, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
+import type { CrmWriteOutcome, DeferredOutcome, GraphOperation, HistoryCallOutcome, LimitedResource, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
 import type { CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { Direction } from '../../domain/message.js';
 
@@ -65,6 +65,22 @@ export class PrometheusMetrics implements Metrics {
     help: 'Time one Graph API call took, by operation',
     labelNames: ['operation'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly historyCalls = new Counter({
+    name: 'igbridge_history_calls_total',
+    help: 'Conversations API calls (history import and reconciliation), by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly recovered = new Counter({
+    name: 'igbridge_history_recovered_total',
+    help: 'Messages a reconciliation pass stored that the webhooks never delivered',
+    registers: [this.registry],
+  });
+  private readonly webhookLast = new Gauge({
+    name: 'igbridge_webhook_last_received_timestamp_seconds',
+    help: 'When the last signed webhook delivery was accepted (Unix time); 0 when none yet',
     registers: [this.registry],
   });
   private readonly limitUse = new Gauge({
@@ -165,9 +181,21 @@ export class PrometheusMetrics implements Metrics {
     this.poolOpen.set(open);
   }
 
-  graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void {
+  graphCall(operation: GraphOperation, outcome: 'ok' | 'error' | 'timeout', seconds: number): void {
     this.graphCalls.inc({ operation, outcome });
     this.graphDuration.observe({ operation }, seconds);
+  }
+
+  historyCall(outcome: HistoryCallOutcome): void {
+    this.historyCalls.inc({ outcome });
+  }
+
+  historyRecovered(count: number): void {
+    if (count > 0) this.recovered.inc(count);
+  }
+
+  webhookReceived(at: number): void {
+    this.webhookLast.set(at / 1000);
   }
 
   limitInUse(resource: LimitedResource, value: number): void {

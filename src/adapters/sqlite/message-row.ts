@@ -25,6 +25,7 @@ export function toMessage(row: MessageRow, watermark: ReadWatermark | null = nul
     sentAt: row.sentAt,
     receivedAt: row.receivedAt,
     raw: row.raw,
+    origin: row.origin,
     reaction: reactionOf(row),
     readAt: readAtOf(row, watermark),
     deletedAt: row.deletedAt,

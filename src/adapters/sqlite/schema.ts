@@ -32,6 +32,8 @@ export const messages = sqliteTable(
     crmMirroredAt: integer('crm_mirrored_at'),
     /** Set while a CRM write's outcome is unknown (timeout, lost connection): retry checks first. */
     crmInDoubt: integer('crm_in_doubt', { mode: 'boolean' }).notNull().default(false),
+    /** How the message reached igbridge (SPEC §11). */
+    origin: text('origin', { enum: ['webhook', 'api', 'history'] }).notNull().default('webhook'),
   },
   (t) => [
     index('messages_customer_time').on(t.customerId, t.sentAt, t.id),
@@ -97,7 +99,24 @@ export const contacts = sqliteTable('contacts', {
 });
 
 /**
- * How many messages stand in each CRM state, kept by triggers on `messages` (migration 0004), so
+ * Where the Conversations API walks stand (SPEC §11), one row per walk (`import`, `sync`):
+ * the conversations page being worked on and how many of its conversations are done, so an
+ * interrupted walk resumes; `high_water` is the newest `updated_time` a finished sync saw.
+ */
+export const historyState = sqliteTable('history_state', {
+  walk: text('walk').primaryKey(),
+  cursor: text('cursor'),
+  doneInPage: integer('done_in_page').notNull().default(0),
+  highWater: integer('high_water'),
+  /** The newest `updated_time` seen by the walk in progress (the next high-water mark). */
+  newestSeen: integer('newest_seen'),
+  /** What the walk in progress was started with and has done so far (JSON). */
+  progress: text('progress'),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * How many messages stand in each CRM state, kept by triggers on `messages` (a custom migration), so
  * /readyz and /metrics read three rows instead of counting a table that grows for ever.
  */
 export const crmStateCounts = sqliteTable('crm_state_counts', {

@@ -42,7 +42,7 @@ export class SqliteEventWriter {
         .values({
           mid: p('mid'), accountId: p('accountId'), customerId: p('customerId'), direction: p('direction'), text: p('text'),
           attachments: p('attachments'), replyTo: sql`${p('replyTo')}`, payload: p('payload'), sentAt: p('sentAt'), raw: p('raw'),
-          receivedAt: p('receivedAt'), crmState: p('crmState'), crmNextAttemptAt: p('crmNextAttemptAt'),
+          receivedAt: p('receivedAt'), crmState: p('crmState'), crmNextAttemptAt: p('crmNextAttemptAt'), origin: p('origin'),
         })
         .onConflictDoNothing({ target: m.mid })
         .returning()
@@ -92,6 +92,7 @@ export class SqliteEventWriter {
       ...message,
       // Passed as SQL, not through the JSON column's encoder, so that null stays NULL.
       replyTo: message.replyTo === null ? null : JSON.stringify(message.replyTo),
+      origin: message.origin ?? 'webhook',
       receivedAt: now,
       crmState: pending ? 'pending' : 'not_mirrored',
       crmNextAttemptAt: pending ? now : null,

@@ -1,5 +1,7 @@
 import { and, asc, eq, gt, isNull, lte, max } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
+import type { ContactBook } from '../../application/ports/contact-book.js';
+import type { Clock } from '../../domain/clock.js';
 import type { ProfileCache } from '../graph/graph-profile-lookup.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
@@ -9,8 +11,22 @@ export type CachedProfile = typeof contacts.$inferSelect;
 
 /** The `contacts` table: what the Graph profile look-up last learnt about a customer, or how it failed. */
 @injectable()
-export class SqliteProfileCache implements ProfileCache {
-  constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {}
+export class SqliteProfileCache implements ProfileCache, ContactBook {
+  constructor(
+    @inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+  ) {}
+
+  /** Usernames Meta named in a message (history): fresh as a look-up, the name kept. */
+  remember(known: Array<{ customerId: string; username: string }>): void {
+    const at = this.clock.now();
+    this.db.transaction((tx) => {
+      for (const { customerId, username } of known) {
+        const values = { username, fetchedAt: at, lastError: null, failedAt: null };
+        tx.insert(contacts).values({ customerId, ...values }).onConflictDoUpdate({ target: contacts.customerId, set: values }).run();
+      }
+    });
+  }
 
   get(customerId: string): CachedProfile | null {
     return this.db.select().from(contacts).where(eq(contacts.customerId, customerId)).get() ?? null;

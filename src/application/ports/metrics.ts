@@ -19,7 +19,13 @@ export interface Metrics {
   crmWrite(outcome: CrmWriteOutcome, seconds: number, rows: number): void;
   /** Pooled CRM connections in use and open. */
   crmPool(inUse: number, open: number): void;
-  graphCall(operation: 'send' | 'profile', outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+  graphCall(operation: GraphOperation, outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
+  /** One Conversations API call (SPEC §11), by outcome. */
+  historyCall(outcome: HistoryCallOutcome): void;
+  /** Messages a history walk stored that igbridge did not have. */
+  historyRecovered(count: number): void;
+  /** When the last signed webhook was accepted (ms since the epoch). */
+  webhookReceived(at: number): void;
   /** How much of a bounded resource is in use now. */
   limitInUse(resource: LimitedResource, value: number): void;
   /** A request or stream refused or cut by a limit, by its error code (`overloaded`, `too_many_streams`, …). */
@@ -27,3 +33,6 @@ export interface Metrics {
   deferredChanges(outcome: DeferredOutcome, count: number): void;
   profileQueue(event: ProfileQueueEvent, waiting: number): void;
 }
+
+export type GraphOperation = 'send' | 'profile' | 'history';
+export type HistoryCallOutcome = 'ok' | 'unavailable' | 'rate_limited' | 'token_invalid' | 'error' | 'timeout';

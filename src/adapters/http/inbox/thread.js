@@ -126,10 +126,17 @@ function renderMessage(m) {
       m.edited ? h('span', { class: 'mark', title: m.edited_at ? `Edited ${fullFormat.format(new Date(m.edited_at))}` : '' }, 'edited') : null,
       m.payload ? h('span', { class: 'mark', title: `Payload ${m.payload}` }, 'button reply') : null,
       m.direction === 'out' && m.read_at ? h('span', {}, 'Seen') : null,
+      ORIGIN_LABELS[m.origin] ? h('span', { class: 'mark', dataset: { origin: m.origin }, title: ORIGIN_LABELS[m.origin].title }, ORIGIN_LABELS[m.origin].label) : null,
       h('span', { class: 'crm', dataset: { state: crm.state }, title, tabindex: crm.state === 'failed' ? '0' : null, 'aria-label': title ? `${CRM_LABELS[crm.state]}. ${title}` : null }, CRM_LABELS[crm.state] ?? `CRM: ${crm.state}`),
     ),
   );
 }
+
+/** How a message reached igbridge, when not by webhook (the usual way, left unmarked). */
+const ORIGIN_LABELS = {
+  api: { label: 'via API', title: 'Sent through igbridge (POST /api/messages)' },
+  history: { label: 'via history', title: "Recovered from Meta's Conversations API: no webhook delivered it" },
+};
 
 function renderAttachment(a) {
   const url = safeUrl(a.url);

@@ -78,6 +78,7 @@ export const schemas = {
       timestamp: { type: 'string', format: 'date-time' },
       timestamp_ms: { type: 'integer' },
       received_at: isoTime,
+      origin: { enum: ['webhook', 'api', 'history'], description: "How igbridge learnt of it: Meta's webhook, a reply sent through POST /api/messages, or the Conversations API (history import or reconciliation)" },
       crm: { $ref: '#/components/schemas/CrmSync' },
     },
   },
@@ -166,7 +167,7 @@ export const schemas = {
   },
   Ready: {
     type: 'object',
-    required: ['status', 'sqlite', 'crm'],
+    required: ['status', 'sqlite', 'crm', 'webhooks'],
     properties: {
       status: { const: 'ok' },
       sqlite: { const: 'ok' },
@@ -182,6 +183,12 @@ export const schemas = {
           not_mirrored: { type: 'integer', description: 'messages stored while the mirror was off (crm:backfill sends them)' },
           backlog: { type: 'integer', description: '= pending (kept for compatibility)' },
         },
+      },
+      webhooks: {
+        type: 'object',
+        required: ['last_received_at', 'state'],
+        description: '`silent` when a history pass recovered messages more than WEBHOOK_SILENCE_ALERT_M newer than the last webhook',
+        properties: { last_received_at: isoTime, state: { enum: ['ok', 'silent'] } },
       },
     },
   },

@@ -1,0 +1,43 @@
+import { desc, eq } from 'drizzle-orm';
+import type { HistoryCheckpoint, HistoryCheckpoints, HistoryWalk } from '../../application/ports/history-checkpoints.js';
+import type { Clock } from '../../domain/clock.js';
+import type { SqliteDb } from './database.js';
+import { historyState, messages } from './schema.js';
+
+/** The `history_state` table: one row per walk, written after each conversation. */
+export class SqliteHistoryCheckpoints implements HistoryCheckpoints {
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly clock: Clock,
+  ) {}
+
+  load(walk: HistoryWalk): HistoryCheckpoint | null {
+    const row = this.db.select().from(historyState).where(eq(historyState.walk, walk)).get();
+    if (!row) return null;
+    return {
+      cursor: row.cursor,
+      doneInPage: row.doneInPage,
+      highWater: row.highWater,
+      newestSeen: row.newestSeen,
+      progress: row.progress ? (JSON.parse(row.progress) as HistoryCheckpoint['progress']) : null,
+    };
+  }
+
+  save(walk: HistoryWalk, checkpoint: HistoryCheckpoint): void {
+    const values = {
+      cursor: checkpoint.cursor,
+      doneInPage: checkpoint.doneInPage,
+      highWater: checkpoint.highWater,
+      newestSeen: checkpoint.newestSeen,
+      progress: checkpoint.progress ? JSON.stringify(checkpoint.progress) : null,
+      updatedAt: this.clock.now(),
+    };
+    this.db.insert(historyState).values({ walk, ...values }).onConflictDoUpdate({ target: historyState.walk, set: values }).run();
+  }
+
+  /** When the newest message a webhook brought was received (start-up: the silence alarm's memory). */
+  lastWebhookAt(): number | null {
+    const row = this.db.select({ at: messages.receivedAt }).from(messages).where(eq(messages.origin, 'webhook')).orderBy(desc(messages.id)).limit(1).get();
+    return row?.at ?? null;
+  }
+}

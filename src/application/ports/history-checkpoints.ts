@@ -1,0 +1,33 @@
+/** Which walk over the Conversations API: the `history:import` command, or the service's reconciliation. */
+export type HistoryWalk = 'import' | 'sync';
+
+export interface HistoryTally {
+  conversations: number;
+  /** Messages stored by this walk (new to igbridge). */
+  imported: number;
+  /** Messages igbridge already had (from webhooks, sends or an earlier walk). */
+  known: number;
+  /** Messages Meta no longer details (older than a conversation's 20 most recent). */
+  unavailable: number;
+  /** Newest time of a message this walk stored; null when none. */
+  newestImported: number | null;
+}
+
+/** Where a walk stands, kept in SQLite so an interrupted walk resumes where it stopped. */
+export interface HistoryCheckpoint {
+  /** The `after` cursor that fetched the conversations page being worked on (null: the first page). */
+  cursor: string | null;
+  /** Conversations of that page already done. */
+  doneInPage: number;
+  /** The newest `updated_time` a finished sync saw: the next sync stops below it. */
+  highWater: number | null;
+  /** The newest `updated_time` seen by the walk in progress. */
+  newestSeen: number | null;
+  /** What the walk in progress was asked (`since`, `limit`) and has done so far. */
+  progress: { since: number | null; limit: number | null; tally: HistoryTally } | null;
+}
+
+export interface HistoryCheckpoints {
+  load(walk: HistoryWalk): HistoryCheckpoint | null;
+  save(walk: HistoryWalk, checkpoint: HistoryCheckpoint): void;
+}

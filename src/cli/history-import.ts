@@ -1,0 +1,104 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { destination } from 'pino';
+import type { HistoryTally } from '../application/ports/history-checkpoints.js';
+import { ConfigError, environment, loadConfig } from '../config.js';
+import { buildHistoryImport } from '../container.js';
+import { DomainError } from '../domain/errors.js';
+import { createLogger } from '../logger.js';
+import { Progress } from './progress.js';
+
+const USAGE = `usage: npm run history:import -- [--since YYYY-MM-DD] [--conversations N] [--dry-run]
+
+Imports the past conversations Meta's Conversations API still has into the local store (the
+one webhooks write to: a message already there is not stored twice), newest conversation
+first, at most HISTORY_CALLS_PER_S calls a second. Meta details only the 20 most recent
+messages of each conversation: older ones are counted, not imported. Interrupted (Ctrl-C, a
+network failure, Meta's rate limit), it resumes where it stopped when run again.
+
+  --since YYYY-MM-DD   only conversations updated and messages sent since that day (UTC)
+  --conversations N    only the N most recently updated conversations
+  --dry-run            count what is missing; store nothing
+
+Needs IG_ACCESS_TOKEN (and IG_ACCOUNT_ID, GRAPH_API_URL as needed) in the environment or
+.env. With CRM_MYSQL_ENABLED=true imported messages wait as pending: the running service
+mirrors them to the CRM, once each; with it off, npm run crm:backfill sends them.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseArgs({ args: argv, options: { since: { type: 'string' }, conversations: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const since = options.since === undefined ? null : Date.parse(`${options.since}T00:00:00Z`);
+  if (since !== null && (!/^\d{4}-\d{2}-\d{2}$/.test(options.since!) || Number.isNaN(since))) return usage(`--since "${options.since}" is not a date like 2026-01-31`);
+  const limit = options.conversations === undefined ? null : Number(options.conversations);
+  if (limit !== null && (!/^\d{1,9}$/.test(options.conversations!) || limit < 1)) return usage(`--conversations "${options.conversations}" is not a whole number from 1`);
+  let config;
+  try {
+    config = loadConfig(environment());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`history:import: invalid configuration: ${error.message}\n`);
+    return 2;
+  }
+  if (!config.instagram.accessToken) return usage('IG_ACCESS_TOKEN is not set: the Conversations API needs an Instagram User access token');
+
+  // Logs (back-offs, skipped items) go to stderr beside the progress bar.
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, destination(2));
+  const history = buildHistoryImport(config, logger);
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  const progress = new Progress(limit ?? 1);
+  const dryRun = options['dry-run'] ?? false;
+  try {
+    const { tally, resumed } = await history.importer.execute({
+      walk: 'import',
+      since,
+      limit,
+      dryRun,
+      signal: stop.signal,
+      onProgress: (t, listed, more) => progress.set(t.conversations, listed, ` conversations, ${t.imported} ${dryRun ? 'missing' : 'imported'}`, more && limit === null),
+    });
+    progress.end();
+    if (resumed) process.stdout.write('history:import: resumed the interrupted import\n');
+    summary(tally, dryRun);
+    return 0;
+  } catch (error) {
+    progress.end();
+    if (!(error instanceof DomainError) || !error.code.startsWith('history_')) throw error;
+    const again = error.code === 'history_token_invalid' ? 'Fix the token, then run it again' : 'Run it again to resume where it stopped';
+    process.stderr.write(`history:import: stopped: ${error.message}. ${again} (nothing is stored twice).\n`);
+    return 1;
+  } finally {
+    await history.close();
+  }
+}
+
+function summary(tally: HistoryTally, dryRun: boolean): void {
+  const verb = dryRun ? 'missing (would be imported, at most 20 per conversation)' : 'imported';
+  process.stdout.write(
+    `history:import${dryRun ? ' (dry run)' : ''}: ${tally.conversations} conversation(s), ${tally.imported} message(s) ${verb}, ` +
+      `${tally.known} already stored, ${tally.unavailable} older than Meta's 20 most recent (not available)\n`,
+  );
+}
+
+function usage(problem: string): number {
+  process.stderr.write(`history:import: ${problem}\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`history:import: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
