@@ -4,7 +4,7 @@ import { startFakeGraph } from '../test/support/fake-graph.js';
 import type { ReaderOptions, ReaderResult } from './readers.js';
 import { ROOT, runLoad } from './processes.js';
 import { seedCustomer } from './seed.js';
-import { CONNECTIONS, discard, FIXED_RATE, SECONDS, SECRET, startIgbridge, WARMUP_SECONDS, workspace, type Row } from './scenario.js';
+import { CONNECTIONS, discard, FIXED_RATE, missingFromSqlite, SECONDS, SECRET, startIgbridge, WARMUP_SECONDS, workspace, type Row } from './scenario.js';
 
 /** `big`: 1,000,000 messages from 100,000 customers by default (BENCH_BIG_MESSAGES / BENCH_BIG_CUSTOMERS). */
 const BIG_MESSAGES = Number(process.env.BENCH_BIG_MESSAGES ?? 1_000_000);
@@ -48,8 +48,8 @@ export async function big(): Promise<Row> {
       p99: withReaders.p99,
       max: withReaders.max,
       non2xx: alone.non2xx + alone.errors + withReaders.non2xx + withReaders.errors + readers.list.errors + readers.thread.errors,
-      missing: 0,
-      acked: alone.ok + withReaders.ok,
+      missing: missingFromSqlite(ws, [...alone.acked.map((n) => `big-alone.${n}`), ...withReaders.acked.map((n) => `big-read.${n}`)]),
+      acked: alone.acked.length + withReaders.acked.length,
       peakRssMb: service.peakRssMb(),
       crm: 'off',
       extra: {
@@ -76,7 +76,7 @@ export async function newCustomers(): Promise<Row> {
       const base = { url: service.url, secret: SECRET, connections: CONNECTIONS, newCustomers: true };
       await runLoad({ ...base, prefix: `${name}-warm`, duration: WARMUP_SECONDS, ackFile: join(ws.dir, 'warm.json') });
       const result = await runLoad({ ...base, prefix: `${name}-sat`, duration: SECONDS, ackFile: join(ws.dir, 'sat.json') });
-      return { result, rss: service.peakRssMb() };
+      return { result, rss: service.peakRssMb(), missing: missingFromSqlite(ws, result.acked.map((n) => `${name}-sat.${n}`)) };
     } finally {
       await service.stop();
       discard(ws);
@@ -98,8 +98,8 @@ export async function newCustomers(): Promise<Row> {
       p99: result.p99,
       max: result.max,
       non2xx: result.non2xx + result.errors + without.result.non2xx + without.result.errors,
-      missing: 0,
-      acked: result.ok,
+      missing: withToken.missing + without.missing,
+      acked: result.acked.length,
       peakRssMb: withToken.rss,
       crm: 'off',
       extra: { rpsNoToken: without.result.rps, profileCalls: calls, profileSeconds: Math.round((Date.now() - started) / 1000), busiestSecond: busiest, budget: 5 },
