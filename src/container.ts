@@ -136,6 +136,7 @@ export function buildHistoryImport(config: Config, logger: Logger): { importer: 
   c.registerSingleton(TOKENS.ConversationReader, SqliteConversationReader);
   c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
   c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
+  c.register(TOKENS.Usernames, { useValue: budget(new UnknownProfileLookup(), systemClock, noOpMetrics, config) });
   c.registerSingleton(TOKENS.ProfileCache, SqliteProfileCache);
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);
   registerHistory(c, { ...config, history: { ...config.history, syncIntervalMs: 0 } }, logger);
