@@ -1,13 +1,14 @@
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import type { ChangeFeed } from '../../application/ports/change-feed.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { Metrics } from '../../application/ports/metrics.js';
+import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
 import type { ReceiveMessage } from '../../application/receive-message.js';
 import type { SendMessage } from '../../application/send-message.js';
 import type { WebhookWatch } from '../../application/webhook-watch.js';
 import type { Config } from '../../config.js';
-import type { ChangeFeed } from '../live/change-feed.js';
 import { apiGate } from './api-gate.js';
 import { bearerAuth } from './bearer-auth.js';
 import { errorMiddleware, reportResponseError } from './error-middleware.js';
@@ -15,7 +16,7 @@ import { eventsRoutes } from './events-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { inboxRoutes } from './inbox-routes.js';
 import { InflightBudget } from './inflight-budget.js';
-import { countWebhookRequests, metricsRoutes, type MetricsExporter } from './metrics-routes.js';
+import { countWebhookRequests, metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { readRoutes } from './read-routes.js';
 import { sendRoutes } from './send-routes.js';
@@ -49,7 +50,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
     readRoutes(deps.reader),
     sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
     healthRoutes(deps.reader, deps.crmStatus, deps.webhooks),
-    eventsRoutes(deps.changes),
+    eventsRoutes(deps.changes, { maxClients: deps.config.limits.eventsMaxClients, metrics: deps.metrics }),
     metricsRoutes(deps.metricsExporter, deps.config.limits.metricsToken),
     openApiRoutes(),
     inboxRoutes(),
