@@ -53,7 +53,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.Metrics, { useValue: metrics });
   c.register(TOKENS.MetricsExporter, { useValue: metrics });
   c.register(TOKENS.ChangeFeed, { useValue: new ChangeFeed() });
-  c.register(TOKENS.SqliteDatabase, { useValue: openSqlite(config.sqlitePath) });
+  c.register(TOKENS.SqliteDatabase, { useValue: openSqlite(config.sqlitePath, logger) });
   c.registerSingleton(SqliteMessageStore);
   // Counted (messages stored by direction) and announced to open inboxes after each commit.
   c.register(TOKENS.MessageStore, {

@@ -4,9 +4,17 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { Logger } from 'pino';
+import { looseModeWarnings } from '../../private-files.js';
 import * as schema from './schema.js';
 
 export type SqliteDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+/**
+ * How long one statement waits for another process's lock. Short: better-sqlite3 waits on the
+ * event loop, so the webhook store retries asynchronously instead (SqliteMessageStore).
+ */
+export const BUSY_TIMEOUT_MS = 50;
 
 const MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
@@ -15,14 +23,19 @@ const MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
  * API run beside the webhook's writes; synchronous=FULL because a 200 to Meta is a promise
  * that the message is on disk.
  */
-export function openSqlite(path: string): SqliteDb {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+export function openSqlite(path: string, logger?: Pick<Logger, 'warn'>): SqliteDb {
+  // Every DM is in these files: the folder 0700, the database, -wal and -shm 0600.
+  process.umask(0o077);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const client = new Database(path);
   client.pragma('journal_mode = WAL');
   client.pragma('synchronous = FULL');
-  client.pragma('busy_timeout = 5000');
+  client.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   client.pragma('foreign_keys = ON');
   const db = drizzle({ client, schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
+  if (path !== ':memory:') {
+    for (const warning of looseModeWarnings([dirname(path), path, `${path}-wal`, `${path}-shm`])) logger?.warn(warning, warning.msg);
+  }
   return db as SqliteDb;
 }
