@@ -1,4 +1,6 @@
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
 
 export interface LooseModeWarning {
   path: string;
@@ -28,4 +30,14 @@ export function looseModeWarnings(paths: string[]): LooseModeWarning[] {
     warnings.push({ path, mode, wanted, msg: `${path} is readable by other local users (mode ${mode}); run: chmod ${wanted.slice(1)} ${path}` });
   }
   return warnings;
+}
+
+/** The SQLite database's folder and files (none for `:memory:`). */
+export function sqliteFiles(path: string): string[] {
+  return path === ':memory:' ? [] : [dirname(path), path, `${path}-wal`, `${path}-shm`];
+}
+
+/** One start-up warning per file or folder among `paths` that other local users can read. */
+export function warnLooseModes(paths: string[], logger: Pick<Logger, 'warn'>): void {
+  for (const warning of looseModeWarnings(paths)) logger.warn(warning, warning.msg);
 }

@@ -4,8 +4,6 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { Logger } from 'pino';
-import { looseModeWarnings } from '../../private-files.js';
 import * as schema from './schema.js';
 
 export type SqliteDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -25,7 +23,7 @@ const MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
  * API run beside the webhook's writes; synchronous=FULL because a 200 to Meta is a promise
  * that the message is on disk.
  */
-export function openSqlite(path: string, logger?: Pick<Logger, 'warn'>, busyTimeoutMs = BUSY_TIMEOUT_MS): SqliteDb {
+export function openSqlite(path: string, busyTimeoutMs = BUSY_TIMEOUT_MS): SqliteDb {
   // Every DM is in these files: the folder 0700, the database, -wal and -shm 0600.
   process.umask(0o077);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -36,8 +34,5 @@ export function openSqlite(path: string, logger?: Pick<Logger, 'warn'>, busyTime
   client.pragma('foreign_keys = ON');
   const db = drizzle({ client, schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
-  if (path !== ':memory:') {
-    for (const warning of looseModeWarnings([dirname(path), path, `${path}-wal`, `${path}-shm`])) logger?.warn(warning, warning.msg);
-  }
   return db as SqliteDb;
 }
