@@ -8,6 +8,7 @@ import { crmLags, freshCrm, importWindowMs, percentile, untilMirrored } from './
 import { ROOT, runLoad, sleep } from './processes.js';
 import { render, verdicts } from './report.js';
 import { big, newCustomers } from './scale.js';
+import { slowBodies, streams } from './security.js';
 import { CONNECTIONS, discard, drive, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, workspace, type Row } from './scenario.js';
 
 /**
@@ -172,6 +173,8 @@ async function main(): Promise<void> {
     ['rss', () => backlog('rss', BACKLOG)],
     ['new-customers', newCustomers],
     ['big', big],
+    ['slow-bodies', slowBodies],
+    ['streams', streams],
   ];
   const rows: Row[] = [];
   for (const [name, scenario] of plan) {

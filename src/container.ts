@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import type { Logger } from 'pino';
 import { instanceCachingFactory, container as root, type DependencyContainer } from 'tsyringe';
-import { openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
+import { CLI_BUSY_TIMEOUT_MS, openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
+import { sqliteFiles, warnLooseModes } from './private-files.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
 import { SqliteProfileCache } from './adapters/sqlite/sqlite-profile-cache.js';
@@ -60,6 +61,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.MetricsExporter, { useValue: metrics });
   c.register(TOKENS.ChangeFeed, { useValue: new InProcessChangeFeed() });
   c.register(TOKENS.SqliteDatabase, { useValue: openSqlite(config.sqlitePath) });
+  warnLooseModes(sqliteFiles(config.sqlitePath), logger);
   c.registerSingleton(SqliteMessageStore);
   // Counted (messages stored by direction) and announced to open inboxes after each commit.
   c.register(TOKENS.MessageStore, {
@@ -134,7 +136,7 @@ export function buildHistoryImport(config: Config, logger: Logger): { importer: 
   c.register(TOKENS.Logger, { useValue: logger });
   c.register(TOKENS.Clock, { useValue: systemClock });
   c.register(TOKENS.Metrics, { useValue: noOpMetrics });
-  const db = openSqlite(config.sqlitePath);
+  const db = openSqlite(config.sqlitePath, CLI_BUSY_TIMEOUT_MS);
   c.register(TOKENS.SqliteDatabase, { useValue: db });
   c.registerSingleton(TOKENS.MessageStore, SqliteMessageStore);
   c.registerSingleton(TOKENS.ConversationReader, SqliteConversationReader);
@@ -200,7 +202,7 @@ export interface Backfill {
  * that were never mirrored (or failed), whether or not CRM_MYSQL_ENABLED is true.
  */
 export function buildBackfill(config: Config, logger: Logger, selection: OutboxSelection): Backfill {
-  const db = openSqlite(config.sqlitePath);
+  const db = openSqlite(config.sqlitePath, CLI_BUSY_TIMEOUT_MS);
   // Usernames as the service finds them: the contacts cache first, then the Graph API.
   const profiles = config.instagram.accessToken
     ? new GraphProfileLookup(config, new SqliteProfileCache(db, systemClock), noOpMetrics, systemClock, logger)

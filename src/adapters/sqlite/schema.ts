@@ -115,6 +115,12 @@ export const historyState = sqliteTable('history_state', {
   updatedAt: integer('updated_at').notNull(),
 });
 
+/** One row `/readyz` rewrites: proof that the database can still write (a full disk or a lock fails it). */
+export const health = sqliteTable('health', {
+  id: integer('id').primaryKey(),
+  checkedAt: integer('checked_at').notNull(),
+});
+
 /**
  * How many messages stand in each CRM state, kept by triggers on `messages` (a custom migration), so
  * /readyz and /metrics read three rows instead of counting a table that grows for ever.
