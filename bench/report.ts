@@ -37,6 +37,21 @@ export function verdicts(rows: Row[]): Verdict[] {
   }
   const rss = find(rows, 'rss');
   if (rss) out.push({ target: `peak RSS ≤ 250 MB while ${rss.acked.toLocaleString('en')} messages wait (target: 100,000)`, measured: `${Math.round(rss.peakRssMb)} MB`, met: rss.peakRssMb <= 250 && rss.missing === 0 });
+  const slow = find(rows, 'slow bodies');
+  if (slow?.extra) {
+    for (const kind of ['unsigned', 'forged']) {
+      const delta = Number(slow.extra[`${kind}.rssDeltaMb`]);
+      out.push({ target: `slow bodies (${kind} signature): RSS grows < 100 MiB`, measured: `+${delta} MiB (from ${slow.extra[`${kind}.rssBeforeMb`]} MiB)`, met: delta < 100 });
+      const max = Number(slow.extra[`${kind}.probeMaxMs`]);
+      const statuses = String(slow.extra[`${kind}.probeStatuses`]);
+      out.push({ target: `slow bodies (${kind} signature): a signed webhook during the attack answered 200 in < 100 ms`, measured: `p50 ${slow.extra[`${kind}.probeP50Ms`]} ms, max ${max} ms, statuses ${statuses}`, met: max < 100 && statuses === '200' });
+    }
+  }
+  const attackedStreams = find(rows, 'event streams');
+  if (attackedStreams?.extra) {
+    const cost = Number(attackedStreams.extra.costPercent);
+    out.push({ target: 'event streams: 3,000 attempts during a burst cost < 10 % of webhook throughput', measured: `${cost} % (${attackedStreams.extra.attackedRps} vs ${attackedStreams.extra.aloneRps} req/s alone)`, met: cost < 10 });
+  }
   return out;
 }
 

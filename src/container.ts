@@ -30,6 +30,7 @@ import { SendMessage } from './application/send-message.js';
 import { WebhookWatch } from './application/webhook-watch.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { sqliteFiles, warnLooseModes } from './private-files.js';
 import { TOKENS } from './tokens.js';
 
 export interface ContainerOptions {
@@ -39,6 +40,8 @@ export interface ContainerOptions {
    * its own — the no-op mirror (the service mirrors what it stored, `pending`), no look-ups.
    */
   storeOnly?: boolean;
+  /** SQLite's busy_timeout: a command-line tool waits longer for a lock (it answers nobody). */
+  sqliteBusyTimeoutMs?: number;
   /** How often identical CRM failures are summarised during an outage (default one line a minute). */
   outageSummaryMs?: number;
 }
@@ -61,7 +64,11 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.ChangeFeed, { useValue: new InProcessChangeFeed() });
 
   // The local store, the source of truth. Commits are counted (by direction) and announced to open inboxes.
-  c.register(TOKENS.SqliteDatabase, once(TOKENS.SqliteDatabase, () => openSqlite(config.sqlitePath)));
+  c.register(TOKENS.SqliteDatabase, once(TOKENS.SqliteDatabase, () => {
+    const db = openSqlite(config.sqlitePath, options.sqliteBusyTimeoutMs);
+    warnLooseModes(sqliteFiles(config.sqlitePath), logger);
+    return db;
+  }));
   c.register(TOKENS.MessageStore, once(TOKENS.MessageStore, (x) =>
     new ObservedMessageStore(x.resolve(SqliteMessageStore), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.ChangeFeed))));
   c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => x.resolve(SqliteConversationReader)));

@@ -5,6 +5,7 @@ import { ConfigError, environment, loadConfig } from '../config.js';
 import { MirrorPendingMessages, type MirrorOptions } from '../application/crm-mirror/mirror-pending-messages.js';
 import type { CrmOutbox, OutboxSelection } from '../application/ports/crm-outbox.js';
 import type { CrmWriter } from '../application/ports/crm-writer.js';
+import { CLI_BUSY_TIMEOUT_MS } from '../adapters/sqlite/database.js';
 import { buildContainer } from '../container.js';
 import { systemClock } from '../domain/clock.js';
 import { Lifecycle } from '../lifecycle.js';
@@ -60,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, destination(2));
   const selection: OutboxSelection = { states: ['not_mirrored', 'failed'], since };
   // The service's writer and exactly-once use case, over this selection; a row the CRM rejects fails at once.
-  const container = buildContainer(config, logger);
+  const container = buildContainer(config, logger, { sqliteBusyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
   const outbox = container.resolve<CrmOutbox>(TOKENS.CrmOutbox);
   const writer = container.resolve<CrmWriter>(TOKENS.CrmWriter);
   const mirrorPending = new MirrorPendingMessages(writer, outbox, systemClock, logger, {

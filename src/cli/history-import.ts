@@ -4,6 +4,7 @@ import { destination } from 'pino';
 import type { HistoryTally } from '../application/ports/history-checkpoints.js';
 import { ConfigError, environment, loadConfig } from '../config.js';
 import type { ImportHistory } from '../application/import-history.js';
+import { CLI_BUSY_TIMEOUT_MS } from '../adapters/sqlite/database.js';
 import { buildContainer } from '../container.js';
 import { DomainError } from '../domain/errors.js';
 import { Lifecycle } from '../lifecycle.js';
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, destination(2));
   // The webhook's store path (de-duplicated on mid) without the service's background work:
   // with the CRM mirror on, imported messages are committed `pending` and the service mirrors them.
-  const container = buildContainer(config, logger, { storeOnly: true });
+  const container = buildContainer(config, logger, { storeOnly: true, sqliteBusyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
   const importer = container.resolve<ImportHistory>(TOKENS.ImportHistory);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());

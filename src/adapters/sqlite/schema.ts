@@ -114,3 +114,9 @@ export const historyState = sqliteTable('history_state', {
   progress: text('progress'),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/** One row `/readyz` rewrites: proof that the database can still write (a full disk or a lock fails it). */
+export const health = sqliteTable('health', {
+  id: integer('id').primaryKey(),
+  checkedAt: integer('checked_at').notNull(),
+});
