@@ -24,6 +24,7 @@ import { MirrorCrmStatus } from './application/crm-mirror/mirror-crm-status.js';
 import type { MirrorOptions } from './application/crm-mirror/mirror-pending-messages.js';
 import { NonBlockingMirror } from './application/crm-mirror/non-blocking-mirror.js';
 import { ImportHistory } from './application/import-history.js';
+import { ProfileLookupBudget } from './application/profile-lookup-budget.js';
 import type { CrmStatus } from './application/ports/crm-status.js';
 import { ReceiveMessage } from './application/receive-message.js';
 import { SendMessage } from './application/send-message.js';
@@ -81,6 +82,10 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   } else {
     c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
   }
+  // Look-ups on a budget (PROFILE_LOOKUPS_PER_S, PROFILE_QUEUE_MAX): a flood of new customers
+  // neither crowds the event loop nor spends the Graph rate limit the Send API needs.
+  c.register(TOKENS.Usernames, once(TOKENS.Usernames, (x) =>
+    new ProfileLookupBudget(x.resolve(TOKENS.ProfileLookup), x.resolve(TOKENS.Clock), x.resolve(TOKENS.Metrics), { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax })));
   if (config.instagram.accessToken) {
     c.register(TOKENS.MessageSender, once(TOKENS.MessageSender, (x) => x.resolve(GraphMessageSender)));
   } else {
@@ -106,7 +111,7 @@ function registerCrm(c: DependencyContainer, config: Config, log: Logger, option
   if (config.crm.missing.length === 0) {
     c.register(TOKENS.CrmPool, once(TOKENS.CrmPool, (x) => new CrmPool(config.crm, log, x.resolve(TOKENS.Metrics))));
     c.register(TOKENS.CrmWriter, once(TOKENS.CrmWriter, (x) =>
-      new MysqlMessageMirror(x.resolve(TOKENS.CrmPool), config.crm, x.resolve(TOKENS.ProfileLookup), log, x.resolve(TOKENS.Metrics), options.outageSummaryMs)));
+      new MysqlMessageMirror(x.resolve(TOKENS.CrmPool), config.crm, x.resolve(TOKENS.Usernames), log, x.resolve(TOKENS.Metrics), options.outageSummaryMs)));
   }
   if (config.crm.enabled && !options.storeOnly) {
     c.register(TOKENS.MessageMirror, once(TOKENS.MessageMirror, (x) =>

@@ -54,7 +54,8 @@ export class Lifecycle {
     await this.made<NonBlockingMirror>(TOKENS.MessageMirror)?.close(Math.min(5_000, this.config.crm.writeTimeoutMs));
     // 4. Every CRM connection.
     await this.made<Closable>(TOKENS.CrmPool)?.close(2_000);
-    // 5. Profile look-ups in flight (after the mirror, which asks for usernames; they write to SQLite).
+    // 5. Profile look-ups, queued and in flight (after the mirror, which asks for usernames; they write to SQLite).
+    await this.made<Closable>(TOKENS.Usernames)?.close();
     await this.made<Closable>(TOKENS.ProfileLookup)?.close();
     // 6. SQLite, last.
     this.made<SqliteDb>(TOKENS.SqliteDatabase)?.$client.close();
