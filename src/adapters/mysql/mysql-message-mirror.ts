@@ -1,18 +1,19 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Logger } from 'pino';
+import { CrmWriteError } from '../../application/ports/crm-write-error.js';
+import type { CrmWriter } from '../../application/ports/crm-writer.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
 import type { CrmConfig } from '../../config.js';
 import type { Message } from '../../domain/message.js';
-import type { CrmMirror } from '../mirror/crm-mirror.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
 import { crmTodo, type CrmField } from '../../domain/crm-mapping.js';
 import { mappingLine } from './crm-fit-report.js';
 import { crmTable, toCrmRow, writtenFields, type CrmRow, type CrmTimePrecision } from './crm-table.js';
 import { inspectCrmTable } from './crm-table-inspection.js';
 import type { CrmTableFit } from './crm-table-fit.js';
-import { classifySent, CrmWriteError } from './crm-write-error.js';
+import { classifySent } from './mysql-error.js';
 import { errorFields } from './error-fields.js';
 import { InFlightWrites } from './in-flight-writes.js';
 import { duration, OutageLog } from '../../domain/outage-log.js';
@@ -23,7 +24,7 @@ const PROFILE_LOOKUPS_AT_ONCE = 4;
 /** The table does not fit the mapping (SPEC §10): the mirror stays off; each error names the column. */
 export class CrmTableMisfit extends CrmWriteError {
   constructor(readonly fit: CrmTableFit) {
-    super('unsent', `the CRM table does not fit: ${fit.errors.join('; ')}`);
+    super('unavailable', `the CRM table does not fit: ${fit.errors.join('; ')}`, undefined, true);
   }
 }
 
@@ -32,7 +33,7 @@ export class CrmTableMisfit extends CrmWriteError {
  * one statement under CRM_MYSQL_WRITE_TIMEOUT_S and logs the outcome. It never decides about
  * retries: it says, through `CrmWriteError.kind`, whether the rows may have arrived.
  */
-export class MysqlMessageMirror implements CrmMirror {
+export class MysqlMessageMirror implements CrmWriter {
   private readonly table;
   private fit: CrmTableFit | undefined;
   private lastVerdict: string | undefined;
@@ -133,7 +134,7 @@ export class MysqlMessageMirror implements CrmMirror {
     const fields = writtenFields(this.config.mapping);
     const column = (field: CrmField) => sql.identifier(this.config.mapping.columns[field]!);
     // With a mid column the message is found by it; else by its natural key (user_id,
-    // direction, created_at, message). Serial only (see NonBlockingMirror).
+    // direction, created_at, message). Serial only (see MirrorPendingMessages).
     const found = this.config.mapping.columns.mid !== undefined
       ? sql`${column('mid')} = ${row.mid}`
       : and(eq(t.userId, row.user_id!), eq(t.direction, row.direction!), eq(t.createdAt, row.created_at!), this.sameText(row.message!));

@@ -1,24 +1,20 @@
-import { crmCounts, type CrmStatus, type CrmStatusReport } from '../../application/ports/crm-status.js';
-import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
-import type { NonBlockingMirror } from './non-blocking-mirror.js';
-
-/** What the status needs to know about the connections: whether the CRM can be reached now. */
-export interface CrmReachability {
-  readonly reachable: boolean;
-}
+import type { CrmOutbox } from '../ports/crm-outbox.js';
+import type { CrmReachability } from '../ports/crm-reachability.js';
+import { crmCounts, type CrmStatus, type CrmStatusReport } from '../ports/crm-status.js';
+import type { CrmWriter } from '../ports/crm-writer.js';
 
 /**
- * `/readyz` while the mirror runs: `down` when the drainer's last round failed or the warm
+ * `/readyz` while the mirror runs: `down` when the mirror's last round failed or the warm
  * connection fails while there is nothing to write; `slow` while the oldest write under way is
  * older than CRM_SLOW_WRITE_MS (a locked table: said before the write times out); else `ok`;
  * and what waits for the CRM, what it refused, what waits for a backfill.
  */
 export class MirrorCrmStatus implements CrmStatus {
   constructor(
-    private readonly mirror: NonBlockingMirror,
-    private readonly outbox: SqliteCrmOutbox,
+    private readonly mirror: { readonly health: 'ok' | 'down' },
+    private readonly outbox: CrmOutbox,
     private readonly connections: CrmReachability,
-    private readonly writes: { writingForMs(): number | null },
+    private readonly writes: Pick<CrmWriter, 'writingForMs'>,
     private readonly slowWriteMs: number,
   ) {}
 

@@ -1,12 +1,12 @@
-import type { MessageMirror } from '../../application/ports/message-mirror.js';
 import type { Message } from '../../domain/message.js';
+import type { MessageMirror } from './message-mirror.js';
 
 /**
- * The synchronous side of the CRM mirror, as the drainer uses it: `mirror()` writes the
- * messages (one multi-row INSERT) and throws a `CrmWriteError` saying whether anything may
- * have reached the CRM.
+ * The CRM's table, written synchronously: `mirror()` writes the messages (one multi-row
+ * INSERT) and throws a `CrmWriteError` (beside this port) saying whether anything may have
+ * reached the CRM. It never decides about retries: `MirrorPendingMessages` does.
  */
-export interface CrmMirror extends MessageMirror {
+export interface CrmWriter extends MessageMirror {
   /** Checks the connection and that the table fits the mapping (SPEC §10); throws otherwise. */
   validate(): Promise<void>;
   /** SPEC §5: the TODO naming what this CRM table cannot hold (computed from the mapping). */
