@@ -67,7 +67,7 @@ describe('npm run crm:backfill', { timeout: 120_000 }, () => {
       ['old 0', 'in', new Date('2024-01-01T10:00:00.000Z')],
       ['old 1', 'in', new Date('2024-01-01T10:00:01.000Z')],
     ]);
-  });
+  }, 90_000); // three CLI processes, each starting node + tsx: ~15 s on a quiet machine, more under load
 
   it('when a backfill was interrupted after the CRM committed (rows in doubt), then running it again does not duplicate them', async () => {
     await backfill(env);
