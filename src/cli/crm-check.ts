@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
-import { noOpMetrics } from '../adapters/metrics/noop-metrics.js';
 import { fitReport } from '../adapters/mysql/crm-fit-report.js';
-import { CrmPool } from '../adapters/mysql/crm-pool.js';
+import type { CrmPool } from '../adapters/mysql/crm-pool.js';
 import { inspectCrmTable } from '../adapters/mysql/crm-table-inspection.js';
+import { ConfigError, environment, loadConfig } from '../config.js';
+import { buildContainer } from '../container.js';
+import { Lifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
-import { cliConfig, crmLocated } from './cli-config.js';
+import { TOKENS } from '../tokens.js';
 
 const USAGE = `usage: npm run crm:check
 
@@ -29,10 +31,23 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:check: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const config = cliConfig('crm:check');
-  if (!config || !crmLocated('crm:check', config, 'the check', USAGE)) return 2;
+  let config;
+  try {
+    config = loadConfig(environment());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`crm:check: invalid configuration: ${error.message}\n`);
+    return 2;
+  }
   const crm = config.crm;
-  const pool = new CrmPool({ ...crm, poolMax: 1, acquireTimeoutMs: Math.min(crm.acquireTimeoutMs, 10_000) }, createLogger('silent', destination(2)), noOpMetrics);
+  if (crm.missing.length > 0) {
+    process.stderr.write(`crm:check: ${crm.missing.join(', ')} not set: the check needs to know where the CRM is.\n\n${USAGE}`);
+    return 2;
+  }
+  // One connection, and no long wait for it: a check, not a service.
+  const checking = { ...config, crm: { ...crm, poolMax: 1, acquireTimeoutMs: Math.min(crm.acquireTimeoutMs, 10_000) } };
+  const container = buildContainer(checking, createLogger('silent', destination(2)));
+  const pool = container.resolve<CrmPool>(TOKENS.CrmPool);
   try {
     process.stdout.write(`CRM: ${crm.user}@${crm.host}:${crm.port}, database ${crm.database}\n`);
     const connection = await pool.acquire();
@@ -44,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:check: cannot read the CRM table: ${(error as Error).message}\n`);
     return 1;
   } finally {
-    await pool.close(2_000);
+    await new Lifecycle(container).stop();
   }
 }
 

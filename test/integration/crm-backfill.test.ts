@@ -13,7 +13,9 @@ import { startTestService } from '../support/service.js';
 /** `npm run crm:backfill` as a real process. */
 const backfill = (env: Record<string, string>, ...args: string[]) => runCli('src/cli/crm-backfill.ts', env, ...args);
 
-describe('npm run crm:backfill', () => {
+// Each test runs the CLI as real processes (tsx compiles it each time): on a loaded machine one run
+// alone can take 10 s, so the tests that run it three times get more than the default 30 s.
+describe('npm run crm:backfill', { timeout: 120_000 }, () => {
   let crm: CrmTestDatabase;
   let dir: string;
   let sqlite: string;
