@@ -17,7 +17,18 @@ export class InFlightWrites {
     const at = this.now();
     const token = {};
     this.started.set(token, at);
-    const timer = setTimeout(() => this.onSlow(this.now() - at), this.thresholdMs);
+    // A timer may fire a little before its delay has passed on this clock: wait out the rest.
+    let timer: NodeJS.Timeout;
+    const check = (): void => {
+      const elapsed = this.now() - at;
+      if (elapsed < this.thresholdMs) {
+        timer = setTimeout(check, Math.ceil(this.thresholdMs - elapsed));
+        timer.unref();
+        return;
+      }
+      this.onSlow(elapsed);
+    };
+    timer = setTimeout(check, this.thresholdMs);
     timer.unref();
     return () => {
       clearTimeout(timer);
