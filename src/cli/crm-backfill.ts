@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
-import { ConfigError, environment, loadConfig } from '../config.js';
 import type { OutboxSelection } from '../adapters/sqlite/sqlite-crm-outbox.js';
 import { buildBackfill } from '../container.js';
 import { createLogger } from '../logger.js';
+import { cliConfig } from './cli-config.js';
 import { Progress } from './progress.js';
 
 const USAGE = `usage: npm run crm:backfill -- [--since <ISO date>] [--dry-run]
@@ -38,14 +38,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:backfill: --since "${options.since}" is not an ISO date\n\n${USAGE}`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig(environment());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`crm:backfill: invalid configuration: ${error.message}\n`);
-    return 2;
-  }
+  const config = cliConfig('crm:backfill');
+  if (!config) return 2;
   if (config.crm.missing.length > 0) {
     process.stderr.write(`crm:backfill: ${config.crm.missing.join(', ')} not set: the backfill needs to know where the CRM is.\n\n${USAGE}`);
     return 2;

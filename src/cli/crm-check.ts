@@ -5,8 +5,8 @@ import { noOpMetrics } from '../adapters/metrics-noop.js';
 import { fitReport } from '../adapters/mysql/crm-fit-report.js';
 import { CrmPool } from '../adapters/mysql/crm-pool.js';
 import { inspectCrmTable } from '../adapters/mysql/crm-table-inspection.js';
-import { ConfigError, environment, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { cliConfig } from './cli-config.js';
 
 const USAGE = `usage: npm run crm:check
 
@@ -29,14 +29,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:check: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig(environment());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`crm:check: invalid configuration: ${error.message}\n`);
-    return 2;
-  }
+  const config = cliConfig('crm:check');
+  if (!config) return 2;
   const crm = config.crm;
   if (crm.missing.length > 0) {
     process.stderr.write(`crm:check: ${crm.missing.join(', ')} not set: the check needs to know where the CRM is.\n\n${USAGE}`);

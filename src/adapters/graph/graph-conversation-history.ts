@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { ConversationHistory, RemoteMessage } from '../../application/ports/conversation-history.js';
+import { historyStopped, type ConversationHistory, type RemoteMessage } from '../../application/ports/conversation-history.js';
 import type { HistoryCallOutcome, Metrics } from '../../application/ports/metrics.js';
 import type { Config } from '../../config.js';
 import { DomainError } from '../../domain/errors.js';
-import { CallBudget, pause, stopped } from './call-budget.js';
+import { CallBudget, pause } from './call-budget.js';
 import { GraphClient } from './graph-client.js';
 import { GraphError } from './graph-error.js';
 import { conversationsPage, messageDetails, messagesPage, META_USER_ID } from './history-answers.js';
@@ -84,7 +84,7 @@ export class GraphConversationHistory implements ConversationHistory {
         this.metrics.historyCall('ok');
         return body;
       } catch (error) {
-        if (signal?.aborted) throw stopped();
+        if (signal?.aborted) throw historyStopped();
         const outcome = this.outcome(error, detail);
         this.metrics.historyCall(outcome);
         const graph = error instanceof GraphError ? error.meta : null;
