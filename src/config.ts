@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { isMetaId } from './domain/meta-id.js';
 import { ConfigError } from './config-error.js';
 import { PLAIN_IDENTIFIER, readCrmMapping } from './crm-mapping-config.js';
 import type { CrmMapping } from './domain/crm-mapping.js';
@@ -137,6 +138,8 @@ export function loadConfig(env: Env): Readonly<Config> {
   if (!['json', 'pretty', 'auto'].includes(logFormat)) throw new ConfigError('LOG_FORMAT', 'must be json or pretty (unset: pretty on a terminal, JSON otherwise)');
   const graphUrl = read.str('GRAPH_API_URL', 'https://graph.instagram.com').replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(graphUrl)) throw new ConfigError('GRAPH_API_URL', 'must be an http(s) URL');
+  const accountId = read.str('IG_ACCOUNT_ID', 'me');
+  if (accountId !== 'me' && !isMetaId(accountId)) throw new ConfigError('IG_ACCOUNT_ID', 'must be "me" or the account\'s numeric id (1 to 32 digits)');
   const graphVersion = read.str('GRAPH_API_VERSION', 'v24.0');
   if (!/^v\d+\.\d+$/.test(graphVersion)) throw new ConfigError('GRAPH_API_VERSION', 'must look like v24.0');
 
@@ -151,7 +154,7 @@ export function loadConfig(env: Env): Readonly<Config> {
       appSecrets: (read.optional('IG_APP_SECRET') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       verifyToken: read.optional('IG_VERIFY_TOKEN'),
       accessToken: read.optional('IG_ACCESS_TOKEN'),
-      accountId: read.str('IG_ACCOUNT_ID', 'me'),
+      accountId,
     },
     graph: {
       baseUrl: graphUrl,

@@ -78,6 +78,16 @@ const id = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(wrongType, hugeString, fc.constant(Number.MAX_SAFE_INTEGER + 2), fc.constant(1.5)) },
 ).map(idPart);
 
+/** Meta ids (sender, recipient, entry): 1–32 ASCII digits, or a whole JSON number. */
+const metaId = fc.oneof(
+  { weight: 6, arbitrary: fc.oneof(fc.bigInt({ min: 1n, max: 9_999_999_999_999_999n }).map(String), fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER), fc.stringMatching(/^[0-9]{1,32}$/)) },
+  { weight: 2, arbitrary: fc.oneof(oddString, fc.constantFrom('..', '.', 'me', '1/2', ' 1', '1'.repeat(33), '１２３')) },
+  { weight: 1, arbitrary: fc.oneof(wrongType, hugeString, fc.constant(Number.MAX_SAFE_INTEGER + 2), fc.constant(1.5), fc.constant(-1)) },
+).map((value): Part => {
+  if (typeof value === 'number') return { value, valid: Number.isSafeInteger(value) && value >= 0 };
+  return { value, valid: typeof value === 'string' && /^[0-9]{1,32}$/.test(value) };
+});
+
 const text = fc.oneof(
   { weight: 6, arbitrary: oddString },
   { weight: 1, arbitrary: fc.constantFrom(ABSENT, null) },
@@ -167,7 +177,7 @@ export interface Item {
   storesMid: string | null;
 }
 
-const header = fc.record({ sender: id, recipient: id, timestamp });
+const header = fc.record({ sender: metaId, recipient: metaId, timestamp });
 
 const message = fc
   .record({ header, mid: midSuffix, midWrong: fc.option(wrongType, { freq: 10 }), text, attachments, isEcho: flag, isUnsupported: flag, replyTo, quickReply, padding })
@@ -248,7 +258,7 @@ export interface Delivery {
 }
 
 const entry = fc.record({
-  id: fc.oneof({ weight: 5, arbitrary: id }, { weight: 1, arbitrary: fc.constant(ok(ABSENT)) }),
+  id: fc.oneof({ weight: 5, arbitrary: metaId }, { weight: 1, arbitrary: fc.constant(ok(ABSENT)) }),
   time: fc.oneof({ weight: 3, arbitrary: fc.constant(ok(ABSENT)) }, { weight: 1, arbitrary: timestamp }),
   messaging: fc.array(item, { maxLength: 4 }),
   changes: fc.option(fc.array(fc.tuple(fc.constantFrom('messages', 'comments', 'mentions'), item), { maxLength: 2 }), { freq: 3 }),

@@ -36,6 +36,13 @@ describe('GraphClient', () => {
     expect(calls.every(([, , seconds]) => seconds >= 0)).toBe(true);
   });
 
+  it('when an id in the path is a dot segment, then the call is refused and nothing reaches the Graph host', async () => {
+    for (const path of ['..', '.', '%2e%2E', '1/../me/messages', '']) {
+      await expect(client.call({ operation: 'profile', method: 'GET', path })).rejects.toMatchObject({ code: 'graph_error', reason: 'invalid_parameter' });
+    }
+    expect(graph.requests).toEqual([]);
+  });
+
   it('when Meta answers an error as a string code, then it is still read as a number', async () => {
     graph.on('GET', /^odd$/, { status: 400, json: { error: { message: 'x', code: '190', fbtrace_id: 'T' } } });
 

@@ -25,6 +25,10 @@ export class GraphClient {
   ) {}
 
   async call(request: GraphRequest): Promise<Record<string, unknown>> {
+    if (request.path.split('/').some((segment) => ['', '.', '..'].includes(segment.replace(/%2e/gi, '.')))) {
+      // An id that would move the call elsewhere on the Graph host (`..`, `a/../b`): never sent with the token.
+      throw new GraphError('graph_error', `refused to call Graph path "${request.path}": an id in it is not a plain segment`, 'invalid_parameter', null);
+    }
     const url = new URL(`${this.graph.baseUrl}/${this.graph.version}/${request.path}`);
     for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
     const timeout = AbortSignal.timeout(this.graph.timeoutMs);

@@ -49,7 +49,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
     readRoutes(deps.reader),
     sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
     healthRoutes(deps.reader, deps.crmStatus, deps.webhooks),
-    eventsRoutes(deps.changes),
+    eventsRoutes(deps.changes, { maxClients: deps.config.limits.eventsMaxClients, metrics: deps.metrics }),
     metricsRoutes(deps.metricsExporter, deps.config.limits.metricsToken),
     openApiRoutes(),
     inboxRoutes(),

@@ -1,6 +1,8 @@
 import Router from '@koa/router';
 import { EXACT_PATHS } from './route-matching.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
+import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
+import { HttpError } from './http-error.js';
 import { conversationJson, messageJson } from './presenters.js';
 import { beforeParam, cursorString, limitParam } from './query.js';
 
@@ -20,7 +22,9 @@ export function readRoutes(reader: ConversationReader): Router {
   });
 
   router.get('/api/conversations/:userId/messages', async (ctx) => {
-    const page = await reader.messages(ctx.params.userId!, { limit: limitParam(ctx.query), before: beforeParam(ctx.query) });
+    const userId = ctx.params.userId!;
+    if (!isMetaId(userId)) throw new HttpError(400, 'invalid_user_id', `the user id in the path must be an IGSID (${META_ID_RULE})`);
+    const page = await reader.messages(userId, { limit: limitParam(ctx.query), before: beforeParam(ctx.query) });
     ctx.body = { user_id: ctx.params.userId, messages: page.messages.map(messageJson), next_before: cursorString(page.nextBefore) };
   });
 

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain/errors.js';
+import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
 import { checkImageUrl, checkOutgoingText, type OutgoingMessage } from '../../domain/outgoing-message.js';
 import { isObject, type Json } from './webhook/shape.js';
 
@@ -27,8 +28,8 @@ export function parseSendRequest(body: unknown): OutgoingMessage {
   onlyKnown(body, ['recipient_id', 'text', 'attachment', 'tag'], '');
   if (body.recipient_id === undefined) throw new ValidationError('recipient_id is required (the customer\'s IGSID)', { field: 'recipient_id' });
   const recipientId = string(body.recipient_id, 'recipient_id');
-  if (!/^[0-9A-Za-z_.-]{1,64}$/.test(recipientId)) {
-    throw new ValidationError('recipient_id must be an Instagram-scoped user id (IGSID), e.g. "6000000000000001"', { field: 'recipient_id' });
+  if (!isMetaId(recipientId)) {
+    throw new ValidationError(`recipient_id must be an Instagram-scoped user id (IGSID: ${META_ID_RULE}), e.g. "6000000000000001"`, { field: 'recipient_id' });
   }
   if (body.tag !== undefined && body.tag !== 'HUMAN_AGENT') {
     throw new ValidationError('tag must be "HUMAN_AGENT" when given', { field: 'tag' });

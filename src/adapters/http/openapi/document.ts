@@ -144,6 +144,7 @@ export function openApiDocument(version: string) {
           security: bearer,
           responses: {
             '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '503': error('`too_many_streams`: EVENTS_MAX_CLIENTS streams are open; retry after `Retry-After`'),
             ...unauthorized,
           },
         },

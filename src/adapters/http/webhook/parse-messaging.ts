@@ -1,6 +1,6 @@
 import type { InstagramEvent } from '../../../domain/instagram-event.js';
 import type { Attachment, ReplyTo } from '../../../domain/message.js';
-import { fail, flag, id, isObject, type Json, MAX_ITEM_DEPTH, millis, nestedDeeperThan, object, optionalArray, optionalText, text, url, wellFormed } from './shape.js';
+import { fail, flag, id, isObject, type Json, MAX_ITEM_DEPTH, metaId, millis, nestedDeeperThan, object, optionalArray, optionalText, text, url, wellFormed } from './shape.js';
 
 /** Event kinds igbridge knows but does not store (logged, answered 200). */
 const KNOWN_IGNORED = ['referral', 'optin', 'account_linking', 'pass_thread_control', 'take_thread_control', 'request_thread_control', 'policy-enforcement', 'app_roles', 'delivery'];
@@ -11,8 +11,8 @@ export type Parsed = { event: InstagramEvent } | { ignored: string };
 export function parseMessaging(raw: unknown, path: string, fallbackTime: number): Parsed {
   const item = object(raw, path);
   if (nestedDeeperThan(item, MAX_ITEM_DEPTH)) fail(path, `must not nest more than ${MAX_ITEM_DEPTH} levels deep`);
-  const sender = id(object(item.sender, `${path}.sender`).id, `${path}.sender.id`);
-  const recipient = id(object(item.recipient, `${path}.recipient`).id, `${path}.recipient.id`);
+  const sender = metaId(object(item.sender, `${path}.sender`).id, `${path}.sender.id`);
+  const recipient = metaId(object(item.recipient, `${path}.recipient`).id, `${path}.recipient.id`);
   const at = item.timestamp === undefined ? fallbackTime : millis(item.timestamp, `${path}.timestamp`);
 
   if (item.message !== undefined) return parseMessage(object(item.message, `${path}.message`), `${path}.message`);

@@ -1,6 +1,6 @@
 import type { InstagramEvent } from '../../../domain/instagram-event.js';
 import { parseMessaging } from './parse-messaging.js';
-import { id, millis, object, optionalArray, fail } from './shape.js';
+import { fail, metaId, millis, object, optionalArray } from './shape.js';
 
 export interface ParsedWebhook {
   events: InstagramEvent[];
@@ -21,7 +21,7 @@ export function parseWebhook(body: unknown, now: number): ParsedWebhook {
   const parsed: ParsedWebhook = { events: [], ignored: [] };
   root.entry.forEach((rawEntry, e) => {
     const entry = object(rawEntry, `entry[${e}]`);
-    if (entry.id !== undefined) id(entry.id, `entry[${e}].id`);
+    if (entry.id !== undefined) metaId(entry.id, `entry[${e}].id`);
     const entryTime = entry.time === undefined ? now : millis(entry.time, `entry[${e}].time`);
     const items = optionalArray(entry.messaging, `entry[${e}].messaging`).map((item, m) => ({ item, path: `entry[${e}].messaging[${m}]` }));
     optionalArray(entry.changes, `entry[${e}].changes`).forEach((rawChange, c) => {

@@ -1,4 +1,5 @@
 import { DomainError } from '../../../domain/errors.js';
+import { isMetaId, META_ID_RULE } from '../../../domain/meta-id.js';
 import { toMillis } from '../../../domain/timestamp.js';
 
 /** Small readers for Meta's JSON: each names the path of the value it rejects. */
@@ -35,6 +36,13 @@ export function id(value: unknown, path: string): string {
   if (typeof value !== 'string' || value.length === 0) fail(path, 'must be a non-empty string');
   if (value.length > MAX_ID_LENGTH) fail(path, `must be at most ${MAX_ID_LENGTH} characters`);
   return wellFormed(value);
+}
+
+/** A Meta id (IGSID, account id): 1–32 ASCII digits, as a string or a whole JSON number. */
+export function metaId(value: unknown, path: string): string {
+  const asText = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value;
+  if (typeof asText !== 'string' || !isMetaId(asText)) fail(path, `must be a Meta id (${META_ID_RULE})`);
+  return asText;
 }
 
 export function text(value: unknown, path: string): string {
