@@ -8,19 +8,21 @@ import { SqliteProfileCache } from './adapters/sqlite/sqlite-profile-cache.js';
 import { GraphMessageSender } from './adapters/graph/graph-message-sender.js';
 import { GraphProfileLookup } from './adapters/graph/graph-profile-lookup.js';
 import { UnconfiguredMessageSender } from './adapters/graph/unconfigured-message-sender.js';
-import { ChangeFeed } from './adapters/live/change-feed.js';
+import { InProcessChangeFeed } from './adapters/live/in-process-change-feed.js';
 import { ObservedMessageStore } from './adapters/live/observed-message-store.js';
 import { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
-import { noOpMetrics } from './adapters/metrics-noop.js';
+import { noOpMetrics } from './adapters/metrics/noop-metrics.js';
 import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
-import { CrmDrainer, type DrainerOptions } from './adapters/mirror/crm-drainer.js';
-import { DisabledCrmStatus } from './adapters/mirror/disabled-crm-status.js';
-import { MirrorCrmStatus } from './adapters/mirror/mirror-crm-status.js';
-import { NonBlockingMirror } from './adapters/mirror/non-blocking-mirror.js';
 import { CrmPool } from './adapters/mysql/crm-pool.js';
 import { MysqlMessageMirror } from './adapters/mysql/mysql-message-mirror.js';
-import { SqliteCrmOutbox, type OutboxSelection } from './adapters/sqlite/sqlite-crm-outbox.js';
+import { SqliteCrmOutbox } from './adapters/sqlite/sqlite-crm-outbox.js';
 import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
+import { DisabledCrmStatus } from './application/crm-mirror/disabled-crm-status.js';
+import { MirrorCrmStatus } from './application/crm-mirror/mirror-crm-status.js';
+import { MirrorPendingMessages, type MirrorOptions } from './application/crm-mirror/mirror-pending-messages.js';
+import { NonBlockingMirror } from './application/crm-mirror/non-blocking-mirror.js';
+import type { ChangeFeed } from './application/ports/change-feed.js';
+import type { OutboxSelection } from './application/ports/crm-outbox.js';
 import { GraphConversationHistory } from './adapters/graph/graph-conversation-history.js';
 import { HistorySync } from './adapters/history/history-sync.js';
 import { SqliteHistoryCheckpoints } from './adapters/sqlite/sqlite-history-checkpoints.js';
@@ -37,6 +39,8 @@ import { TOKENS } from './tokens.js';
 
 export interface ContainerOptions {
   clock?: Clock;
+  /** How often identical CRM failures are summarised during an outage (default one line a minute). */
+  outageSummaryMs?: number;
 }
 
 /**
@@ -52,7 +56,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   metrics.watchBacklog(() => c.resolve<CrmStatus>(TOKENS.CrmStatus).status());
   c.register(TOKENS.Metrics, { useValue: metrics });
   c.register(TOKENS.MetricsExporter, { useValue: metrics });
-  c.register(TOKENS.ChangeFeed, { useValue: new ChangeFeed() });
+  c.register(TOKENS.ChangeFeed, { useValue: new InProcessChangeFeed() });
   c.register(TOKENS.SqliteDatabase, { useValue: openSqlite(config.sqlitePath) });
   c.registerSingleton(SqliteMessageStore);
   // Counted (messages stored by direction) and announced to open inboxes after each commit.
@@ -78,7 +82,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     logger.warn({ missing: config.crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${config.crm.missing.join(', ')} not set`);
   }
   if (config.crm.enabled) {
-    registerCrmMirror(c, config, logger);
+    registerCrmMirror(c, config, logger, options.outageSummaryMs);
   } else {
     c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
     c.register(TOKENS.CrmStatus, { useValue: new DisabledCrmStatus(new SqliteCrmOutbox(c.resolve<SqliteDb>(TOKENS.SqliteDatabase)), config.crm) });
@@ -142,36 +146,32 @@ interface CrmParts {
   pool: CrmPool;
   writer: MysqlMessageMirror;
   outbox: SqliteCrmOutbox;
-  drainer: CrmDrainer;
 }
 
-/** The CRM writer and its exactly-once machinery, as the service and the backfill both use them. */
-function crmParts(config: Config, db: SqliteDb, profiles: ProfileLookup, metrics: Metrics, logger: Logger, clock: Clock, options: DrainerOptions): CrmParts {
+/** The CRM writer and the outbox, as the service and the backfill both use them. */
+function crmParts(config: Config, db: SqliteDb, profiles: ProfileLookup, metrics: Metrics, logger: Logger, outageSummaryMs?: number): CrmParts {
   const pool = new CrmPool(config.crm, logger, metrics);
-  const writer = new MysqlMessageMirror(pool, config.crm, profiles, logger, metrics);
-  const outbox = new SqliteCrmOutbox(db);
-  return { pool, writer, outbox, drainer: new CrmDrainer(writer, outbox, clock, logger, options) };
+  return { pool, writer: new MysqlMessageMirror(pool, config.crm, profiles, logger, metrics, outageSummaryMs), outbox: new SqliteCrmOutbox(db) };
 }
 
 /**
  * The CRM mirror (SPEC §5): the mysql2 pool, the Drizzle writer, the SQLite outbox and the
- * non-blocking decorator whose background drainer starts now (validation first).
+ * non-blocking decorator whose background scheduler starts now (validation first).
  */
-function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logger): void {
+function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logger, outageSummaryMs?: number): void {
   const log = logger.child({ component: 'crm' });
   const clock = c.resolve<Clock>(TOKENS.Clock);
-  const { pool, writer, outbox, drainer } = crmParts(
+  const { pool, writer, outbox } = crmParts(
     config,
     c.resolve<SqliteDb>(TOKENS.SqliteDatabase),
     c.resolve<ProfileLookup>(TOKENS.ProfileLookup),
     c.resolve<Metrics>(TOKENS.Metrics),
     log,
-    clock,
-    drainerOptions(config),
+    outageSummaryMs,
   );
-  const mirror = new NonBlockingMirror(writer, drainer, outbox, clock, log);
+  const mirror = new NonBlockingMirror(writer, outbox, clock, log, mirrorOptions(config));
   c.register(TOKENS.MessageMirror, { useValue: mirror });
-  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox, pool) });
+  c.register(TOKENS.CrmStatus, { useValue: new MirrorCrmStatus(mirror, outbox, pool, writer, config.crm.slowWriteMs) });
   log.info({ host: config.crm.host, port: config.crm.port, database: config.crm.database, table: config.crm.table, user: config.crm.user, poolMax: config.crm.poolMax }, 'CRM mirror on');
   const waiting = outbox.counts().notMirrored;
   if (waiting > 0) log.warn({ notMirrored: waiting }, `${waiting} message(s) were stored while the CRM mirror was off: npm run crm:backfill sends them`);
@@ -181,7 +181,7 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
 }
 
 export interface Backfill {
-  drainer: CrmDrainer;
+  mirrorPending: MirrorPendingMessages;
   outbox: SqliteCrmOutbox;
   writer: MysqlMessageMirror;
   close(): Promise<void>;
@@ -197,13 +197,10 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
   const profiles = config.instagram.accessToken
     ? new GraphProfileLookup(config, new SqliteProfileCache(db, systemClock), noOpMetrics, systemClock, logger)
     : new UnknownProfileLookup();
-  const { pool, writer, outbox, drainer } = crmParts(config, db, profiles, noOpMetrics, logger, systemClock, {
-    ...drainerOptions(config),
-    maxAttempts: 0,
-    selection,
-  });
+  const { pool, writer, outbox } = crmParts(config, db, profiles, noOpMetrics, logger);
+  const mirrorPending = new MirrorPendingMessages(writer, outbox, systemClock, logger, { ...mirrorOptions(config), maxAttempts: 0, selection });
   return {
-    drainer,
+    mirrorPending,
     outbox,
     writer,
     close: async () => {
@@ -214,15 +211,15 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
   };
 }
 
-function drainerOptions(config: Config): DrainerOptions {
+function mirrorOptions(config: Config): MirrorOptions {
   return { batchSize: config.crm.batchSize, maxAttempts: config.crm.maxAttempts, retryBaseMs: 500, retryMaxMs: config.crm.retryMaxMs };
 }
 
-/** Closes what the container opened, last-opened first: the CRM drainer and pool, the profile look-up, then SQLite. */
+/** Closes what the container opened, last-opened first: the CRM mirror and pool, the profile look-up, then SQLite. */
 export async function closeContainer(c: DependencyContainer): Promise<void> {
   for (const close of closers.get(c) ?? []) await close();
   closers.delete(c);
-  // After the CRM drainer (which asks for usernames): look-ups in flight write to SQLite.
+  // After the CRM mirror (which asks for usernames): look-ups in flight write to SQLite.
   await c.resolve<ProfileLookup & { close?: () => Promise<void> }>(TOKENS.ProfileLookup).close?.();
   c.resolve<SqliteDb>(TOKENS.SqliteDatabase).$client.close();
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
-import type { OutboxSelection } from '../adapters/sqlite/sqlite-crm-outbox.js';
+import type { OutboxSelection } from '../application/ports/crm-outbox.js';
 import { buildBackfill } from '../container.js';
 import { createLogger } from '../logger.js';
 import { cliConfig } from './cli-config.js';
@@ -70,19 +70,19 @@ async function main(argv: string[]): Promise<number> {
     const progress = new Progress(total);
     let afterId = 0;
     for (;;) {
-      const { outcome, lastId } = await backfill.drainer.step(afterId, (rows) => progress.add(rows.length));
+      const { outcome, lastId } = await backfill.mirrorPending.execute(afterId, (rows) => progress.add(rows.length));
       if (outcome === 'idle') break;
       if (outcome === 'transient') {
         progress.end();
         process.stderr.write('crm:backfill: the CRM stopped answering; run the backfill again later (nothing will be sent twice)\n');
-        summary(backfill.drainer.tally);
+        summary(backfill.mirrorPending.tally);
         return 1;
       }
       afterId = lastId;
     }
     progress.end();
-    summary(backfill.drainer.tally);
-    return backfill.drainer.tally.failed > 0 ? 1 : 0;
+    summary(backfill.mirrorPending.tally);
+    return backfill.mirrorPending.tally.failed > 0 ? 1 : 0;
   } finally {
     await backfill.close();
   }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
-import { noOpMetrics } from '../adapters/metrics-noop.js';
+import { noOpMetrics } from '../adapters/metrics/noop-metrics.js';
 import { fitReport } from '../adapters/mysql/crm-fit-report.js';
 import { CrmPool } from '../adapters/mysql/crm-pool.js';
 import { inspectCrmTable } from '../adapters/mysql/crm-table-inspection.js';

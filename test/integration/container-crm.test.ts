@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NonBlockingMirror } from '../../src/adapters/mirror/non-blocking-mirror.js';
+import { NonBlockingMirror } from '../../src/application/crm-mirror/non-blocking-mirror.js';
 import { NoOpMessageMirror } from '../../src/adapters/mirror/noop-message-mirror.js';
 import { TOKENS } from '../../src/tokens.js';
 import { crmReady } from '../support/crm-service.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { noOpMetrics } from '../../src/adapters/metrics-noop.js';
+import { noOpMetrics } from '../../src/adapters/metrics/noop-metrics.js';
 import { CrmPool, type CrmConnection } from '../../src/adapters/mysql/crm-pool.js';
-import { CrmWriteError } from '../../src/adapters/mysql/crm-write-error.js';
+import { CrmWriteError } from '../../src/application/ports/crm-write-error.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { crmReady } from '../support/crm-service.js';
@@ -43,7 +43,7 @@ describe('CRM connection pool', () => {
     const third = pool.acquire();
 
     await expect(third).rejects.toBeInstanceOf(CrmWriteError);
-    await expect(third).rejects.toMatchObject({ kind: 'unsent', message: expect.stringContaining('CRM_MYSQL_ACQUIRE_TIMEOUT_S') });
+    await expect(third).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringContaining('CRM_MYSQL_ACQUIRE_TIMEOUT_S') });
     expect((await userConnections(crm)).length).toBeLessThanOrEqual(2);
     pool.release(held[0]);
     await waitFor(() => pool!.usage().inUse === 1, 'the late connection released, not leaked');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GraphProfileLookup } from '../../src/adapters/graph/graph-profile-lookup.js';
-import { noOpMetrics } from '../../src/adapters/metrics-noop.js';
+import { noOpMetrics } from '../../src/adapters/metrics/noop-metrics.js';
 import { openSqlite, type SqliteDb } from '../../src/adapters/sqlite/database.js';
 import { SqliteProfileCache } from '../../src/adapters/sqlite/sqlite-profile-cache.js';
 import { loadConfig } from '../../src/config.js';

@@ -1,19 +1,10 @@
+import type { CrmStatusReport } from '../../src/application/ports/crm-status.js';
 import type { TestService } from './service.js';
 
-export interface CrmReady {
-  state: string;
-  reason?: string;
-  missing?: string[];
-  pending: number;
-  failed: number;
-  not_mirrored: number;
-  backlog: number;
-}
-
 /** /readyz's `crm` object. */
-export async function crmReady(service: TestService): Promise<CrmReady> {
+export async function crmReady(service: TestService): Promise<CrmStatusReport> {
   const response = await fetch(`${service.url}/readyz`);
-  return ((await response.json()) as { crm: CrmReady }).crm;
+  return ((await response.json()) as { crm: CrmStatusReport }).crm;
 }
 
 /** One customer's messages with their CRM state, from the read API. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WebhookWatch } from '../../src/application/webhook-watch.js';
-import { noOpMetrics } from '../../src/adapters/metrics-noop.js';
+import { noOpMetrics } from '../../src/adapters/metrics/noop-metrics.js';
 
 const MIN = 60_000;
 

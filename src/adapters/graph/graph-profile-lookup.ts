@@ -1,19 +1,13 @@
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
 import type { Metrics } from '../../application/ports/metrics.js';
+import type { ProfileCache } from '../../application/ports/profile-cache.js';
 import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { TOKENS } from '../../tokens.js';
 import { GraphClient } from './graph-client.js';
 import { GraphError } from './graph-error.js';
-
-/** Where look-ups are remembered (the SQLite `contacts` table). */
-export interface ProfileCache {
-  get(customerId: string): { username: string | null; fetchedAt: number | null; failedAt: number | null } | null;
-  saveProfile(customerId: string, profile: { username: string | null; name: string | null }, at: number): void;
-  saveFailure(customerId: string, error: string, at: number): void;
-}
 
 /**
  * `GET /{version}/{IGSID}?fields=name,username`, cached in `contacts`: a username is

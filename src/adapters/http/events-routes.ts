@@ -1,7 +1,7 @@
 import Router from '@koa/router';
+import type { Change, ChangeFeed } from '../../application/ports/change-feed.js';
 import { EXACT_PATHS } from './route-matching.js';
 import type { Metrics } from '../../application/ports/metrics.js';
-import type { Change, ChangeFeed } from '../live/change-feed.js';
 import { HttpError } from './http-error.js';
 
 const KEEP_ALIVE_MS = 20_000;

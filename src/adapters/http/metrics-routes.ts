@@ -1,15 +1,10 @@
 import Router from '@koa/router';
 import { EXACT_PATHS } from './route-matching.js';
 import type { Middleware } from 'koa';
+import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import { HttpError } from './http-error.js';
 import { sameSecret } from './signature.js';
-
-/** A metrics registry in Prometheus' text exposition format. */
-export interface MetricsExporter {
-  readonly contentType: string;
-  text(): Promise<string>;
-}
 
 /** `GET /metrics`: Prometheus scrapes this; with METRICS_TOKEN set, only with `Authorization: Bearer <it>`. */
 export function metricsRoutes(exporter: MetricsExporter, token: string | null): Router {

@@ -1,7 +1,7 @@
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { MessageStore, RecordResult } from '../../application/ports/message-store.js';
 import type { InstagramEvent } from '../../domain/instagram-event.js';
-import type { ChangeFeed } from './change-feed.js';
+import type { ChangeFeed } from '../../application/ports/change-feed.js';
 
 /**
  * Decorates the primary store: what was committed is counted (messages stored by direction)

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
 import type { CrmWriteOutcome, DeferredOutcome, GraphOperation, HistoryCallOutcome, LimitedResource, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
 import type { CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { Direction } from '../../domain/message.js';
@@ -9,7 +10,7 @@ type Backlog = () => Promise<Pick<CrmStatusReport, 'pending' | 'failed' | 'not_m
  * The Metrics port in Prometheus terms. Each instance has its own registry (never prom-client's
  * global one), so two services in one process — tests — count apart.
  */
-export class PrometheusMetrics implements Metrics {
+export class PrometheusMetrics implements Metrics, MetricsExporter {
   readonly registry = new Registry();
   private backlogSource: Backlog | null = null;
 

@@ -2,7 +2,8 @@ import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { CrmConfig } from '../../config.js';
-import { CrmWriteError, describe } from './crm-write-error.js';
+import { CrmWriteError } from '../../application/ports/crm-write-error.js';
+import { describe } from './mysql-error.js';
 
 export type CrmConnection = mysql.PoolConnection;
 
@@ -58,14 +59,14 @@ export class CrmPool {
     void this.keepWarm();
   }
 
-  /** A pooled connection within the acquire timeout; failures are `unsent` (nothing was sent). */
+  /** A pooled connection within the acquire timeout; failures are `unavailable` (nothing was sent). */
   async acquire(): Promise<CrmConnection> {
-    if (this.closed) throw new CrmWriteError('unsent', 'the CRM pool is closed');
+    if (this.closed) throw new CrmWriteError('unavailable', 'the CRM pool is closed');
     const pending = this.pool.getConnection();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new CrmWriteError('unsent', `no CRM connection within ${this.config.acquireTimeoutMs} ms (CRM_MYSQL_ACQUIRE_TIMEOUT_S)`)),
+        () => reject(new CrmWriteError('unavailable', `no CRM connection within ${this.config.acquireTimeoutMs} ms (CRM_MYSQL_ACQUIRE_TIMEOUT_S)`)),
         this.config.acquireTimeoutMs,
       );
     });
@@ -79,7 +80,7 @@ export class CrmPool {
       pending.then((late) => late.release(), () => {});
       this.reachable = false;
       if (error instanceof CrmWriteError) throw error;
-      throw new CrmWriteError('unsent', `cannot connect to the CRM: ${(error as Error).message}`, error);
+      throw new CrmWriteError('unavailable', `cannot connect to the CRM: ${(error as Error).message}`, error);
     } finally {
       clearTimeout(timer);
     }

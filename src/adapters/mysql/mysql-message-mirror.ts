@@ -1,25 +1,30 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import type { Logger } from 'pino';
+import { CrmWriteError } from '../../application/ports/crm-write-error.js';
+import type { CrmWriter } from '../../application/ports/crm-writer.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
 import type { CrmConfig } from '../../config.js';
 import type { Message } from '../../domain/message.js';
-import type { CrmMirror } from '../mirror/crm-mirror.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
 import { crmTodo, type CrmField } from '../../domain/crm-mapping.js';
 import { mappingLine } from './crm-fit-report.js';
 import { crmTable, toCrmRow, writtenFields, type CrmRow, type CrmTimePrecision } from './crm-table.js';
 import { inspectCrmTable } from './crm-table-inspection.js';
 import type { CrmTableFit } from './crm-table-fit.js';
-import { classifySent, CrmWriteError, describe } from './crm-write-error.js';
+import { classifySent } from './mysql-error.js';
+import { errorFields } from './error-fields.js';
+import { InFlightWrites } from './in-flight-writes.js';
+import { duration, OutageLog } from '../../domain/outage-log.js';
+import { systemClock } from '../../domain/clock.js';
 
 const PROFILE_LOOKUPS_AT_ONCE = 4;
 
 /** The table does not fit the mapping (SPEC §10): the mirror stays off; each error names the column. */
 export class CrmTableMisfit extends CrmWriteError {
   constructor(readonly fit: CrmTableFit) {
-    super('unsent', `the CRM table does not fit: ${fit.errors.join('; ')}`);
+    super('unavailable', `the CRM table does not fit: ${fit.errors.join('; ')}`, undefined, true);
   }
 }
 
@@ -28,13 +33,15 @@ export class CrmTableMisfit extends CrmWriteError {
  * one statement under CRM_MYSQL_WRITE_TIMEOUT_S and logs the outcome. It never decides about
  * retries: it says, through `CrmWriteError.kind`, whether the rows may have arrived.
  */
-export class MysqlMessageMirror implements CrmMirror {
+export class MysqlMessageMirror implements CrmWriter {
   private readonly table;
   private fit: CrmTableFit | undefined;
   private lastVerdict: string | undefined;
   /** SPEC §5: what a failure log names; computed from the mapping (see crmTodo). */
   todo: string;
   private abortInFlight: (() => void) | undefined;
+  private readonly inFlight: InFlightWrites;
+  private readonly outage: OutageLog;
 
   constructor(
     private readonly pool: CrmPool,
@@ -42,9 +49,35 @@ export class MysqlMessageMirror implements CrmMirror {
     private readonly profiles: ProfileLookup,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    /** How often identical failures during an outage are summarised (one line each time). */
+    outageSummaryMs = 60_000,
   ) {
     this.table = crmTable(config.table, config.mapping.columns);
     this.todo = crmTodo(config.mapping);
+    this.outage = new OutageLog(systemClock, outageSummaryMs);
+    this.inFlight = new InFlightWrites(config.slowWriteMs, (ms) =>
+      this.logger.warn(
+        { ms: Math.round(ms), thresholdMs: config.slowWriteMs },
+        `CRM write in flight for ${Math.round(ms)} ms, longer than CRM_SLOW_WRITE_MS=${config.slowWriteMs}: the CRM is slow or its table locked (given up after CRM_MYSQL_WRITE_TIMEOUT_S)`,
+      ));
+  }
+
+  /** How long the oldest CRM statement under way has been running (null: none): `/readyz` says `slow` past CRM_SLOW_WRITE_MS. */
+  writingForMs(): number | null {
+    return this.inFlight.oldestMs();
+  }
+
+  /**
+   * The mirror has nothing left to write: after an outage, one line says how long it lasted
+   * and how many messages drained since the CRM answered again.
+   */
+  caughtUp(): void {
+    const recovery = this.outage.settled();
+    if (!recovery) return;
+    this.logger.info(
+      { outageMs: recovery.outageMs, failures: recovery.failures, drained: recovery.drained },
+      `CRM recovered after an outage of ${duration(recovery.outageMs)}; ${recovery.drained} message(s) drained`,
+    );
   }
 
   /**
@@ -52,9 +85,17 @@ export class MysqlMessageMirror implements CrmMirror {
    * `CrmTableMisfit` (logged once per verdict, naming the column); a fit logs the mapping in use.
    */
   async validate(): Promise<void> {
-    const fit = await this.run('validate', (db) =>
-      inspectCrmTable(async (statement, params) => (await connectionOf(db).query(statement, params))[0] as Record<string, unknown>[], this.config.database, this.config.table, this.config.mapping),
-    );
+    let fit: CrmTableFit;
+    try {
+      fit = await this.run('validate', (db) =>
+        inspectCrmTable(async (statement, params) => (await connectionOf(db).query(statement, params))[0] as Record<string, unknown>[], this.config.database, this.config.table, this.config.mapping),
+      );
+    } catch (error) {
+      const failure = error instanceof CrmWriteError ? error : classifySent(error);
+      this.reportFailure(failure, {}, `CRM not usable, running local-only until it answers: ${failure.message}`);
+      throw new CrmWriteError(failure.kind, failure.message, failure.cause, true);
+    }
+    this.outage.written(0); // the CRM answers again
     const verdict = fit.fits ? `fits:${fit.idempotency}` : fit.errors.join('\n');
     if (verdict !== this.lastVerdict) {
       this.lastVerdict = verdict;
@@ -93,7 +134,7 @@ export class MysqlMessageMirror implements CrmMirror {
     const fields = writtenFields(this.config.mapping);
     const column = (field: CrmField) => sql.identifier(this.config.mapping.columns[field]!);
     // With a mid column the message is found by it; else by its natural key (user_id,
-    // direction, created_at, message). Serial only (see NonBlockingMirror).
+    // direction, created_at, message). Serial only (see MirrorPendingMessages).
     const found = this.config.mapping.columns.mid !== undefined
       ? sql`${column('mid')} = ${row.mid}`
       : and(eq(t.userId, row.user_id!), eq(t.direction, row.direction!), eq(t.createdAt, row.created_at!), this.sameText(row.message!));
@@ -146,6 +187,7 @@ export class MysqlMessageMirror implements CrmMirror {
       const result = await statement();
       const ms = performance.now() - started;
       this.metrics.crmWrite('ok', ms / 1000, count);
+      this.outage.written(count);
       this.logger.info({ rows: count, ms: Math.round(ms) }, `CRM write ok: ${count} message(s)`);
       if (ms > this.config.slowWriteMs) {
         this.logger.warn({ rows: count, ms: Math.round(ms), thresholdMs: this.config.slowWriteMs }, `slow CRM write: ${Math.round(ms)} ms for ${count} message(s) (CRM_SLOW_WRITE_MS=${this.config.slowWriteMs})`);
@@ -156,9 +198,30 @@ export class MysqlMessageMirror implements CrmMirror {
       const ms = performance.now() - started;
       const outcome = failure.kind === 'rejected' ? 'rejected' : failure.kind === 'in_doubt' ? 'timeout' : 'failed';
       this.metrics.crmWrite(outcome, ms / 1000, count);
-      this.logger.error({ rows: count, ms: Math.round(ms), kind: failure.kind, err: describe(failure.cause ?? failure) }, `CRM write failed (${failure.kind}): ${failure.message}`);
-      this.logger.warn(this.todo);
+      this.reportFailure(failure, { rows: count, ms: Math.round(ms) }, `CRM write failed (${failure.kind}): ${failure.message}`);
       throw failure;
+    }
+  }
+
+  /**
+   * SPEC §5: one line per failure with the whole error and the TODO as its `todo` field. During
+   * an outage identical failures are counted and summarised (OutageLog); a row the CRM rejects
+   * for its data is always said in full.
+   */
+  private reportFailure(failure: CrmWriteError, fields: Record<string, unknown>, message: string): void {
+    const error = errorFields(failure);
+    const verdict = failure.kind === 'rejected'
+      ? { log: 'full' as const }
+      : this.outage.failed(`${failure.kind}|${error.code}|${error.errno}|${error.message}`);
+    if (verdict.log === 'full') {
+      this.logger.error({ ...fields, kind: failure.kind, error, todo: this.todo }, message);
+    } else if (verdict.log === 'summary') {
+      this.logger.error(
+        { kind: failure.kind, repeated: verdict.repeated, outageMs: verdict.outageMs, error: { code: error.code, message: error.message }, todo: this.todo },
+        `CRM still failing: ${verdict.repeated} failures like it since the last line (${error.code ?? failure.kind}: ${error.message}; down for ${duration(verdict.outageMs)})`,
+      );
+    } else {
+      this.logger.debug({ kind: failure.kind, code: error.code }, 'CRM failure repeated (summarised)');
     }
   }
 
@@ -167,7 +230,14 @@ export class MysqlMessageMirror implements CrmMirror {
    * connection is abandoned (KILLed, destroyed) and the outcome is unknown.
    */
   private async run<T>(what: string, statement: (db: MySql2Database) => Promise<T>): Promise<T> {
-    const connection: CrmConnection = await this.pool.acquire();
+    const finished = this.inFlight.begin();
+    let connection: CrmConnection;
+    try {
+      connection = await this.pool.acquire();
+    } catch (error) {
+      finished();
+      throw error;
+    }
     let timer: NodeJS.Timeout | undefined;
     let abandoned = false;
     const giveUp = new Promise<never>((_, reject) => {
@@ -193,6 +263,7 @@ export class MysqlMessageMirror implements CrmMirror {
       throw failure;
     } finally {
       clearTimeout(timer);
+      finished();
       this.abortInFlight = undefined;
     }
   }

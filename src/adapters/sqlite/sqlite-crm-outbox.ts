@@ -1,20 +1,9 @@
 import { and, asc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
-import type { CrmState, Message } from '../../domain/message.js';
+import type { CrmOutbox, OutboxMessage, OutboxSelection } from '../../application/ports/crm-outbox.js';
+import type { CrmState } from '../../domain/message.js';
 import type { SqliteDb } from './database.js';
 import { toMessage } from './message-row.js';
 import { messages } from './schema.js';
-
-/** Which rows a drain works on: the service's pending queue, or a backfill's selection. */
-export interface OutboxSelection {
-  states: CrmState[];
-  /** Only messages sent at or after this time (backfill `--since`). */
-  since?: number;
-}
-
-/** A message as the outbox hands it out: with whether its last write's outcome is unknown. */
-export type OutboxMessage = Message & { inDoubt: boolean };
-
-export const PENDING: OutboxSelection = { states: ['pending'] };
 
 /**
  * `id IN (…)` with the ids as one JSON parameter: Drizzle's inArray builds one parameter per
@@ -34,7 +23,7 @@ function pendingOnly(selection: OutboxSelection): boolean {
  * `crm_in_doubt` is set BEFORE a write is sent and cleared when its outcome is known, so a
  * crash in between leaves the row marked and its retry checks the CRM first.
  */
-export class SqliteCrmOutbox {
+export class SqliteCrmOutbox implements CrmOutbox {
   constructor(private readonly db: SqliteDb) {}
 
   /**

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
 import type { ContactBook } from '../../application/ports/contact-book.js';
 import type { Clock } from '../../domain/clock.js';
-import type { ProfileCache } from '../graph/graph-profile-lookup.js';
+import type { ProfileCache } from '../../application/ports/profile-cache.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
 import { contacts } from './schema.js';

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ChangeFeed, COALESCE_MS, MAX_USER_IDS, type Change } from '../../src/adapters/live/change-feed.js';
+import type { Change } from '../../src/application/ports/change-feed.js';
+import { InProcessChangeFeed as ChangeFeed, COALESCE_MS, MAX_USER_IDS } from '../../src/adapters/live/in-process-change-feed.js';
 import { waitFor } from '../support/wait.js';
 
 describe('ChangeFeed', () => {

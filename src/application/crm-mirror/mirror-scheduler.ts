@@ -1,24 +1,27 @@
-import type { Logger } from 'pino';
-import type { MessageMirror } from '../../application/ports/message-mirror.js';
+import { backoff } from '../../domain/backoff.js';
 import type { Clock } from '../../domain/clock.js';
-import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
-import type { CrmDrainer } from './crm-drainer.js';
-import type { CrmMirror } from './crm-mirror.js';
-import { CrmTableMisfit } from '../mysql/mysql-message-mirror.js';
+import type { CrmOutbox } from '../ports/crm-outbox.js';
+import { CrmWriteError } from '../ports/crm-write-error.js';
+import type { CrmWriter } from '../ports/crm-writer.js';
+import type { Logger } from '../ports/logger.js';
+import type { MirrorPendingMessages, RoundOutcome } from './mirror-pending-messages.js';
 
-/** How long a woken drainer waits for more messages before it writes (bounds the added CRM lag). */
-const WAKE_LINGER_MS = 25;
-const IDLE_POLL_MS = 5_000;
+export interface SchedulerOptions {
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long a wake waits for more messages before the write (bounds the added CRM lag). */
+  lingerMs?: number;
+  /** The longest sleep while idle (rows queued without a wake are found by then). */
+  idlePollMs?: number;
+}
 
 /**
- * The decorator that keeps the CRM away from message processing. `mirror()` only wakes the
- * background drainer: the messages are already `pending` in SQLite (committed with them), so
- * nothing is lost if the CRM is slow, down or we crash. The drainer loop:
+ * Runs `MirrorPendingMessages` in the background, round after round, never two at once:
  * validate the CRM once (table and columns), then drain due rows; after a failure it backs off
  * exponentially (wakes are ignored meanwhile, so a dead CRM is not hammered per webhook) and
- * the backlog drains by itself when the CRM answers again.
+ * the backlog drains by itself when the CRM answers again. Nothing it runs throws out of it.
  */
-export class NonBlockingMirror implements MessageMirror {
+export class MirrorScheduler {
   private state: 'starting' | 'ok' | 'down' = 'starting';
   private validated = false;
   private stopping = false;
@@ -26,35 +29,42 @@ export class NonBlockingMirror implements MessageMirror {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private stopNow: (() => void) | undefined;
+  private readonly lingerMs: number;
+  private readonly idlePollMs: number;
 
   constructor(
-    private readonly inner: CrmMirror,
-    private readonly drainer: CrmDrainer,
-    private readonly outbox: SqliteCrmOutbox,
+    private readonly mirrorPending: MirrorPendingMessages,
+    private readonly writer: Pick<CrmWriter, 'validate' | 'abort' | 'todo' | 'caughtUp'>,
+    private readonly outbox: Pick<CrmOutbox, 'nextDueAt' | 'counts'>,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
-
-  async mirror(): Promise<void> {
-    this.woken = true;
-    this.wakeUp?.();
+    private readonly options: SchedulerOptions,
+  ) {
+    this.lingerMs = options.lingerMs ?? 25;
+    this.idlePollMs = options.idlePollMs ?? 5_000;
   }
 
-  /** `ok` once the CRM answered and the last write did not fail for the CRM's sake. */
+  /** `ok` once the CRM answered and the last round did not fail for the CRM's sake. */
   get health(): 'ok' | 'down' {
     return this.state === 'ok' ? 'ok' : 'down';
   }
 
   start(): void {
     this.loop ??= this.run().catch((error: unknown) => {
-      this.logger.error({ err: error }, 'CRM drainer stopped unexpectedly');
+      this.logger.error({ err: error }, 'CRM mirror stopped unexpectedly');
     });
+  }
+
+  /** New messages are due: an idle loop runs a round after the linger. Returns at once. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
   }
 
   /**
    * Stops the loop and waits up to `graceMs` for the write in flight; after that the write is
-   * abandoned (KILLed; its rows stay in doubt and are checked at the next start) and the loop
-   * gets a few more seconds (the KILL's own bounded connection) to record that.
+   * abandoned (its rows stay in doubt and are checked at the next start) and the loop gets a
+   * few more seconds (the writer's own bounded clean-up) to record that.
    */
   async close(graceMs: number): Promise<void> {
     this.stopping = true;
@@ -62,12 +72,12 @@ export class NonBlockingMirror implements MessageMirror {
     if (!this.loop) return;
     if (await this.finishes(graceMs)) return;
     this.logger.warn({ graceMs }, 'CRM write still in flight at shutdown: abandoned, its messages are checked and retried at the next start');
-    this.inner.abort();
+    this.writer.abort();
     await this.finishes(5_000);
   }
 
   private async finishes(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const done = await Promise.race([
       this.loop!.then(() => true),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
@@ -84,42 +94,42 @@ export class NonBlockingMirror implements MessageMirror {
       if (outcome === 'transient') {
         failures++;
         this.state = 'down';
-        const delay = this.drainer.backoff(failures);
-        this.logger.warn({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
+        const delay = backoff(failures, this.options.retryBaseMs, this.options.retryMaxMs);
+        // The writer said what failed (summarised during an outage): only a debug line per retry.
+        this.logger.debug({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
         await this.sleep(delay, false);
         continue;
       }
-      if (failures > 0) this.logger.info({ after: failures }, 'CRM answers again: draining the backlog');
       failures = 0;
       this.state = 'ok';
       if (outcome === 'progress') continue;
-      // Woken by mirror(); the poll also finds rows another path queued without waking us.
+      this.writer.caughtUp();
+      // Woken by a new message; the poll also finds rows queued without a wake, and rejected rows when due.
       const next = this.outbox.nextDueAt();
-      await this.sleep(Math.min(IDLE_POLL_MS, next === null ? IDLE_POLL_MS : Math.max(0, next - this.clock.now())), true);
+      await this.sleep(Math.min(this.idlePollMs, next === null ? this.idlePollMs : Math.max(0, next - this.clock.now())), true);
     }
   }
 
   /** One round of work; nothing thrown escapes (a local error is retried like a CRM one). */
-  private async round(): Promise<'idle' | 'progress' | 'transient'> {
+  private async round(): Promise<RoundOutcome> {
     try {
-      return this.validated ? (await this.drainer.step()).outcome : await this.validate();
+      return this.validated ? (await this.mirrorPending.execute()).outcome : await this.validate();
     } catch (error) {
-      if (!this.stopping) this.logger.error({ err: error }, 'CRM drainer round failed: retrying');
+      if (!this.stopping) this.logger.error({ err: error }, 'CRM mirror round failed: retrying');
       return 'transient';
     }
   }
 
-  private async validate(): Promise<'progress' | 'transient'> {
+  private async validate(): Promise<RoundOutcome> {
     try {
-      await this.inner.validate();
+      await this.writer.validate();
       this.validated = true;
-      this.logger.info('CRM connection validated: the table fits; mirroring');
+      this.logger.info({}, 'CRM connection validated: the table fits; mirroring');
       return 'progress';
     } catch (error) {
       // A misfit was logged once by the writer, naming the column: checked again quietly.
-      if (error instanceof CrmTableMisfit) return 'transient';
-      this.logger.error({ err: { message: (error as Error).message } }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
-      this.logger.warn(this.inner.todo);
+      if (error instanceof CrmWriteError && error.reported) return 'transient';
+      this.logger.error({ err: error, todo: this.writer.todo }, `CRM not usable, running local-only until it answers: ${(error as Error).message}`);
       return 'transient';
     }
   }
@@ -141,11 +151,11 @@ export class NonBlockingMirror implements MessageMirror {
   private sleep(ms: number, wakeable: boolean): Promise<void> {
     if (wakeable && this.woken) {
       this.woken = false;
-      return this.sleep(WAKE_LINGER_MS, false);
+      return this.sleep(this.lingerMs, false);
     }
     return new Promise<void>((resolve) => {
       let finished = false;
-      let linger: NodeJS.Timeout | undefined;
+      let linger: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
         if (finished) return;
         finished = true;
@@ -161,7 +171,7 @@ export class NonBlockingMirror implements MessageMirror {
       if (wakeable) {
         this.wakeUp = () => {
           this.wakeUp = undefined;
-          linger ??= setTimeout(done, WAKE_LINGER_MS);
+          linger ??= setTimeout(done, this.lingerMs);
         };
       }
     });

@@ -1,4 +1,4 @@
-import type { Metrics } from '../application/ports/metrics.js';
+import type { Metrics } from '../../application/ports/metrics.js';
 
 /** Counts nothing: for unit tests and tools that need no /metrics. */
 export const noOpMetrics: Metrics = {

@@ -1,11 +1,4 @@
-/** What the inbox is told when the local store changed. */
-export interface Change {
-  /** Customers with a new message. */
-  user_ids: string[];
-  stored: number;
-  /** Unsends, reactions, reads and edits applied to stored messages. */
-  applied: number;
-}
+import type { Change, ChangeFeed } from '../../application/ports/change-feed.js';
 
 type Listener = (change: Change) => void;
 
@@ -20,7 +13,7 @@ export const MAX_USER_IDS = 500;
  * once per COALESCE_MS, so a burst of webhooks costs one fan-out, not one per commit. Nothing
  * else is queued: a listener that is not connected misses nothing it cannot re-read from the API.
  */
-export class ChangeFeed {
+export class InProcessChangeFeed implements ChangeFeed {
   private readonly listeners = new Set<Listener>();
   private readonly closers = new Set<() => void>();
   private closed = false;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifySent, CrmWriteError } from '../../src/adapters/mysql/crm-write-error.js';
+import { CrmWriteError } from '../../src/application/ports/crm-write-error.js';
+import { classifySent } from '../../src/adapters/mysql/mysql-error.js';
 
 function mysqlError(fields: Record<string, unknown>): Error {
   return Object.assign(new Error(String(fields.sqlMessage ?? fields.code)), fields);
@@ -17,8 +18,8 @@ describe('classifySent: what a failed CRM statement means for its rows', () => {
   });
 
   it('when the CRM answers that the statement failed for another reason, then nothing was written', () => {
-    expect(classifySent(mysqlError({ errno: 1146, sqlState: '42S02', code: 'ER_NO_SUCH_TABLE' })).kind).toBe('unsent');
-    expect(classifySent(mysqlError({ errno: 1205, sqlState: 'HY000', code: 'ER_LOCK_WAIT_TIMEOUT' })).kind).toBe('unsent');
+    expect(classifySent(mysqlError({ errno: 1146, sqlState: '42S02', code: 'ER_NO_SUCH_TABLE' })).kind).toBe('unavailable');
+    expect(classifySent(mysqlError({ errno: 1205, sqlState: 'HY000', code: 'ER_LOCK_WAIT_TIMEOUT' })).kind).toBe('unavailable');
   });
 
   it('when the connection broke or the statement was interrupted, then the outcome is unknown', () => {
@@ -29,7 +30,7 @@ describe('classifySent: what a failed CRM statement means for its rows', () => {
   });
 
   it('when it is already classified, then it is kept', () => {
-    const unsent = new CrmWriteError('unsent', 'no CRM connection within 30000 ms');
-    expect(classifySent(unsent)).toBe(unsent);
+    const unavailable = new CrmWriteError('unavailable', 'no CRM connection within 30000 ms');
+    expect(classifySent(unavailable)).toBe(unavailable);
   });
 });

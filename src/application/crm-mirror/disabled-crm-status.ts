@@ -1,6 +1,6 @@
-import { crmCounts, type CrmStatus, type CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { CrmConfig } from '../../config.js';
-import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
+import type { CrmOutbox } from '../ports/crm-outbox.js';
+import { crmCounts, type CrmStatus, type CrmStatusReport } from '../ports/crm-status.js';
 
 /**
  * `/readyz` while the mirror is off: why it is off (with the variables missing when it was
@@ -8,7 +8,7 @@ import type { SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
  */
 export class DisabledCrmStatus implements CrmStatus {
   constructor(
-    private readonly outbox: SqliteCrmOutbox,
+    private readonly outbox: CrmOutbox,
     private readonly config: Pick<CrmConfig, 'requested' | 'missing'>,
   ) {}
 

@@ -1,25 +1,4 @@
-/**
- * How a CRM write failed, which decides what happens to its rows:
- * - `unsent`: nothing reached the CRM, or the CRM answered that the statement failed as a whole
- *   (connection refused, acquire timeout, missing table, lock wait timeout): retry later as is.
- * - `in_doubt`: the statement was sent and no answer came (write timeout, connection lost):
- *   it may have committed. Retried one row at a time with an insert-where-not-exists.
- * - `rejected`: the CRM refused the data (SQLSTATE class 22 data exception or 23 integrity
- *   constraint, e.g. ER_DATA_TOO_LONG under strict mode): nothing was written; a batch is split
- *   until the bad row is isolated.
- */
-export type CrmFailure = 'unsent' | 'in_doubt' | 'rejected';
-
-export class CrmWriteError extends Error {
-  constructor(
-    readonly kind: CrmFailure,
-    message: string,
-    override readonly cause?: unknown,
-  ) {
-    super(message);
-    this.name = 'CrmWriteError';
-  }
-}
+import { CrmWriteError } from '../../application/ports/crm-write-error.js';
 
 interface MysqlError {
   errno?: number;
@@ -42,7 +21,7 @@ export function classifySent(error: unknown): CrmWriteError {
   const text = e?.sqlMessage ?? e?.message ?? String(error);
   if (e?.errno !== undefined && !e.fatal && !INTERRUPTED.has(e.errno)) {
     const data = e.sqlState?.startsWith('22') || e.sqlState?.startsWith('23');
-    return new CrmWriteError(data ? 'rejected' : 'unsent', `${e.code ?? 'ER'} (${e.errno}/${e.sqlState}): ${text}`, e);
+    return new CrmWriteError(data ? 'rejected' : 'unavailable', `${e.code ?? 'ER'} (${e.errno}/${e.sqlState}): ${text}`, e);
   }
   return new CrmWriteError('in_doubt', `${e?.code ?? 'error'}: ${text} (outcome unknown)`, e);
 }

@@ -1,45 +1,48 @@
-import type { Logger } from 'pino';
+import { backoff } from '../../domain/backoff.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Message } from '../../domain/message.js';
-import { CrmWriteError } from '../mysql/crm-write-error.js';
-import { PENDING, type OutboxSelection, type SqliteCrmOutbox } from '../sqlite/sqlite-crm-outbox.js';
-import type { CrmMirror } from './crm-mirror.js';
+import { PENDING, type CrmOutbox, type OutboxMessage, type OutboxSelection } from '../ports/crm-outbox.js';
+import { CrmWriteError } from '../ports/crm-write-error.js';
+import type { CrmWriter } from '../ports/crm-writer.js';
+import type { Logger } from '../ports/logger.js';
 
-export interface DrainerOptions {
+export interface MirrorOptions {
   batchSize: number;
   /** Attempts before a row the CRM rejects is `failed` (0: at once, as a backfill does). */
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** The service drains `PENDING`; a backfill its own selection. */
   selection?: OutboxSelection;
 }
 
-export type StepOutcome = 'idle' | 'progress' | 'transient';
+/** What a round did: nothing was due, some rows moved on, or the CRM stopped answering. */
+export type RoundOutcome = 'idle' | 'progress' | 'transient';
 
-export interface DrainTally {
+export interface MirrorTally {
   mirrored: number;
   alreadyThere: number;
   failed: number;
 }
 
 /**
- * Moves outbox rows into the CRM, one write at a time (never two writes at once: the
- * insert-where-not-exists of in-doubt rows fails when run concurrently on MariaDB, and a single
- * writer keeps the CRM's rows in local order).
+ * SPEC §5 "Nothing is lost … never twice": moves outbox rows into the CRM, one write at a time
+ * (never two at once: the insert-where-not-exists of in-doubt rows fails when run concurrently
+ * on MariaDB, and a single writer keeps the CRM's rows in local order).
  *
  * Exactly once, without a `mid` column in the CRM:
- * 1. rows are marked in doubt in SQLite BEFORE their INSERT is sent, and cleared with the
- *    outcome: mirrored, or `unsent` (nothing reached the CRM: retried as a plain INSERT);
+ * 1. rows are marked in doubt in the outbox BEFORE their INSERT is sent, and cleared with the
+ *    outcome: mirrored, or `unavailable` (nothing reached the CRM: retried as a plain INSERT);
  * 2. a write whose outcome is unknown (timeout, lost connection, a crash) leaves them in doubt;
- * 3. in-doubt rows are retried one by one with an INSERT … WHERE NOT EXISTS on the natural key
- *    (user_id, direction, created_at, message), and only they pay for that check.
+ * 3. in-doubt rows are retried one by one with an insert-where-not-exists on the natural key,
+ *    and only they pay for that check.
  * A batch the CRM rejects for its data is split in halves until the bad row is alone.
  */
-export class CrmDrainer {
-  readonly tally: DrainTally = { mirrored: 0, alreadyThere: 0, failed: 0 };
+export class MirrorPendingMessages {
+  readonly tally: MirrorTally = { mirrored: 0, alreadyThere: 0, failed: 0 };
   private readonly selection: OutboxSelection;
   /**
-   * Whether rows may be in doubt. Only this drainer leaves rows in doubt (and they stay due),
+   * Whether rows may be in doubt. Only this use case leaves rows in doubt (and they stay due),
    * so once a look-up finds none, none appear until one of its writes ends in doubt; a start
    * (after a crash, say) looks again. Without it every batch of a catch-up first scanned the
    * whole backlog for in-doubt rows (the flag is not indexed).
@@ -47,17 +50,20 @@ export class CrmDrainer {
   private mayHaveDoubtful = true;
 
   constructor(
-    private readonly mirror: CrmMirror,
-    private readonly outbox: SqliteCrmOutbox,
+    private readonly writer: CrmWriter,
+    private readonly outbox: CrmOutbox,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly options: DrainerOptions,
+    private readonly options: MirrorOptions,
   ) {
     this.selection = options.selection ?? PENDING;
   }
 
-  /** One round: the due in-doubt rows (one by one), else one batch. `afterId` walks a backfill. */
-  async step(afterId = 0, onRows?: (rows: Message[]) => void): Promise<{ outcome: StepOutcome; lastId: number }> {
+  /**
+   * One round: the due in-doubt rows (one by one), else one batch. `afterId` walks a backfill
+   * (rows after it); `onRows` hears of every row the round settled.
+   */
+  async execute(afterId = 0, onRows?: (rows: Message[]) => void): Promise<{ outcome: RoundOutcome; lastId: number }> {
     const now = this.clock.now();
     const pending = this.selection === PENDING;
     const doubtful = pending && this.mayHaveDoubtful ? this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
@@ -82,16 +88,11 @@ export class CrmDrainer {
     return { outcome, lastId: outcome === 'transient' ? afterId : lastId };
   }
 
-  /** The next retry delay after `failures` failures in a row: exponential, capped. */
-  backoff(failures: number): number {
-    return Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.max(0, failures - 1));
-  }
-
-  private async writeBatch(batch: Message[]): Promise<StepOutcome> {
+  private async writeBatch(batch: OutboxMessage[]): Promise<RoundOutcome> {
     const ids = batch.map((m) => m.id);
     this.outbox.markInDoubt(ids);
     try {
-      await this.mirror.mirror(batch);
+      await this.writer.mirror(batch);
       this.outbox.markMirrored(ids, this.clock.now());
       this.tally.mirrored += batch.length;
       return 'progress';
@@ -103,7 +104,7 @@ export class CrmDrainer {
         return 'transient';
       }
       this.outbox.markForRetry(ids, failure.message, false);
-      if (failure.kind === 'unsent') return 'transient';
+      if (failure.kind === 'unavailable') return 'transient';
       if (batch.length === 1) return this.reject(batch[0], failure);
       const half = Math.ceil(batch.length / 2);
       for (const part of [batch.slice(0, half), batch.slice(half)]) {
@@ -113,9 +114,9 @@ export class CrmDrainer {
     }
   }
 
-  private async writeIfAbsent(message: Message): Promise<StepOutcome> {
+  private async writeIfAbsent(message: OutboxMessage): Promise<RoundOutcome> {
     try {
-      const inserted = await this.mirror.mirrorIfAbsent(message);
+      const inserted = await this.writer.mirrorIfAbsent(message);
       this.outbox.markMirrored([message.id], this.clock.now());
       if (inserted) this.tally.mirrored++;
       else this.tally.alreadyThere++;
@@ -132,8 +133,8 @@ export class CrmDrainer {
     }
   }
 
-  private reject(message: Message, failure: CrmWriteError): StepOutcome {
-    const retryAt = this.clock.now() + this.backoff(message.crm.attempts + 1);
+  private reject(message: Message, failure: CrmWriteError): RoundOutcome {
+    const retryAt = this.clock.now() + backoff(message.crm.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs);
     const state = this.outbox.markRejected(message.id, failure.message, this.options.maxAttempts, retryAt);
     if (state === 'failed') this.tally.failed++;
     this.logger.error(
