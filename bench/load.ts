@@ -18,6 +18,8 @@ export interface LoadOptions {
   /** Requests per second over all connections; absent = as fast as the server answers. */
   rate?: number;
   ackFile: string;
+  /** Every message from a never-seen customer (the `new-customers` scenario); else 1,000 customers in turn. */
+  newCustomers?: boolean;
 }
 
 export interface LoadResult {
@@ -35,8 +37,15 @@ export interface LoadResult {
 
 const CUSTOMERS = 1_000;
 
-export function webhookBody(prefix: string, n: number, now = Date.now()): string {
-  const customer = `6000000${String(n % CUSTOMERS).padStart(9, '0')}`;
+/** A customer id (digits, as Meta's) of its own for each prefix and n. */
+function newCustomer(prefix: string, n: number): string {
+  let hash = 0;
+  for (const char of prefix) hash = (hash * 31 + char.charCodeAt(0)) % 1_000_000;
+  return `7${String(hash).padStart(6, '0')}${String(n).padStart(9, '0')}`;
+}
+
+export function webhookBody(prefix: string, n: number, now = Date.now(), fresh = false): string {
+  const customer = fresh ? newCustomer(prefix, n) : `6000000${String(n % CUSTOMERS).padStart(9, '0')}`;
   return JSON.stringify({
     object: 'instagram',
     entry: [{
@@ -68,7 +77,7 @@ async function main(options: LoadOptions): Promise<void> {
       setupRequest: (request, context) => {
         const n = next++;
         (context as { n: number }).n = n;
-        const body = webhookBody(options.prefix, n);
+        const body = webhookBody(options.prefix, n, Date.now(), options.newCustomers);
         request.body = body;
         request.headers = {
           ...request.headers,

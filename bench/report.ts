@@ -16,7 +16,12 @@ export function verdicts(rows: Row[]): Verdict[] {
   const disabled = find(rows, 'disabled');
   if (base && disabled) {
     const ratio = disabled.rps / base.rps;
-    out.push({ target: 'disabled throughput ≥ 60 % of baseline', measured: `${Math.round(ratio * 100)} % (${Math.round(disabled.rps)} / ${Math.round(base.rps)} req/s)`, met: ratio >= 0.6 });
+    out.push({ target: 'disabled throughput ≥ 75 % of baseline', measured: `${Math.round(ratio * 100)} % (${Math.round(disabled.rps)} / ${Math.round(base.rps)} req/s)`, met: ratio >= 0.75 });
+  }
+  const healthyRow = find(rows, 'healthy');
+  if (healthyRow && disabled) {
+    const ratio = healthyRow.rps / disabled.rps;
+    out.push({ target: 'healthy throughput ≥ 80 % of disabled', measured: `${Math.round(ratio * 100)} % (${Math.round(healthyRow.rps)} / ${Math.round(disabled.rps)} req/s)`, met: ratio >= 0.8 });
   }
   for (const name of ['healthy', 'refused', 'hanging', 'locked']) {
     const r = find(rows, name);
@@ -37,6 +42,44 @@ export function verdicts(rows: Row[]): Verdict[] {
   }
   const rss = find(rows, 'rss');
   if (rss) out.push({ target: `peak RSS ≤ 250 MB while ${rss.acked.toLocaleString('en')} messages wait (target: 100,000)`, measured: `${Math.round(rss.peakRssMb)} MB`, met: rss.peakRssMb <= 250 && rss.missing === 0 });
+  const slow = find(rows, 'slow bodies');
+  if (slow?.extra) {
+    for (const kind of ['unsigned', 'forged']) {
+      const delta = Number(slow.extra[`${kind}.rssDeltaMb`]);
+      out.push({ target: `slow bodies (${kind} signature): RSS grows < 100 MiB`, measured: `+${delta} MiB (from ${slow.extra[`${kind}.rssBeforeMb`]} MiB)`, met: delta < 100 });
+      const max = Number(slow.extra[`${kind}.probeMaxMs`]);
+      const statuses = String(slow.extra[`${kind}.probeStatuses`]);
+      out.push({ target: `slow bodies (${kind} signature): a signed webhook during the attack answered 200 in < 100 ms`, measured: `p50 ${slow.extra[`${kind}.probeP50Ms`]} ms, max ${max} ms, statuses ${statuses}`, met: max < 100 && statuses === '200' });
+    }
+  }
+  const attackedStreams = find(rows, 'event streams');
+  if (attackedStreams?.extra) {
+    const cost = Number(attackedStreams.extra.costPercent);
+    out.push({ target: 'event streams: 3,000 attempts during a burst cost < 10 % of webhook throughput', measured: `${cost} % (${attackedStreams.extra.attackedRps} vs ${attackedStreams.extra.aloneRps} req/s alone)`, met: cost < 10 });
+  }
+  out.push(...scaleVerdicts(rows));
+  return out;
+}
+
+/** Issue 10's targets: a big database under readers, and a flood of new customers. */
+function scaleVerdicts(rows: Row[]): Verdict[] {
+  const out: Verdict[] = [];
+  const big = find(rows, 'big');
+  if (big?.extra) {
+    const e = big.extra as Record<string, number>;
+    out.push({ target: 'big: webhook p99 with 8 readers ≤ 1.5 × its p99 with none', measured: `${big.p99} ms vs ${e.p99Alone} ms alone (bar ${(1.5 * e.p99Alone).toFixed(1)} ms)`, met: big.p99 <= 1.5 * e.p99Alone && big.non2xx === 0 });
+    out.push({ target: 'big: conversation list (limit=200) p99 ≤ 25 ms', measured: `p50 ${e.listP50} ms, p99 ${e.listP99} ms (${e.lists} lists)`, met: e.listP99 <= 25 });
+    out.push({ target: 'big: thread page p99 ≤ 10 ms', measured: `p50 ${e.threadP50} ms, p99 ${e.threadP99} ms (${e.threads} pages)`, met: e.threadP99 <= 10 });
+    out.push({ target: 'big: start-up ≤ 3 s', measured: `${(e.startupMs / 1000).toFixed(2)} s (spawn to /healthz, tsx included)`, met: e.startupMs <= 3000 });
+    out.push({ target: 'big: bytes per stored message (reported)', measured: `${e.bytesPerMessage} B (seeded in ${e.seedSeconds} s)`, met: true });
+  }
+  const fresh = find(rows, 'new-customers');
+  if (fresh?.extra) {
+    const e = fresh.extra as Record<string, number>;
+    const ratio = fresh.rps / e.rpsNoToken;
+    out.push({ target: 'new-customers: throughput with a token ≥ 85 % of without', measured: `${Math.round(ratio * 100)} % (${Math.round(fresh.rps)} / ${Math.round(e.rpsNoToken)} req/s)`, met: ratio >= 0.85 && fresh.non2xx === 0 });
+    out.push({ target: `new-customers: profile calls per second ≤ PROFILE_LOOKUPS_PER_S (${e.budget})`, measured: `busiest second ${e.busiestSecond} calls; ${e.profileCalls} calls in ${e.profileSeconds} s`, met: e.busiestSecond <= e.budget });
+  }
   return out;
 }
 

@@ -7,6 +7,8 @@ import { TcpProxy } from '../test/support/tcp-proxy.js';
 import { crmLags, freshCrm, importWindowMs, percentile, untilMirrored } from './crm.js';
 import { ROOT, runLoad, sleep } from './processes.js';
 import { render, verdicts } from './report.js';
+import { big, newCustomers } from './scale.js';
+import { slowBodies, streams } from './security.js';
 import { CONNECTIONS, discard, drive, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, workspace, type Row } from './scenario.js';
 
 /**
@@ -169,6 +171,10 @@ async function main(): Promise<void> {
     ['locked', () => withCrm('locked')],
     ['catch-up', () => backlog('catch-up', CATCH_UP)],
     ['rss', () => backlog('rss', BACKLOG)],
+    ['new-customers', newCustomers],
+    ['big', big],
+    ['slow-bodies', slowBodies],
+    ['streams', streams],
   ];
   const rows: Row[] = [];
   for (const [name, scenario] of plan) {

@@ -62,7 +62,7 @@ export async function startIgbridge(ws: Workspace, crmEnv: Record<string, string
     // The bench's CRM comes back within a second of recovering; production waits up to 60 s.
     CRM_RETRY_MAX_S: '1',
     ...crmEnv,
-  }, ws.logFile);
+  }, ws.logFile, process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []);
 }
 
 export async function startBaseline(ws: Workspace): Promise<ChildService> {

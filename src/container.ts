@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import type { Logger } from 'pino';
 import { instanceCachingFactory, container as root, type DependencyContainer } from 'tsyringe';
-import { openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
+import { CLI_BUSY_TIMEOUT_MS, openSqlite, type SqliteDb } from './adapters/sqlite/database.js';
+import { sqliteFiles, warnLooseModes } from './private-files.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
 import { SqliteProfileCache } from './adapters/sqlite/sqlite-profile-cache.js';
@@ -31,6 +32,8 @@ import { WebhookWatch } from './application/webhook-watch.js';
 import type { CrmStatus } from './application/ports/crm-status.js';
 import type { Metrics } from './application/ports/metrics.js';
 import type { ProfileLookup } from './application/ports/profile-lookup.js';
+import { ProfileLookupBudget } from './application/profile-lookup-budget.js';
+import type { Usernames } from './application/ports/usernames.js';
 import { ReceiveMessage } from './application/receive-message.js';
 import { SendMessage } from './application/send-message.js';
 import type { Config } from './config.js';
@@ -58,6 +61,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.MetricsExporter, { useValue: metrics });
   c.register(TOKENS.ChangeFeed, { useValue: new InProcessChangeFeed() });
   c.register(TOKENS.SqliteDatabase, { useValue: openSqlite(config.sqlitePath) });
+  warnLooseModes(sqliteFiles(config.sqlitePath), logger);
   c.registerSingleton(SqliteMessageStore);
   // Counted (messages stored by direction) and announced to open inboxes after each commit.
   c.register(TOKENS.MessageStore, {
@@ -77,6 +81,11 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
     c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
     c.register(TOKENS.MessageSender, { useValue: new UnconfiguredMessageSender() });
   }
+  // Look-ups on a budget (PROFILE_LOOKUPS_PER_S, PROFILE_QUEUE_MAX): a flood of new customers
+  // neither crowds the event loop nor spends the Graph rate limit the Send API needs.
+  c.register(TOKENS.Usernames, {
+    useFactory: instanceCachingFactory((x) => budget(x.resolve<ProfileLookup>(TOKENS.ProfileLookup), x.resolve<Clock>(TOKENS.Clock), x.resolve<Metrics>(TOKENS.Metrics), config)),
+  });
 
   if (config.crm.requested && !config.crm.enabled) {
     logger.warn({ missing: config.crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${config.crm.missing.join(', ')} not set`);
@@ -127,12 +136,13 @@ export function buildHistoryImport(config: Config, logger: Logger): { importer: 
   c.register(TOKENS.Logger, { useValue: logger });
   c.register(TOKENS.Clock, { useValue: systemClock });
   c.register(TOKENS.Metrics, { useValue: noOpMetrics });
-  const db = openSqlite(config.sqlitePath);
+  const db = openSqlite(config.sqlitePath, CLI_BUSY_TIMEOUT_MS);
   c.register(TOKENS.SqliteDatabase, { useValue: db });
   c.registerSingleton(TOKENS.MessageStore, SqliteMessageStore);
   c.registerSingleton(TOKENS.ConversationReader, SqliteConversationReader);
   c.register(TOKENS.MessageMirror, { useValue: new NoOpMessageMirror() });
   c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
+  c.register(TOKENS.Usernames, { useValue: budget(new UnknownProfileLookup(), systemClock, noOpMetrics, config) });
   c.registerSingleton(TOKENS.ProfileCache, SqliteProfileCache);
   c.registerSingleton(TOKENS.ReceiveMessage, ReceiveMessage);
   registerHistory(c, { ...config, history: { ...config.history, syncIntervalMs: 0 } }, logger);
@@ -149,7 +159,7 @@ interface CrmParts {
 }
 
 /** The CRM writer and the outbox, as the service and the backfill both use them. */
-function crmParts(config: Config, db: SqliteDb, profiles: ProfileLookup, metrics: Metrics, logger: Logger, outageSummaryMs?: number): CrmParts {
+function crmParts(config: Config, db: SqliteDb, profiles: Usernames, metrics: Metrics, logger: Logger, outageSummaryMs?: number): CrmParts {
   const pool = new CrmPool(config.crm, logger, metrics);
   return { pool, writer: new MysqlMessageMirror(pool, config.crm, profiles, logger, metrics, outageSummaryMs), outbox: new SqliteCrmOutbox(db) };
 }
@@ -164,7 +174,7 @@ function registerCrmMirror(c: DependencyContainer, config: Config, logger: Logge
   const { pool, writer, outbox } = crmParts(
     config,
     c.resolve<SqliteDb>(TOKENS.SqliteDatabase),
-    c.resolve<ProfileLookup>(TOKENS.ProfileLookup),
+    c.resolve<Usernames>(TOKENS.Usernames),
     c.resolve<Metrics>(TOKENS.Metrics),
     log,
     outageSummaryMs,
@@ -192,12 +202,13 @@ export interface Backfill {
  * that were never mirrored (or failed), whether or not CRM_MYSQL_ENABLED is true.
  */
 export function buildBackfill(config: Config, logger: Logger, selection: OutboxSelection): Backfill {
-  const db = openSqlite(config.sqlitePath);
+  const db = openSqlite(config.sqlitePath, CLI_BUSY_TIMEOUT_MS);
   // Usernames as the service finds them: the contacts cache first, then the Graph API.
   const profiles = config.instagram.accessToken
     ? new GraphProfileLookup(config, new SqliteProfileCache(db, systemClock), noOpMetrics, systemClock, logger)
     : new UnknownProfileLookup();
-  const { pool, writer, outbox } = crmParts(config, db, profiles, noOpMetrics, logger);
+  const usernames = budget(profiles, systemClock, noOpMetrics, config);
+  const { pool, writer, outbox } = crmParts(config, db, usernames, noOpMetrics, logger);
   const mirrorPending = new MirrorPendingMessages(writer, outbox, systemClock, logger, { ...mirrorOptions(config), maxAttempts: 0, selection });
   return {
     mirrorPending,
@@ -205,10 +216,15 @@ export function buildBackfill(config: Config, logger: Logger, selection: OutboxS
     writer,
     close: async () => {
       await pool.close(2_000);
+      await usernames.close();
       if (profiles instanceof GraphProfileLookup) await profiles.close();
       db.$client.close();
     },
   };
+}
+
+function budget(profiles: ProfileLookup, clock: Clock, metrics: Metrics, config: Config): ProfileLookupBudget {
+  return new ProfileLookupBudget(profiles, clock, metrics, { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax });
 }
 
 function mirrorOptions(config: Config): MirrorOptions {
@@ -220,6 +236,7 @@ export async function closeContainer(c: DependencyContainer): Promise<void> {
   for (const close of closers.get(c) ?? []) await close();
   closers.delete(c);
   // After the CRM mirror (which asks for usernames): look-ups in flight write to SQLite.
+  await c.resolve<ProfileLookupBudget>(TOKENS.Usernames).close();
   await c.resolve<ProfileLookup & { close?: () => Promise<void> }>(TOKENS.ProfileLookup).close?.();
   c.resolve<SqliteDb>(TOKENS.SqliteDatabase).$client.close();
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, environment, loadConfig } from './config.js';
 import { createLogger, logDestination } from './logger.js';
+import { warnLooseModes } from './private-files.js';
 import { startService } from './server.js';
 import { listenProblem, missingSecretWarnings } from './startup-messages.js';
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
   const logger = createLogger(config.logLevel, logDestination(pretty ? 'pretty' : 'json'));
   for (const warning of missingSecretWarnings(config)) logger.warn(warning);
+  warnLooseModes(['.env'], logger);
 
   let service;
   try {

@@ -14,6 +14,7 @@ export const TOKENS = {
   ChangeFeed: Symbol('ChangeFeed'),
   ProfileLookup: Symbol('ProfileLookup'),
   ProfileCache: Symbol('ProfileCache'),
+  Usernames: Symbol('Usernames'),
   ReceiveMessage: Symbol('ReceiveMessage'),
   SendMessage: Symbol('SendMessage'),
   ConversationHistory: Symbol('ConversationHistory'),

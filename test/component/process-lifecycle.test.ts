@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sign } from '../../src/adapters/http/signature.js';
 import { fixtureBytes } from '../support/fixtures.js';
-import { spawnService } from '../support/process.js';
+import { postSignedWebhook, spawnService } from '../support/process.js';
 import { sqliteRows } from '../support/sqlite-rows.js';
 
 const SECRET = 'process-test-secret';
@@ -17,11 +17,7 @@ describe('the service process', () => {
     const url = await service.url;
 
     const bytes = fixtureBytes('f1-text');
-    const response = await fetch(`${url}/webhooks/instagram`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(bytes, SECRET) },
-      body: bytes,
-    });
+    const response = await postSignedWebhook(url, bytes, SECRET);
     expect(response.status).toBe(200);
     service.child.kill('SIGTERM');
 

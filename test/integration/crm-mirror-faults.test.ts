@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crmReady, thread } from '../support/crm-service.js';
 import { textMessages } from '../support/instagram-events.js';
-import { adminConnection, createCrmDatabase, userConnections, type CrmTestDatabase } from '../support/mysql.js';
+import { createCrmDatabase, lockCrmTable, userConnections, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
@@ -75,8 +75,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
   it('when the CRM table is locked, then webhooks answer 200 while the INSERT waits, the slow write is reported, and rows arrive once', async () => {
     service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '120', CRM_SLOW_WRITE_MS: '300', CRM_MYSQL_POOL_MAX: '5' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
-    const locker = await adminConnection();
-    await locker.query(`LOCK TABLES \`${crm.database}\`.\`messages\` WRITE`);
+    const unlock = await lockCrmTable(crm);
     try {
       await service.webhook(textMessages(messages('locked-a', 2)));
       const waiting = await waitFor(async () => (await userConnections(crm)).find((p) => p.INFO?.includes('insert into')), 'an INSERT waiting for the lock');
@@ -90,8 +89,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
       // Held past CRM_SLOW_WRITE_MS, measured by the server itself.
       await waitFor(async () => (await userConnections(crm)).some((p) => p.ID === waiting.ID && Number(p.TIME_MS) > 500), 'the INSERT waiting > 500 ms');
     } finally {
-      await locker.query('UNLOCK TABLES');
-      await locker.end();
+      await unlock();
     }
 
     await expectExactlyOnce([...messages('locked-a', 2), ...messages('locked-b', 2)].map((m) => m.text));
@@ -101,8 +99,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
   it('when a locked write times out, then its connection is killed, the error and TODO are logged, and after unlock every row is there once', async () => {
     service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '1', CRM_MYSQL_POOL_MAX: '3' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
-    const locker = await adminConnection();
-    await locker.query(`LOCK TABLES \`${crm.database}\`.\`messages\` WRITE`);
+    const unlock = await lockCrmTable(crm);
     try {
       const response = await service.webhook(textMessages(messages('timeout', 4)));
       expect(response.status).toBe(200);
@@ -113,8 +110,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
       expect((await userConnections(crm)).length).toBeLessThanOrEqual(3);
       expect(await crmReady(service)).toMatchObject({ state: 'down', backlog: 4 });
     } finally {
-      await locker.query('UNLOCK TABLES');
-      await locker.end();
+      await unlock();
     }
 
     await expectExactlyOnce(messages('timeout', 4).map((m) => m.text));
@@ -179,8 +175,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
   it('when a write waits on a locked table, then /readyz says slow and a warning is logged as soon as it passes CRM_SLOW_WRITE_MS, before it ends', async () => {
     service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '60', CRM_SLOW_WRITE_MS: '300' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
-    const locker = await adminConnection();
-    await locker.query(`LOCK TABLES \`${crm.database}\`.\`messages\` WRITE`);
+    const unlock = await lockCrmTable(crm);
     try {
       expect((await service.webhook(textMessages(messages('locked', 2)))).status).toBe(200);
 
@@ -193,8 +188,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
       expect(service.logs.matching('slow CRM write:')).toEqual([]);
       expect(await crmReady(service)).toMatchObject({ state: 'slow', pending: 2 });
     } finally {
-      await locker.query('UNLOCK TABLES');
-      await locker.end();
+      await unlock();
     }
     await waitFor(async () => (await crmReady(service!)).pending === 0, 'nothing pending');
     expect((await crmReady(service)).state).toBe('ok');
@@ -235,15 +229,13 @@ describe('CRM mirror when the CRM misbehaves', () => {
   it('when a write times out on a locked table, then its failure line carries the error and the TODO in the same line', async () => {
     service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '0.5' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
-    const locker = await adminConnection();
-    await locker.query(`LOCK TABLES \`${crm.database}\`.\`messages\` WRITE`);
+    const unlock = await lockCrmTable(crm);
     try {
       await service.webhook(textMessages(messages('timeout', 1)));
       await waitFor(() => service!.logs.matching('CRM write failed').length > 0, 'the failure line');
       await waitFor(async () => (await crmReady(service!)).state === 'down', 'readyz down');
     } finally {
-      await locker.query('UNLOCK TABLES');
-      await locker.end();
+      await unlock();
     }
     const [line] = service.logs.matching('CRM write failed');
     expect(line).toMatchObject({ kind: 'in_doubt', todo: expect.stringMatching(/^TODO: /), error: { message: expect.stringContaining('CRM_MYSQL_WRITE_TIMEOUT_S') } });

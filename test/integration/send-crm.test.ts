@@ -99,3 +99,24 @@ describe('sent messages and usernames in the CRM table (real MySQL, fake Graph A
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('a CRM row and a profile look-up that takes too long (real MySQL, fake Graph API)', () => {
+  it('when the look-up hangs, then the row waits at most CRM_USERNAME_WAIT_S and carries the user id', async () => {
+    const graph = await startFakeGraph();
+    const crm = await createCrmDatabase();
+    const service = await startTestService({ ...graph.env, ...crm.env, CRM_USERNAME_WAIT_S: '0.3', GRAPH_TIMEOUT_S: '120' });
+    try {
+      graph.profileAnswers(ALICE, { hang: true });
+      await service.webhook(webhookOf({ sender: ALICE, recipient: FAKE_ACCOUNT_ID, message: { mid: 'mid.crm.slow', text: 'anyone?' } }));
+      // The look-up never answers (its Graph timeout is 120 s): the row came without it.
+      const rows = await waitFor(async () => ((await crm.rows()).length > 0 ? crm.rows() : null), 'the CRM row');
+      expect(rows.map((row) => [row.user_id, row.username])).toEqual([[ALICE, ALICE]]);
+      expect(graph.profileRequests(ALICE)).toHaveLength(1);
+      expect(service.logs.matching('profile look-up failed')).toHaveLength(0);
+    } finally {
+      await service.stop();
+      await crm.drop();
+      await graph.close();
+    }
+  });
+});

@@ -83,7 +83,7 @@ describe('conversation summaries', () => {
     expect(sqliteRows(path, 'SELECT unread_count, last_message_id FROM conversations')).toEqual([{ unread_count: 0, last_message_id: 4 }]);
   });
 
-  it('when a database from before the summaries is opened, then the migration builds them and the read watermark from the history', () => {
+  it('when a database from before the summaries is opened, then the migrations build them, the read watermark and the CRM state counts from the history', () => {
     const dir = tempDir();
     const path = join(dir, 'old.db');
     // The first migration only, as the previous release left the database.
@@ -109,5 +109,6 @@ describe('conversation summaries', () => {
       { customer_id: 'a', read_up_to: 20, read_at: 25 },
       { customer_id: 'b', read_up_to: null, read_at: null },
     ]);
+    expect(sqliteRows(path, "SELECT count FROM crm_state_counts WHERE state = 'not_mirrored'")).toEqual([{ count: 5 }]);
   });
 });

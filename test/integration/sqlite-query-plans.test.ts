@@ -52,6 +52,7 @@ describe('query plans of the hot paths', () => {
     await reader.message('m1');
     outbox.due(PENDING, false, now, 100);
     outbox.nextDueAt();
+    outbox.counts();
     profiles.get('c1');
     profiles.saveProfile('c1', { username: 'one', name: null }, now);
 

@@ -1,17 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_UNREAD_BYTES } from '../../src/adapters/http/events-routes.js';
 import { FAKE_ACCOUNT_ID } from '../support/fake-graph.js';
+import { metricValue } from '../support/metrics.js';
 import { openSocket, type RawSocket } from '../support/raw-http.js';
 import { startTestService, TEST_API_TOKEN, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
 const STREAM_REQUEST = `GET /api/events HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TEST_API_TOKEN}\r\n\r\n`;
 
-async function metric(service: TestService, name: string): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
+const metric = (service: TestService, sample: string) => metricValue(service.url, sample);
 
 /** One delivery storing a message from each of `count` customers with the longest ids (32 digits). */
 function manyCustomers(round: number, count: number): object {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/adapters/http/signature.js';
 import { textMessages } from '../support/instagram-events.js';
+import { metricValue } from '../support/metrics.js';
 import { openSocket, type RawSocket } from '../support/raw-http.js';
 import { startTestService, TEST_SECRET, type TestService } from '../support/service.js';
 import { storedCount } from '../support/sqlite-rows.js';
@@ -17,11 +18,7 @@ function statusOf(answer: string): number {
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
 }
 
-async function metric(service: TestService, name: string): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
+const metric = (service: TestService, sample: string) => metricValue(service.url, sample);
 
 /** Finding 3: 1,500 stalled 1 MiB bodies with no signature took RSS from 310 MiB to 1.4 GiB. */
 describe('security: slow and stalled webhook bodies', () => {

@@ -46,7 +46,7 @@ export interface RecordedRequest {
 
 /** How the fake answers one request. */
 export type FakeAnswer =
-  | { status?: number; json: unknown }
+  | { status?: number; json: unknown; delayMs?: number }
   /** Any bytes, e.g. an HTML error page from a proxy. */
   | { status?: number; raw: string; contentType?: string }
   /** Never answers (until the fake closes): for timeouts. */
@@ -272,8 +272,12 @@ export class FakeGraph {
       res.end(answer.raw);
       return;
     }
-    res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=UTF-8' });
-    res.end(JSON.stringify(answer.json));
+    const send = () => {
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=UTF-8' });
+      res.end(JSON.stringify(answer.json));
+    };
+    if (answer.delayMs) setTimeout(send, answer.delayMs);
+    else send();
   }
 }
 

@@ -96,6 +96,16 @@ export async function createCrmDatabase(options: CrmTableOptions = {}): Promise<
   };
 }
 
+/** Holds a WRITE lock on the CRM's `messages` table, as another CRM client would; the function returned releases it. */
+export async function lockCrmTable(crm: Pick<CrmTestDatabase, 'database'>): Promise<() => Promise<void>> {
+  const locker = await adminConnection();
+  await locker.query(`LOCK TABLES \`${crm.database}\`.\`messages\` WRITE`);
+  return async () => {
+    await locker.query('UNLOCK TABLES');
+    await locker.end();
+  };
+}
+
 export interface ProcessRow {
   ID: number;
   COMMAND: string;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { sign } from '../../src/adapters/http/signature.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -39,4 +40,13 @@ export function spawnService(env: Record<string, string>, nodeArgs = ['--import'
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, lines, stderr: () => stderr, url, exited };
+}
+
+/** POSTs `bytes` to a running service's webhook, signed with `secret` as Meta would. */
+export function postSignedWebhook(url: string, bytes: Buffer, secret: string): Promise<Response> {
+  return fetch(`${url}/webhooks/instagram`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(bytes, secret) },
+    body: bytes,
+  });
 }

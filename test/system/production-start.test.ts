@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sign } from '../../src/adapters/http/signature.js';
 import { fixtureBytes } from '../support/fixtures.js';
-import { spawnService } from '../support/process.js';
+import { postSignedWebhook, spawnService } from '../support/process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -31,11 +30,7 @@ describe('production start', () => {
     const url = await service.url;
 
     const bytes = fixtureBytes('f1-text');
-    const webhook = await fetch(`${url}/webhooks/instagram`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(bytes, secret) },
-      body: bytes,
-    });
+    const webhook = await postSignedWebhook(url, bytes, secret);
     expect(webhook.status).toBe(200);
     const page = await (await fetch(`${url}/`)).text();
     const entry = /src="(\/inbox\/inbox\.js\?v=[^"]+)"/.exec(page)![1]!;

@@ -14,8 +14,9 @@ describe('loadConfig', () => {
       logLevel: 'info',
       apiToken: null,
       instagram: { appSecrets: [], accountId: 'me' },
-      graph: { baseUrl: 'https://graph.instagram.com' },
-      crm: { enabled: false, port: 3306, table: 'messages', poolMin: 1, poolMax: 5, idleTimeoutMs: 3_600_000, acquireTimeoutMs: 30_000, slowWriteMs: 5000, writeTimeoutMs: 60_000 },
+      graph: { baseUrl: 'https://graph.instagram.com', profileLookupsPerS: 5, profileQueueMax: 10_000 },
+      crm: { enabled: false, port: 3306, table: 'messages', poolMin: 1, poolMax: 5, idleTimeoutMs: 3_600_000, acquireTimeoutMs: 30_000, slowWriteMs: 5000, writeTimeoutMs: 60_000, usernameWaitMs: 2_000 },
+      deferredChangeTtlMs: 48 * 3_600_000,
     });
     expect(config.graph.version).toMatch(/^v\d+\.0$/);
     expect(config.history).toEqual({ syncIntervalMs: 15 * 60_000, callsPerSecond: 2, silenceAlertMs: 30 * 60_000 });
@@ -39,6 +40,10 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['GRAPH_API_URL', 'graph.instagram.com'],
     ['CRM_MYSQL_TABLE', 'messages; DROP TABLE x'],
+    ['PROFILE_LOOKUPS_PER_S', '0'],
+    ['PROFILE_QUEUE_MAX', '1.5'],
+    ['CRM_USERNAME_WAIT_S', 'soon'],
+    ['DEFERRED_CHANGE_TTL_H', '0'],
     ['HISTORY_SYNC_INTERVAL_M', 'often'],
     ['HISTORY_CALLS_PER_S', '0'],
     ['WEBHOOK_SILENCE_ALERT_M', '-5'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageMirror } from '../../src/application/ports/message-mirror.js';
-import type { ProfileLookup } from '../../src/application/ports/profile-lookup.js';
+import type { Usernames } from '../../src/application/ports/usernames.js';
 import { ReceiveMessage } from '../../src/application/receive-message.js';
 import type { Message } from '../../src/domain/message.js';
 import { newMessage } from '../contract/message-store.contract.js';
@@ -16,11 +16,13 @@ class RecordingMirror implements MessageMirror {
   }
 }
 
-/** Records who was asked about; answers only when told to, to show nobody waits for it. */
-class PendingProfiles implements ProfileLookup {
+/** Records who was asked about; never answers, to show nobody waits for it. */
+class PendingProfiles implements Usernames {
   readonly asked: string[] = [];
-  async username(customerId: string): Promise<string | null> {
+  request(customerId: string): void {
     this.asked.push(customerId);
+  }
+  of(): Promise<string | null> {
     return new Promise(() => {});
   }
 }

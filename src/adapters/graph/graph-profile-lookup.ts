@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { ProfileCache } from '../../application/ports/profile-cache.js';
-import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
+import { ProfileRateLimited, type ProfileLookup } from '../../application/ports/profile-lookup.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { TOKENS } from '../../tokens.js';
@@ -13,7 +13,8 @@ import { GraphError } from './graph-error.js';
  * `GET /{version}/{IGSID}?fields=name,username`, cached in `contacts`: a username is
  * refreshed after PROFILE_REFRESH_H, a failure (no consent, blocked) is remembered for
  * PROFILE_FAILURE_RETRY_M so it is neither asked for nor logged on every message.
- * One look-up at a time per customer; never throws.
+ * One look-up at a time per customer; throws only ProfileRateLimited (Meta's codes 4, 17, 32,
+ * 613), so that the budget (ProfileLookupBudget) pauses instead of caching a failure.
  */
 @injectable()
 export class GraphProfileLookup implements ProfileLookup {
@@ -31,14 +32,20 @@ export class GraphProfileLookup implements ProfileLookup {
     this.client = new GraphClient(config.graph, config.instagram.accessToken ?? '', metrics);
   }
 
+  known(customerId: string): { username: string | null } | undefined {
+    if (this.shutdown.signal.aborted || !/^[A-Za-z0-9_.-]{1,256}$/.test(customerId)) return { username: null };
+    const cached = this.cache.get(customerId);
+    const now = this.clock.now();
+    const fresh = cached?.fetchedAt != null && now - cached.fetchedAt < this.config.graph.profileRefreshMs;
+    const failedLately = cached?.failedAt != null && now - cached.failedAt < this.config.graph.profileFailureRetryMs;
+    return cached && (fresh || failedLately) ? { username: cached.username } : undefined;
+  }
+
   async username(customerId: string): Promise<string | null> {
     try {
-      if (this.shutdown.signal.aborted || !/^[A-Za-z0-9_.-]{1,256}$/.test(customerId)) return null;
+      const known = this.known(customerId);
+      if (known) return known.username;
       const cached = this.cache.get(customerId);
-      const now = this.clock.now();
-      const fresh = cached?.fetchedAt != null && now - cached.fetchedAt < this.config.graph.profileRefreshMs;
-      const failedLately = cached?.failedAt != null && now - cached.failedAt < this.config.graph.profileFailureRetryMs;
-      if (cached && (fresh || failedLately)) return cached.username;
       let pending = this.inFlight.get(customerId);
       if (!pending) {
         pending = this.fetch(customerId, cached?.username ?? null).finally(() => this.inFlight.delete(customerId));
@@ -46,9 +53,14 @@ export class GraphProfileLookup implements ProfileLookup {
       }
       return await pending;
     } catch (error) {
+      if (error instanceof ProfileRateLimited) throw error;
       this.logger.error({ err: error, customerId }, 'profile look-up failed unexpectedly');
       return null;
     }
+  }
+
+  unknown(after: number, window: number): { customers: string[]; last: number | null } {
+    return this.cache.unknown(after, window);
   }
 
   /** Lets look-ups in flight end (aborting their calls) before the database closes. */
@@ -74,6 +86,11 @@ export class GraphProfileLookup implements ProfileLookup {
     } catch (error) {
       if (this.shutdown.signal.aborted) return known;
       const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof GraphError && error.reason === 'rate_limited') {
+        // Not the customer's fault: nothing cached; the caller pauses look-ups and asks again.
+        this.logger.warn({ customerId, graph: error.meta }, `profile look-up rate-limited by Meta; pausing look-ups: ${message}`);
+        throw new ProfileRateLimited(message);
+      }
       this.cache.saveFailure(customerId, message, this.clock.now());
       const retryMinutes = this.config.graph.profileFailureRetryMs / 60_000;
       this.logger.warn(

@@ -6,9 +6,14 @@ import { sameSecret } from './signature.js';
 export function bearerAuth(apiToken: string | null): Middleware {
   return async (ctx, next) => {
     if (!apiToken) throw new HttpError(401, 'api_token_not_configured', 'API_TOKEN is not set on the server, so the API is closed');
-    const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
-    if (!match) throw new HttpError(401, 'unauthorized', 'missing bearer token (Authorization: Bearer <API_TOKEN>)');
-    if (!sameSecret(match[1]!, apiToken)) throw new HttpError(401, 'unauthorized', 'invalid bearer token');
+    const token = bearerToken(ctx.get('authorization'));
+    if (!token) throw new HttpError(401, 'unauthorized', 'missing bearer token (Authorization: Bearer <API_TOKEN>)');
+    if (!sameSecret(token, apiToken)) throw new HttpError(401, 'unauthorized', 'invalid bearer token');
     await next();
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(authorization: string): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] ?? null;
 }

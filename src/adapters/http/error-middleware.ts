@@ -13,7 +13,11 @@ const STATUS_BY_CODE: Record<string, number> = {
   graph_unreachable: 502,
   graph_timeout: 504,
   graph_not_configured: 503,
+  store_busy: 503,
 };
+
+/** Domain codes that mean "try again later", with the seconds to wait. */
+const RETRY_AFTER_BY_CODE: Record<string, string> = { store_busy: '2' };
 
 /** Answers that mean a limit of SPEC §9 was hit: counted in `igbridge_limit_refusals_total`. */
 const LIMIT_CODES = new Set(['overloaded', 'body_timeout', 'payload_too_large', 'too_many_streams', 'store_busy', 'incomplete_body']);
@@ -32,6 +36,7 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
       ctx.status = status;
       ctx.body = { error: { code, message, ...details } };
       if (error instanceof HttpError && error.headers) ctx.set(error.headers);
+      if (RETRY_AFTER_BY_CODE[code]) ctx.set('Retry-After', RETRY_AFTER_BY_CODE[code]);
       if (LIMIT_CODES.has(code)) metrics.limitRefusal(code);
       // A body left unread (refused before or while it arrived) is not waited for: the connection closes.
       if (!ctx.req.complete) ctx.set('Connection', 'close');

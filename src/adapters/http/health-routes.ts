@@ -3,9 +3,11 @@ import { EXACT_PATHS } from './route-matching.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { WebhookWatch } from '../../application/webhook-watch.js';
-import { HttpError } from './http-error.js';
 
-/** `/healthz`: the process answers. `/readyz`: SQLite answers; the CRM is reported, never required. */
+/**
+ * `/healthz`: the process answers (it never touches SQLite). `/readyz`: SQLite can write; the
+ * CRM is reported, never required.
+ */
 export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhooks: WebhookWatch): Router {
   const router = new Router(EXACT_PATHS);
   router.get('/healthz', (ctx) => {
@@ -15,7 +17,10 @@ export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhook
     try {
       await reader.ping();
     } catch (error) {
-      throw new HttpError(503, 'sqlite_unavailable', `the local database does not answer: ${(error as Error).message}`);
+      const reason = (error as Error).message;
+      ctx.status = 503;
+      ctx.body = { status: 'error', sqlite: 'error', reason, error: { code: 'sqlite_unavailable', message: `the local database cannot write: ${reason}` } };
+      return;
     }
     const { lastReceivedAt, state } = webhooks.health();
     ctx.body = {

@@ -3,6 +3,7 @@ import { EXACT_PATHS } from './route-matching.js';
 import type { Middleware } from 'koa';
 import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
 import type { Metrics } from '../../application/ports/metrics.js';
+import { bearerToken } from './bearer-auth.js';
 import { HttpError } from './http-error.js';
 import { sameSecret } from './signature.js';
 
@@ -11,7 +12,7 @@ export function metricsRoutes(exporter: MetricsExporter, token: string | null): 
   const router = new Router(EXACT_PATHS);
   router.get('/metrics', async (ctx) => {
     if (token !== null) {
-      const given = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+      const given = bearerToken(ctx.get('authorization'));
       if (!given || !sameSecret(given, token)) throw new HttpError(401, 'unauthorized', '/metrics needs Authorization: Bearer <METRICS_TOKEN>');
     }
     ctx.body = await exporter.text();

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { CrmWriteError } from '../../application/ports/crm-write-error.js';
 import type { CrmWriter } from '../../application/ports/crm-writer.js';
 import type { Metrics } from '../../application/ports/metrics.js';
-import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
+import type { Usernames } from '../../application/ports/usernames.js';
 import type { CrmConfig } from '../../config.js';
 import type { Message } from '../../domain/message.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
@@ -18,8 +18,6 @@ import { errorFields } from './error-fields.js';
 import { InFlightWrites } from './in-flight-writes.js';
 import { duration, OutageLog } from '../../domain/outage-log.js';
 import { systemClock } from '../../domain/clock.js';
-
-const PROFILE_LOOKUPS_AT_ONCE = 4;
 
 /** The table does not fit the mapping (SPEC §10): the mirror stays off; each error names the column. */
 export class CrmTableMisfit extends CrmWriteError {
@@ -46,7 +44,7 @@ export class MysqlMessageMirror implements CrmWriter {
   constructor(
     private readonly pool: CrmPool,
     private readonly config: CrmConfig,
-    private readonly profiles: ProfileLookup,
+    private readonly usernames: Usernames,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     /** How often identical failures during an outage are summarised (one line each time). */
@@ -159,7 +157,6 @@ export class MysqlMessageMirror implements CrmWriter {
     return sql`${column} = CONVERT(${text} USING ${sql.raw(charset)}) COLLATE ${sql.raw(`${charset}_bin`)}`;
   }
 
-  /** The CRM rows, asking the profile look-up once per distinct customer. */
   /** The fractional digits of each mapped time column, as validate() found them. */
   private precision(): CrmTimePrecision {
     const columns = this.fit?.columns ?? {};
@@ -167,16 +164,15 @@ export class MysqlMessageMirror implements CrmWriter {
     return { created_at: this.fit?.fractionDigits ?? 3, edited_at: fsp('edited_at'), deleted_at: fsp('deleted_at') };
   }
 
+  /**
+   * The CRM rows, with each distinct customer's username: known ones at once; for the others
+   * the batch waits (all together) at most CRM_USERNAME_WAIT_S for their budgeted look-up,
+   * then uses the user id (SPEC §5) — Graph trouble never holds the mirror longer.
+   */
   private async rows(messages: Message[]): Promise<CrmRow[]> {
-    const names = new Map<string, string | null>();
     const customers = [...new Set(messages.map((m) => m.customerId))];
-    // A few look-ups at a time: the Graph adapter caches, but a cold backlog has many customers.
-    const lookUp = async () => {
-      for (let id = customers.pop(); id !== undefined; id = customers.pop()) {
-        names.set(id, await this.profiles.username(id).catch(() => null));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PROFILE_LOOKUPS_AT_ONCE, customers.length) }, lookUp));
+    const usernames = await Promise.all(customers.map((id) => this.usernames.of(id, this.config.usernameWaitMs).catch(() => null)));
+    const names = new Map(customers.map((id, i) => [id, usernames[i]]));
     return messages.map((m) => toCrmRow(m, names.get(m.customerId) ?? null, this.config.mapping, this.precision()));
   }
 

@@ -114,3 +114,18 @@ export const historyState = sqliteTable('history_state', {
   progress: text('progress'),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/** One row `/readyz` rewrites: proof that the database can still write (a full disk or a lock fails it). */
+export const health = sqliteTable('health', {
+  id: integer('id').primaryKey(),
+  checkedAt: integer('checked_at').notNull(),
+});
+
+/**
+ * How many messages stand in each CRM state, kept by triggers on `messages` (a custom migration), so
+ * /readyz and /metrics read three rows instead of counting a table that grows for ever.
+ */
+export const crmStateCounts = sqliteTable('crm_state_counts', {
+  state: text('state', { enum: ['pending', 'mirrored', 'failed', 'not_mirrored'] }).primaryKey(),
+  count: integer('count').notNull().default(0),
+});

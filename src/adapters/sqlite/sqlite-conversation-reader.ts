@@ -31,8 +31,9 @@ interface SummaryRow {
 export class SqliteConversationReader implements ConversationReader {
   constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {}
 
+  /** A tiny real write (one row of `health`): a full disk or another process's lock fails it. */
   async ping(): Promise<void> {
-    this.db.$client.prepare('SELECT 1').get();
+    this.db.$client.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at').run(Date.now());
   }
 
   async conversations({ limit, before }: { limit: number; before: Cursor | null }): Promise<ConversationSummary[]> {

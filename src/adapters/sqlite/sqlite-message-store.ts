@@ -3,14 +3,27 @@ import type { MessageStore, RecordResult } from '../../application/ports/message
 import type { Config } from '../../config.js';
 import type { InstagramEvent } from '../../domain/instagram-event.js';
 import type { Clock } from '../../domain/clock.js';
+import { DomainError } from '../../domain/errors.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
 import { SqliteEventWriter } from './sqlite-event-writer.js';
 
+/** SQLITE_BUSY (and its extended codes): another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  return /^SQLITE_BUSY/.test(String((error as { code?: unknown }).code ?? ''));
+}
+
 type Tx = Parameters<Parameters<SqliteDb['transaction']>[0]>[0];
+
+/** A delivery that could not commit for this long (another process holds the lock) is refused: `503 store_busy`. */
+export const STORE_BUSY_AFTER_MS = 2_000;
+const RETRY_FIRST_MS = 25;
+const RETRY_MAX_MS = 200;
 
 interface Job {
   events: InstagramEvent[];
+  /** When it was queued (Date.now()). */
+  since: number;
   resolve(result: RecordResult): void;
   reject(error: unknown): void;
 }
@@ -28,6 +41,8 @@ interface Job {
 export class SqliteMessageStore implements MessageStore {
   private queue: Job[] = [];
   private readonly writer: SqliteEventWriter;
+  private retryDelay = RETRY_FIRST_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb,
@@ -39,8 +54,8 @@ export class SqliteMessageStore implements MessageStore {
 
   record(events: InstagramEvent[]): Promise<RecordResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
-      if (this.queue.length === 1) setImmediate(() => this.flush());
+      this.queue.push({ events, since: Date.now(), resolve, reject });
+      if (this.queue.length === 1 && !this.retryTimer) setImmediate(() => this.flush());
     });
   }
 
@@ -66,14 +81,37 @@ export class SqliteMessageStore implements MessageStore {
         }
       });
     } catch (error) {
-      for (const job of jobs) job.reject(error);
+      if (isBusy(error)) this.retryLater(jobs);
+      else for (const job of jobs) job.reject(error);
       return;
     }
+    this.retryDelay = RETRY_FIRST_MS;
     jobs.forEach((job, i) => {
       const outcome = outcomes[i];
       if ('error' in outcome) job.reject(outcome.error);
       else job.resolve(outcome.result);
     });
+  }
+
+  /**
+   * Another process holds the write lock and the short busy_timeout ran out: nothing was
+   * written (the transaction rolled back). Try again soon, off the event loop; a delivery
+   * waiting longer than STORE_BUSY_AFTER_MS is refused so Meta retries it later.
+   */
+  private retryLater(jobs: Job[]): void {
+    const now = Date.now();
+    const waiting: Job[] = [];
+    for (const job of jobs) {
+      if (now - job.since < STORE_BUSY_AFTER_MS) waiting.push(job);
+      else job.reject(new DomainError('store_busy', `the local database stayed locked for ${STORE_BUSY_AFTER_MS / 1000} s; nothing was stored, retry later`));
+    }
+    if (waiting.length === 0) return;
+    this.queue = [...waiting, ...this.queue];
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = null;
+      this.flush();
+    }, this.retryDelay);
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
   }
 
   private recordIn(_tx: Tx, events: InstagramEvent[], now: number): RecordResult {

@@ -1,11 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lte, max } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
 import type { ContactBook } from '../../application/ports/contact-book.js';
 import type { Clock } from '../../domain/clock.js';
 import type { ProfileCache } from '../../application/ports/profile-cache.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
-import { contacts } from './schema.js';
+import { contacts, conversations } from './schema.js';
 
 export type CachedProfile = typeof contacts.$inferSelect;
 
@@ -41,5 +41,22 @@ export class SqliteProfileCache implements ProfileCache, ContactBook {
   saveFailure(customerId: string, error: string, at: number): void {
     const values = { lastError: error.slice(0, 1000), failedAt: at };
     this.db.insert(contacts).values({ customerId, ...values }).onConflictDoUpdate({ target: contacts.customerId, set: values }).run();
+  }
+
+  /**
+   * A window of conversations (by id, so at most `window` rows are read), and those of them
+   * whose customer has no contact row yet; `last` is the window's end, null past the newest.
+   */
+  unknown(after: number, window: number): { customers: string[]; last: number | null } {
+    const c = conversations;
+    const rows = this.db
+      .select({ customerId: c.customerId })
+      .from(c)
+      .leftJoin(contacts, eq(contacts.customerId, c.customerId))
+      .where(and(gt(c.id, after), lte(c.id, after + window), isNull(contacts.customerId)))
+      .orderBy(asc(c.id))
+      .all();
+    const newest = this.db.select({ id: max(c.id) }).from(c).get()?.id ?? 0;
+    return { customers: rows.map((row) => row.customerId), last: after + window >= newest ? null : after + window };
   }
 }

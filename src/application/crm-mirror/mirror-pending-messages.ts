@@ -48,6 +48,8 @@ export class MirrorPendingMessages {
    * whole backlog for in-doubt rows (the flag is not indexed).
    */
   private mayHaveDoubtful = true;
+  /** The last step wrote fewer rows than a batch holds: it reached the live tail of the queue. */
+  atTail = false;
 
   constructor(
     private readonly writer: CrmWriter,
@@ -66,6 +68,7 @@ export class MirrorPendingMessages {
   async execute(afterId = 0, onRows?: (rows: Message[]) => void): Promise<{ outcome: RoundOutcome; lastId: number }> {
     const now = this.clock.now();
     const pending = this.selection === PENDING;
+    this.atTail = false;
     const doubtful = pending && this.mayHaveDoubtful ? this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
     if (pending && doubtful.length === 0) this.mayHaveDoubtful = false;
     if (doubtful.length > 0) {
@@ -78,6 +81,7 @@ export class MirrorPendingMessages {
     const batch = this.outbox.due(this.selection, pending ? false : undefined, now, this.options.batchSize, afterId);
     if (batch.length === 0) return { outcome: 'idle', lastId: afterId };
     const lastId = batch[batch.length - 1].id;
+    this.atTail = batch.length < this.options.batchSize;
     // A backfill meets in-doubt rows in its walk (a backfill or service stopped mid-write).
     for (const message of batch.filter((m) => m.inDoubt)) {
       if ((await this.writeIfAbsent(message)) === 'transient') return { outcome: 'transient', lastId: afterId };

@@ -25,7 +25,7 @@ export interface MessagePage {
 
 /** Read side for the inbox and the API: queries, no changes. */
 export interface ConversationReader {
-  /** Throws when the local database cannot be read. */
+  /** Throws (saying why) when the local store cannot take a write: a full disk, a lock. */
   ping(): Promise<void>;
   /** Newest last message first; `before` is the last message of the previous page's last row. */
   conversations(options: { limit: number; before: Cursor | null }): Promise<ConversationSummary[]>;

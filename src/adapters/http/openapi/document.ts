@@ -161,8 +161,11 @@ export function openApiDocument(version: string) {
         get: {
           operationId: 'readyz',
           tags: ['operations'],
-          summary: 'SQLite answers; the CRM state is reported, never required',
-          responses: { '200': json(ref('Ready'), 'Ready'), '503': error('SQLite does not answer') },
+          summary: 'SQLite can write (one row of a health table); the CRM state is reported, never required',
+          responses: {
+            '200': json(ref('Ready'), 'Ready'),
+            '503': error('SQLite cannot write (locked, disk full, …): `{"status": "error", "sqlite": "error", "reason", "error"}`'),
+          },
         },
       },
       '/metrics': {

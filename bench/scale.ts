@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { startFakeGraph } from '../test/support/fake-graph.js';
+import type { ReaderOptions, ReaderResult } from './readers.js';
+import { ROOT, runLoad } from './processes.js';
+import { seedCustomer } from './seed.js';
+import { CONNECTIONS, discard, FIXED_RATE, missingFromSqlite, SECONDS, SECRET, startIgbridge, WARMUP_SECONDS, workspace, type Row } from './scenario.js';
+
+/** `big`: 1,000,000 messages from 100,000 customers by default (BENCH_BIG_MESSAGES / BENCH_BIG_CUSTOMERS). */
+const BIG_MESSAGES = Number(process.env.BENCH_BIG_MESSAGES ?? 1_000_000);
+const BIG_CUSTOMERS = Number(process.env.BENCH_BIG_CUSTOMERS ?? 100_000);
+const READERS = 8;
+
+/** Runs a bench script in its own process and returns the JSON line it prints last. */
+async function runScript<T>(script: string, args: string[]): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as T;
+}
+
+/**
+ * A year of messages: the service starts on a seeded database; webhooks arrive at the fixed
+ * rate, first alone, then while READERS inbox clients poll the list and thread pages.
+ */
+export async function big(): Promise<Row> {
+  const ws = workspace('big');
+  const seeded = await runScript<{ messages: number; customers: number; seconds: number; bytes: number }>('bench/seed.ts', [ws.sqlitePath, String(BIG_MESSAGES), String(BIG_CUSTOMERS)]);
+  process.stderr.write(`  seeded ${seeded.messages.toLocaleString('en')} messages in ${seeded.seconds.toFixed(1)} s\n`);
+  const spawned = performance.now();
+  const service = await startIgbridge(ws, {});
+  const startupMs = performance.now() - spawned;
+  try {
+    const load = (prefix: string) => runLoad({ url: service.url, secret: SECRET, prefix, connections: 10, duration: SECONDS, rate: FIXED_RATE, ackFile: join(ws.dir, `${prefix}.json`) });
+    await runLoad({ url: service.url, secret: SECRET, prefix: 'big-warm', connections: 10, duration: WARMUP_SECONDS, rate: FIXED_RATE, ackFile: join(ws.dir, 'warm.json') });
+    const alone = await load('big-alone');
+    const readerOptions: ReaderOptions = {
+      url: service.url, token: 'bench-token', clients: READERS, seconds: SECONDS,
+      customers: Array.from({ length: 1_000 }, (_, i) => seedCustomer((i * 97) % BIG_CUSTOMERS)),
+    };
+    const [withReaders, readers] = await Promise.all([load('big-read'), runScript<ReaderResult>('bench/readers.ts', [JSON.stringify(readerOptions)])]);
+    return {
+      scenario: `big (${seeded.messages.toLocaleString('en')} messages, ${seeded.customers.toLocaleString('en')} customers)`,
+      rps: withReaders.rps,
+      p50: withReaders.p50,
+      p99: withReaders.p99,
+      max: withReaders.max,
+      non2xx: alone.non2xx + alone.errors + withReaders.non2xx + withReaders.errors + readers.list.errors + readers.thread.errors,
+      missing: missingFromSqlite(ws, [...alone.acked.map((n) => `big-alone.${n}`), ...withReaders.acked.map((n) => `big-read.${n}`)]),
+      acked: alone.acked.length + withReaders.acked.length,
+      peakRssMb: service.peakRssMb(),
+      crm: 'off',
+      extra: {
+        p99Alone: alone.p99, listP99: readers.list.p99, listP50: readers.list.p50, lists: readers.list.count,
+        threadP99: readers.thread.p99, threadP50: readers.thread.p50, threads: readers.thread.count,
+        startupMs: Math.round(startupMs), seedSeconds: Math.round(seeded.seconds), bytesPerMessage: Math.round(seeded.bytes / seeded.messages),
+      },
+    };
+  } finally {
+    await service.stop();
+    discard(ws);
+  }
+}
+
+/**
+ * A viral day: every message from a never-seen customer. Saturation throughput with no token,
+ * then with IG_ACCESS_TOKEN and the fake Graph API answering each profile in ~50 ms.
+ */
+export async function newCustomers(): Promise<Row> {
+  const saturate = async (name: string, env: Record<string, string>) => {
+    const ws = workspace(name);
+    const service = await startIgbridge(ws, env);
+    try {
+      const base = { url: service.url, secret: SECRET, connections: CONNECTIONS, newCustomers: true };
+      await runLoad({ ...base, prefix: `${name}-warm`, duration: WARMUP_SECONDS, ackFile: join(ws.dir, 'warm.json') });
+      const result = await runLoad({ ...base, prefix: `${name}-sat`, duration: SECONDS, ackFile: join(ws.dir, 'sat.json') });
+      return { result, rss: service.peakRssMb(), missing: missingFromSqlite(ws, result.acked.map((n) => `${name}-sat.${n}`)) };
+    } finally {
+      await service.stop();
+      discard(ws);
+    }
+  };
+  const without = await saturate('new-no-token', {});
+  const graph = await startFakeGraph();
+  graph.on('GET', /^\d+$/, (request) => ({ json: { id: request.endpoint, username: `fan_${request.endpoint.slice(-6)}` }, delayMs: 50 }));
+  try {
+    const started = Date.now();
+    const withToken = await saturate('new-token', { ...graph.env, PROFILE_LOOKUPS_PER_S: '5' });
+    const calls = graph.profileRequests().length;
+    const busiest = graph.maxPerSecond((r) => graph.profileRequests().includes(r));
+    const { result } = withToken;
+    return {
+      scenario: 'new-customers (token, fake Graph ~50 ms)',
+      rps: result.rps,
+      p50: result.p50,
+      p99: result.p99,
+      max: result.max,
+      non2xx: result.non2xx + result.errors + without.result.non2xx + without.result.errors,
+      missing: withToken.missing + without.missing,
+      acked: result.acked.length,
+      peakRssMb: withToken.rss,
+      crm: 'off',
+      extra: { rpsNoToken: without.result.rps, profileCalls: calls, profileSeconds: Math.round((Date.now() - started) / 1000), busiestSecond: busiest, budget: 5 },
+    };
+  } finally {
+    await graph.close();
+  }
+}

@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AttackOptions } from './attack.js';
+import { webhookBody } from './load.js';
+import { ROOT, runLoad, sleep, type ChildService } from './processes.js';
+import { CONNECTIONS, discard, SECONDS, SECRET, startIgbridge, workspace, type Row } from './scenario.js';
+
+/**
+ * Issue 9's measurements. `slow-bodies`: 1,500 connections each send ~1 MiB of a webhook body
+ * (no signature, then a forged one) and stall, while signed webhooks are sent one by one: the
+ * service's resident memory and the signed webhooks' latency. `streams`: webhook saturation
+ * alone, then with 3,000 `/api/events` attempts held open during it: the throughput lost.
+ */
+const ATTACK_CONNECTIONS = 1_500;
+const STREAM_ATTEMPTS = 3_000;
+const PROBES = 30;
+
+function currentRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Starts bench/attack.ts; resolves `opened` once every connection was attempted, `done` with its tally. */
+function attack(options: AttackOptions): { opened: Promise<void>; done: Promise<Record<string, unknown>> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/attack.ts', JSON.stringify(options)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let openedResolve = () => {};
+  const opened = new Promise<void>((resolve) => (openedResolve = resolve));
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    if (out.includes('"opened"')) openedResolve();
+  });
+  const done = new Promise<Record<string, unknown>>((resolve, reject) =>
+    child.once('exit', (code) => {
+      openedResolve();
+      if (code !== 0) reject(new Error(`attacker exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>);
+    }),
+  );
+  return { opened, done };
+}
+
+async function signedWebhook(url: string, mid: string): Promise<{ ms: number; status: number }> {
+  const body = webhookBody('probe', 0).replace('probe.0', mid);
+  const started = performance.now();
+  const response = await fetch(`${url}/webhooks/instagram`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` },
+    body,
+  });
+  await response.arrayBuffer();
+  return { ms: performance.now() - started, status: response.status };
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
+};
+
+async function underSlowBodies(service: ChildService, signature: 'none' | 'forged'): Promise<Record<string, number | string>> {
+  await signedWebhook(service.url, `probe-warm-${signature}`); // the probe's keep-alive connection exists before the attack
+  const rssBefore = currentRssMb(service.pid);
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, currentRssMb(service.pid))), 100);
+  const attacker = attack({ url: service.url, kind: 'slow-bodies', connections: ATTACK_CONNECTIONS, holdMs: 8_000, bodyBytes: 1024 * 1024, signature });
+  await attacker.opened;
+  const probes: number[] = [];
+  const statuses: number[] = [];
+  for (let i = 0; i < PROBES; i++) {
+    const probe = await signedWebhook(service.url, `probe-${signature}-${i}`);
+    probes.push(probe.ms);
+    statuses.push(probe.status);
+    await sleep(100);
+  }
+  const tally = await attacker.done;
+  await sleep(1_000);
+  clearInterval(sampler);
+  return {
+    rssBeforeMb: Math.round(rssBefore),
+    rssDeltaMb: Math.round(rssPeak - rssBefore),
+    rssAfterMb: Math.round(currentRssMb(service.pid)),
+    probeP50Ms: percentile(probes, 50),
+    probeMaxMs: Math.round(Math.max(...probes) * 10) / 10,
+    probeStatuses: [...new Set(statuses)].join(','),
+    attacker: JSON.stringify(tally),
+  };
+}
+
+export async function slowBodies(): Promise<Row> {
+  const ws = workspace('slow-bodies');
+  const service = await startIgbridge(ws, {});
+  try {
+    const none = await underSlowBodies(service, 'none');
+    const forged = await underSlowBodies(service, 'forged');
+    return {
+      scenario: `slow bodies (${ATTACK_CONNECTIONS.toLocaleString('en')} × 1 MiB, stalled)`,
+      rps: 0,
+      p50: Number(none.probeP50Ms),
+      p99: Number(none.probeMaxMs),
+      max: Math.max(Number(none.probeMaxMs), Number(forged.probeMaxMs)),
+      non2xx: 0,
+      missing: 0,
+      acked: PROBES * 2,
+      peakRssMb: service.peakRssMb(),
+      crm: 'off',
+      extra: { ...prefixed('unsigned', none), ...prefixed('forged', forged) },
+    };
+  } finally {
+    await service.stop();
+    discard(ws);
+  }
+}
+
+export async function streams(): Promise<Row> {
+  const ws = workspace('streams');
+  const service = await startIgbridge(ws, {});
+  try {
+    const base = { url: service.url, secret: SECRET, ackFile: join(ws.dir, 'acked.json'), connections: CONNECTIONS, duration: SECONDS };
+    await runLoad({ ...base, prefix: 'warm', duration: 2 });
+    const before = await runLoad({ ...base, prefix: 'alone-1' });
+    const load = runLoad({ ...base, prefix: 'attacked' });
+    await sleep(1_000);
+    const attacker = attack({ url: service.url, kind: 'streams', connections: STREAM_ATTEMPTS, holdMs: (SECONDS - 1) * 1000, token: 'bench-token' });
+    const attacked = await load;
+    const tally = await attacker.done;
+    const after = await runLoad({ ...base, prefix: 'alone-2' });
+    const alone = (before.rps + after.rps) / 2;
+    return {
+      scenario: `event streams (${STREAM_ATTEMPTS.toLocaleString('en')} attempts during saturation)`,
+      rps: attacked.rps,
+      p50: attacked.p50,
+      p99: attacked.p99,
+      max: attacked.max,
+      non2xx: attacked.non2xx + attacked.errors,
+      missing: 0,
+      acked: attacked.ok,
+      peakRssMb: service.peakRssMb(),
+      crm: 'off',
+      extra: { aloneRps: Math.round(alone), aloneBeforeRps: Math.round(before.rps), aloneAfterRps: Math.round(after.rps), attackedRps: Math.round(attacked.rps), costPercent: Math.round((1 - attacked.rps / alone) * 1000) / 10, attacker: JSON.stringify(tally) },
+    };
+  } finally {
+    await service.stop();
+    discard(ws);
+  }
+}
+
+function prefixed(prefix: string, values: Record<string, number | string>): Record<string, number | string> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [`${prefix}.${key}`, value]));
+}
