@@ -14,8 +14,9 @@ import type { ReceiveMessage } from './application/receive-message.js';
 import type { SendMessage } from './application/send-message.js';
 import type { WebhookWatch } from './application/webhook-watch.js';
 import type { Config } from './config.js';
-import { buildContainer, closeContainer, type ContainerOptions } from './container.js';
+import { buildContainer, type ContainerOptions } from './container.js';
 import type { Clock } from './domain/clock.js';
+import { Lifecycle } from './lifecycle.js';
 import { TOKENS } from './tokens.js';
 
 export interface RunningService {
@@ -30,6 +31,8 @@ export interface RunningService {
 
 export async function startService(config: Config, logger: Logger, options: ContainerOptions = {}): Promise<RunningService> {
   const container = buildContainer(config, logger, options);
+  const lifecycle = new Lifecycle(container);
+  lifecycle.start();
   const clock = container.resolve<Clock>(TOKENS.Clock);
   const app = buildHttpApp({
     config,
@@ -57,7 +60,7 @@ export async function startService(config: Config, logger: Logger, options: Cont
       server.listen(config.port, config.host, resolve);
     });
   } catch (error) {
-    await closeContainer(container);
+    await lifecycle.stop();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -68,20 +71,20 @@ export async function startService(config: Config, logger: Logger, options: Cont
     `igbridge listening on ${url}: the inbox is at ${url}/ (it asks for the API token: API_TOKEN in .env)`,
   );
 
+  /** Stops accepting, ends the event streams, lets the requests in flight finish (then cuts them). */
+  const stopHttp = async (graceMs: number) => {
+    closing = true;
+    container.resolve<ChangeFeed>(TOKENS.ChangeFeed).close(); // open event streams end now
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    await stopped;
+    clearTimeout(timer);
+    clearInterval(idle);
+  };
   let closed: Promise<void> | undefined;
   const close = (graceMs = 10_000) =>
-    (closed ??= (async () => {
-      closing = true;
-      container.resolve<ChangeFeed>(TOKENS.ChangeFeed).close(); // open event streams end now
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      const idle = setInterval(() => server.closeIdleConnections(), 100);
-      await stopped;
-      clearTimeout(timer);
-      clearInterval(idle);
-      await closeContainer(container);
-      logger.info('igbridge stopped');
-    })());
+    (closed ??= lifecycle.stop(() => stopHttp(graceMs)).then(() => logger.info('igbridge stopped')));
   return { url, server, container, app, close };
 }

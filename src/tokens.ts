@@ -1,5 +1,7 @@
 /** Dependency-injection tokens: one per port and per shared resource. */
 export const TOKENS = {
+  /** The tokens whose instance the container made (Lifecycle stops only those). */
+  Opened: Symbol('Opened'),
   Config: Symbol('Config'),
   Logger: Symbol('Logger'),
   Clock: Symbol('Clock'),
@@ -8,6 +10,10 @@ export const TOKENS = {
   ConversationReader: Symbol('ConversationReader'),
   MessageMirror: Symbol('MessageMirror'),
   CrmStatus: Symbol('CrmStatus'),
+  CrmOutbox: Symbol('CrmOutbox'),
+  CrmWriter: Symbol('CrmWriter'),
+  CrmPool: Symbol('CrmPool'),
+  MirrorOptions: Symbol('MirrorOptions'),
   MessageSender: Symbol('MessageSender'),
   Metrics: Symbol('Metrics'),
   MetricsExporter: Symbol('MetricsExporter'),
@@ -22,4 +28,5 @@ export const TOKENS = {
   ContactBook: Symbol('ContactBook'),
   ImportHistory: Symbol('ImportHistory'),
   WebhookWatch: Symbol('WebhookWatch'),
+  HistorySync: Symbol('HistorySync'),
 } as const;

@@ -1,9 +1,15 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
-import type { OutboxSelection } from '../application/ports/crm-outbox.js';
-import { buildBackfill } from '../container.js';
+import { MirrorPendingMessages, type MirrorOptions } from '../application/crm-mirror/mirror-pending-messages.js';
+import type { CrmOutbox, OutboxSelection } from '../application/ports/crm-outbox.js';
+import type { CrmWriter } from '../application/ports/crm-writer.js';
+import { CLI_BUSY_TIMEOUT_MS } from '../adapters/sqlite/database.js';
+import { buildContainer } from '../container.js';
+import { systemClock } from '../domain/clock.js';
+import { Lifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
+import { TOKENS } from '../tokens.js';
 import { cliConfig } from './cli-config.js';
 import { Progress } from './progress.js';
 
@@ -48,10 +54,18 @@ async function main(argv: string[]): Promise<number> {
   // Logs (warnings and errors: failed writes, the TODO line) go to stderr beside the progress bar.
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, destination(2));
   const selection: OutboxSelection = { states: ['not_mirrored', 'failed'], since };
-  const backfill = buildBackfill(config, logger, selection);
+  // The service's writer and exactly-once use case, over this selection; a row the CRM rejects fails at once.
+  const container = buildContainer(config, logger, { sqliteBusyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
+  const outbox = container.resolve<CrmOutbox>(TOKENS.CrmOutbox);
+  const writer = container.resolve<CrmWriter>(TOKENS.CrmWriter);
+  const mirrorPending = new MirrorPendingMessages(writer, outbox, systemClock, logger, {
+    ...container.resolve<MirrorOptions>(TOKENS.MirrorOptions),
+    maxAttempts: 0,
+    selection,
+  });
   try {
-    const total = backfill.outbox.count(selection);
-    const failedBefore = backfill.outbox.count({ states: ['failed'], since });
+    const total = outbox.count(selection);
+    const failedBefore = outbox.count({ states: ['failed'], since });
     const scope = since === undefined ? '' : ` sent since ${new Date(since).toISOString()}`;
     if (options['dry-run']) {
       process.stdout.write(`crm:backfill (dry run): ${total} message(s)${scope} would be sent to ${config.crm.database}.${config.crm.table} (${total - failedBefore} never mirrored, ${failedBefore} failed before)\n`);
@@ -62,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     try {
-      await backfill.writer.validate();
+      await writer.validate();
     } catch (error) {
       process.stderr.write(`crm:backfill: the CRM is not usable: ${(error as Error).message}\n`);
       return 1;
@@ -70,21 +84,21 @@ async function main(argv: string[]): Promise<number> {
     const progress = new Progress(total);
     let afterId = 0;
     for (;;) {
-      const { outcome, lastId } = await backfill.mirrorPending.execute(afterId, (rows) => progress.add(rows.length));
+      const { outcome, lastId } = await mirrorPending.execute(afterId, (rows) => progress.add(rows.length));
       if (outcome === 'idle') break;
       if (outcome === 'transient') {
         progress.end();
         process.stderr.write('crm:backfill: the CRM stopped answering; run the backfill again later (nothing will be sent twice)\n');
-        summary(backfill.mirrorPending.tally);
+        summary(mirrorPending.tally);
         return 1;
       }
       afterId = lastId;
     }
     progress.end();
-    summary(backfill.mirrorPending.tally);
-    return backfill.mirrorPending.tally.failed > 0 ? 1 : 0;
+    summary(mirrorPending.tally);
+    return mirrorPending.tally.failed > 0 ? 1 : 0;
   } finally {
-    await backfill.close();
+    await new Lifecycle(container).stop();
   }
 }
 

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
-import { noOpMetrics } from '../adapters/metrics/noop-metrics.js';
 import { fitReport } from '../adapters/mysql/crm-fit-report.js';
-import { CrmPool } from '../adapters/mysql/crm-pool.js';
+import type { CrmPool } from '../adapters/mysql/crm-pool.js';
 import { inspectCrmTable } from '../adapters/mysql/crm-table-inspection.js';
+import { buildContainer } from '../container.js';
+import { Lifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
+import { TOKENS } from '../tokens.js';
 import { cliConfig } from './cli-config.js';
 
 const USAGE = `usage: npm run crm:check
@@ -36,7 +38,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:check: ${crm.missing.join(', ')} not set: the check needs to know where the CRM is.\n\n${USAGE}`);
     return 2;
   }
-  const pool = new CrmPool({ ...crm, poolMax: 1, acquireTimeoutMs: Math.min(crm.acquireTimeoutMs, 10_000) }, createLogger('silent', destination(2)), noOpMetrics);
+  // One connection, and no long wait for it: a check, not a service.
+  const checking = { ...config, crm: { ...crm, poolMax: 1, acquireTimeoutMs: Math.min(crm.acquireTimeoutMs, 10_000) } };
+  const container = buildContainer(checking, createLogger('silent', destination(2)));
+  const pool = container.resolve<CrmPool>(TOKENS.CrmPool);
   try {
     process.stdout.write(`CRM: ${crm.user}@${crm.host}:${crm.port}, database ${crm.database}\n`);
     const connection = await pool.acquire();
@@ -48,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:check: cannot read the CRM table: ${(error as Error).message}\n`);
     return 1;
   } finally {
-    await pool.close(2_000);
+    await new Lifecycle(container).stop();
   }
 }
 

@@ -2,9 +2,13 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
 import type { HistoryTally } from '../application/ports/history-checkpoints.js';
-import { buildHistoryImport } from '../container.js';
+import type { ImportHistory } from '../application/import-history.js';
+import { CLI_BUSY_TIMEOUT_MS } from '../adapters/sqlite/database.js';
+import { buildContainer } from '../container.js';
 import { DomainError } from '../domain/errors.js';
+import { Lifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
+import { TOKENS } from '../tokens.js';
 import { cliConfig } from './cli-config.js';
 import { Progress } from './progress.js';
 
@@ -46,14 +50,17 @@ async function main(argv: string[]): Promise<number> {
 
   // Logs (back-offs, skipped items) go to stderr beside the progress bar.
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, destination(2));
-  const history = buildHistoryImport(config, logger);
+  // The webhook's store path (de-duplicated on mid) without the service's background work:
+  // with the CRM mirror on, imported messages are committed `pending` and the service mirrors them.
+  const container = buildContainer(config, logger, { storeOnly: true, sqliteBusyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
+  const importer = container.resolve<ImportHistory>(TOKENS.ImportHistory);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());
   const progress = new Progress(limit ?? 1);
   const dryRun = options['dry-run'] ?? false;
   try {
-    const { tally, resumed } = await history.importer.execute({
+    const { tally, resumed } = await importer.execute({
       walk: 'import',
       since,
       limit,
@@ -72,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`history:import: stopped: ${error.message}. ${again} (nothing is stored twice).\n`);
     return 1;
   } finally {
-    await history.close();
+    await new Lifecycle(container).stop();
   }
 }
 

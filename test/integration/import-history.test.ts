@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HistoryOptions } from '../../src/application/import-history.js';
+import type { HistoryOptions, ImportHistory } from '../../src/application/import-history.js';
 import { loadConfig } from '../../src/config.js';
-import { buildHistoryImport } from '../../src/container.js';
+import { buildContainer } from '../../src/container.js';
+import { Lifecycle } from '../../src/lifecycle.js';
 import { createLogger } from '../../src/logger.js';
+import { TOKENS } from '../../src/tokens.js';
 import { FAKE_ACCOUNT_ID, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { conversation } from '../support/history.js';
 import { textMessages } from '../support/instagram-events.js';
@@ -29,11 +31,12 @@ describe('ImportHistory over the Conversations API', () => {
   let logs: LogCapture;
   const rows = () => sqliteRows<Row>(env.SQLITE_PATH!, 'SELECT mid, customer_id, direction, text, sent_at, origin, attachments FROM messages ORDER BY sent_at, mid');
   const run = async (options: Partial<HistoryOptions> = {}, extra: Record<string, string> = {}) => {
-    const history = buildHistoryImport(loadConfig({ ...env, ...extra }), createLogger('debug', logs));
+    // As npm run history:import wires it.
+    const container = buildContainer(loadConfig({ ...env, ...extra }), createLogger('debug', logs), { storeOnly: true });
     try {
-      return await history.importer.execute({ walk: 'import', since: null, ...options });
+      return await container.resolve<ImportHistory>(TOKENS.ImportHistory).execute({ walk: 'import', since: null, ...options });
     } finally {
-      await history.close();
+      await new Lifecycle(container).stop();
     }
   };
 
