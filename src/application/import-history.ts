@@ -1,10 +1,9 @@
 import { inject, injectable } from 'tsyringe';
-import { DomainError } from '../domain/errors.js';
 import type { InstagramEvent } from '../domain/instagram-event.js';
 import { TOKENS } from '../tokens.js';
 import { historyMessage } from './history-message.js';
 import type { ContactBook } from './ports/contact-book.js';
-import type { ConversationHistory, RemoteConversation } from './ports/conversation-history.js';
+import { historyStopped, type ConversationHistory, type RemoteConversation } from './ports/conversation-history.js';
 import type { ConversationReader } from './ports/conversation-reader.js';
 import type { HistoryCheckpoint, HistoryCheckpoints, HistoryTally, HistoryWalk } from './ports/history-checkpoints.js';
 import type { ReceiveMessage } from './receive-message.js';
@@ -135,5 +134,5 @@ export class ImportHistory {
 }
 
 function stopIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new DomainError('history_stopped', 'the history walk was stopped (shutdown); it resumes from its checkpoint');
+  if (signal?.aborted) throw historyStopped();
 }

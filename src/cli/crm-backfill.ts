@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
-import { ConfigError, environment, loadConfig } from '../config.js';
 import { MirrorPendingMessages, type MirrorOptions } from '../application/crm-mirror/mirror-pending-messages.js';
 import type { CrmOutbox, OutboxSelection } from '../application/ports/crm-outbox.js';
 import type { CrmWriter } from '../application/ports/crm-writer.js';
@@ -11,6 +10,7 @@ import { systemClock } from '../domain/clock.js';
 import { Lifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { TOKENS } from '../tokens.js';
+import { cliConfig } from './cli-config.js';
 import { Progress } from './progress.js';
 
 const USAGE = `usage: npm run crm:backfill -- [--since <ISO date>] [--dry-run]
@@ -44,14 +44,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:backfill: --since "${options.since}" is not an ISO date\n\n${USAGE}`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig(environment());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`crm:backfill: invalid configuration: ${error.message}\n`);
-    return 2;
-  }
+  const config = cliConfig('crm:backfill');
+  if (!config) return 2;
   if (config.crm.missing.length > 0) {
     process.stderr.write(`crm:backfill: ${config.crm.missing.join(', ')} not set: the backfill needs to know where the CRM is.\n\n${USAGE}`);
     return 2;

@@ -4,11 +4,11 @@ import { destination } from 'pino';
 import { fitReport } from '../adapters/mysql/crm-fit-report.js';
 import type { CrmPool } from '../adapters/mysql/crm-pool.js';
 import { inspectCrmTable } from '../adapters/mysql/crm-table-inspection.js';
-import { ConfigError, environment, loadConfig } from '../config.js';
 import { buildContainer } from '../container.js';
 import { Lifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { TOKENS } from '../tokens.js';
+import { cliConfig } from './cli-config.js';
 
 const USAGE = `usage: npm run crm:check
 
@@ -31,14 +31,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crm:check: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig(environment());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`crm:check: invalid configuration: ${error.message}\n`);
-    return 2;
-  }
+  const config = cliConfig('crm:check');
+  if (!config) return 2;
   const crm = config.crm;
   if (crm.missing.length > 0) {
     process.stderr.write(`crm:check: ${crm.missing.join(', ')} not set: the check needs to know where the CRM is.\n\n${USAGE}`);

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { destination } from 'pino';
 import type { HistoryTally } from '../application/ports/history-checkpoints.js';
-import { ConfigError, environment, loadConfig } from '../config.js';
 import type { ImportHistory } from '../application/import-history.js';
 import { CLI_BUSY_TIMEOUT_MS } from '../adapters/sqlite/database.js';
 import { buildContainer } from '../container.js';
@@ -10,6 +9,7 @@ import { DomainError } from '../domain/errors.js';
 import { Lifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { TOKENS } from '../tokens.js';
+import { cliConfig } from './cli-config.js';
 import { Progress } from './progress.js';
 
 const USAGE = `usage: npm run history:import -- [--since YYYY-MM-DD] [--conversations N] [--dry-run]
@@ -44,14 +44,8 @@ async function main(argv: string[]): Promise<number> {
   if (since !== null && (!/^\d{4}-\d{2}-\d{2}$/.test(options.since!) || Number.isNaN(since))) return usage(`--since "${options.since}" is not a date like 2026-01-31`);
   const limit = options.conversations === undefined ? null : Number(options.conversations);
   if (limit !== null && (!/^\d{1,9}$/.test(options.conversations!) || limit < 1)) return usage(`--conversations "${options.conversations}" is not a whole number from 1`);
-  let config;
-  try {
-    config = loadConfig(environment());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`history:import: invalid configuration: ${error.message}\n`);
-    return 2;
-  }
+  const config = cliConfig('history:import');
+  if (!config) return 2;
   if (!config.instagram.accessToken) return usage('IG_ACCESS_TOKEN is not set: the Conversations API needs an Instagram User access token');
 
   // Logs (back-offs, skipped items) go to stderr beside the progress bar.

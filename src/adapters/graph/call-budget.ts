@@ -1,4 +1,4 @@
-import { DomainError } from '../../domain/errors.js';
+import { historyStopped } from '../../application/ports/conversation-history.js';
 
 /** Spacing kept above the bare 1/perSecond, so that delays on the way never bunch calls past the budget. */
 const MARGIN = 1.1;
@@ -22,7 +22,7 @@ export class CallBudget {
 
 /** Waits `ms` (0: not at all); an abort ends the wait with `history_stopped`. */
 export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(stopped());
+  if (signal?.aborted) return Promise.reject(historyStopped());
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = () => {
@@ -32,12 +32,8 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     const abort = () => {
       clearTimeout(timer);
-      reject(stopped());
+      reject(historyStopped());
     };
     signal?.addEventListener('abort', abort, { once: true });
   });
-}
-
-export function stopped(): DomainError {
-  return new DomainError('history_stopped', 'the history walk was stopped (shutdown); it resumes from its checkpoint');
 }

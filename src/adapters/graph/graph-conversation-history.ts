@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
-import type { ConversationHistory, RemoteMessage } from '../../application/ports/conversation-history.js';
+import { historyStopped, type ConversationHistory, type RemoteMessage } from '../../application/ports/conversation-history.js';
 import type { HistoryCallOutcome, Metrics } from '../../application/ports/metrics.js';
 import type { Config } from '../../config.js';
 import { DomainError } from '../../domain/errors.js';
-import { CallBudget, pause, stopped } from './call-budget.js';
+import { CallBudget, pause } from './call-budget.js';
 import { GraphClient } from './graph-client.js';
 import { GraphError } from './graph-error.js';
-import { conversationsPage, messageDetails, messagesPage, META_USER_ID } from './history-answers.js';
+import { isMetaId } from '../../domain/meta-id.js';
+import { conversationsPage, messageDetails, messagesPage } from './history-answers.js';
 
 const RATE_LIMITED = [4, 17, 32, 613];
 const MAX_TRIES = 6;
@@ -32,14 +33,14 @@ export class GraphConversationHistory implements ConversationHistory {
   ) {
     this.client = new GraphClient(config.graph, config.instagram.accessToken ?? '', metrics);
     this.budget = new CallBudget(config.history.callsPerSecond);
-    this.account = META_USER_ID.test(config.instagram.accountId) ? config.instagram.accountId : null;
+    this.account = isMetaId(config.instagram.accountId) ? config.instagram.accountId : null;
   }
 
   async accountId(signal?: AbortSignal): Promise<string> {
     if (this.account) return this.account;
     const me = await this.call('me', { fields: 'user_id,username' }, signal);
     const id = String(me.user_id ?? '');
-    if (!META_USER_ID.test(id)) throw new DomainError('history_error', "Meta's answer to GET /me has no usable user_id: set IG_ACCOUNT_ID to the account's IG_ID");
+    if (!isMetaId(id)) throw new DomainError('history_error', "Meta's answer to GET /me has no usable user_id: set IG_ACCOUNT_ID to the account's IG_ID");
     return (this.account = id);
   }
 
@@ -84,7 +85,7 @@ export class GraphConversationHistory implements ConversationHistory {
         this.metrics.historyCall('ok');
         return body;
       } catch (error) {
-        if (signal?.aborted) throw stopped();
+        if (signal?.aborted) throw historyStopped();
         const outcome = this.outcome(error, detail);
         this.metrics.historyCall(outcome);
         const graph = error instanceof GraphError ? error.meta : null;

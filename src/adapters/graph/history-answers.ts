@@ -1,8 +1,6 @@
 import type { RemoteConversation, RemoteMessage, RemoteMessageRef, RemotePage, RemoteParty } from '../../application/ports/conversation-history.js';
 import type { Attachment } from '../../domain/message.js';
-
-/** Meta's ids: IGSIDs and IG_IDs are 1–32 digits. */
-export const META_USER_ID = /^\d{1,32}$/;
+import { isMetaId } from '../../domain/meta-id.js';
 /** Conversation and message ids (base64-like); encoded whenever they go into a URL. */
 const OBJECT_ID = /^[A-Za-z0-9_\-=+/.:]{1,512}$/;
 
@@ -55,7 +53,7 @@ export function messagesPage(body: Json) {
 }
 
 function party(value: unknown): RemoteParty | null {
-  if (!isObject(value) || typeof value.id !== 'string' || !META_USER_ID.test(value.id)) return null;
+  if (!isObject(value) || typeof value.id !== 'string' || !isMetaId(value.id)) return null;
   return { id: value.id, username: typeof value.username === 'string' && value.username.length > 0 ? value.username.slice(0, 255) : null };
 }
 

@@ -1,3 +1,4 @@
+import { DomainError } from '../../domain/errors.js';
 import type { Attachment } from '../../domain/message.js';
 
 /** A conversation as Meta lists it: newest `updated_time` first. */
@@ -48,4 +49,9 @@ export interface ConversationHistory {
   messages(conversationId: string, after: string | null, signal?: AbortSignal): Promise<RemotePage<RemoteMessageRef>>;
   /** Null when Meta no longer details it (only a conversation's 20 most recent messages are). */
   message(mid: string, signal?: AbortSignal): Promise<RemoteMessage | null>;
+}
+
+/** A walk stopped on purpose (shutdown, Ctrl-C): it resumes from its checkpoint. */
+export function historyStopped(): DomainError {
+  return new DomainError('history_stopped', 'the history walk was stopped (shutdown); it resumes from its checkpoint');
 }
