@@ -43,7 +43,8 @@ describe('production start', () => {
   });
 
   it('when `make run` installs, then it first says why the first install takes long, and it starts the build with node', async () => {
-    const { stdout } = await run('make', ['-n', '-B', 'run'], { cwd: ROOT });
+    // --no-print-directory: under `make test` this make is nested and would add make[1] lines.
+    const { stdout } = await run('make', ['--no-print-directory', '-n', '-B', 'run'], { cwd: ROOT });
     const lines = stdout.trim().split('\n');
     const notice = lines.findIndex((line) => line.includes('compiles better-sqlite3 (a native module)'));
     const install = lines.findIndex((line) => line.startsWith('npm ci'));
