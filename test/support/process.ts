@@ -50,3 +50,42 @@ export function postSignedWebhook(url: string, bytes: Buffer, secret: string): P
     body: bytes,
   });
 }
+
+export interface TerminalProcess {
+  /** The service's pid (not the `script` wrapping it). */
+  pid: Promise<number>;
+  /** Everything the terminal showed so far, colours and carriage returns removed. */
+  screen: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `node --import tsx src/main.ts` with a real pseudo-terminal as its stdout, as an operator's
+ * shell gives it: util-linux `script` allocates the pty and copies what it shows to a pipe
+ * read here. The shell that `script` starts prints its pid, then becomes the service (`exec`).
+ */
+export function spawnServiceInTerminal(env: Record<string, string>): TerminalProcess {
+  const command = `echo "pid=$$"; exec '${process.execPath}' --import tsx src/main.ts`;
+  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, SHELL: '/bin/sh', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let shown = '';
+  child.stdout!.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
+  const screen = () => shown.replace(/\u001b\[[0-9;]*m/g, '').replace(/\r/g, '');
+  const pid = new Promise<number>((resolve, reject) => {
+    const look = () => {
+      const found = /pid=(\d+)/.exec(screen())?.[1];
+      if (found) return resolve(Number(found));
+      if (child.exitCode !== null) return reject(new Error(`script exited with ${child.exitCode}: ${screen()}`));
+      setTimeout(look, 20);
+    };
+    look();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { pid, screen, exited };
+}
