@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sign } from '../../src/adapters/http/signature.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,11 +15,17 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node --import tsx src/main.ts` (or `nodeArgs`, e.g. a build's main.js) as a real child process. */
-export function spawnService(env: Record<string, string>, nodeArgs = ['--import', 'tsx', 'src/main.ts']): ServiceProcess {
+/** `node --import tsx <repository>/src/main.ts`, whatever the working directory. */
+const FROM_SOURCE = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, join(ROOT, 'src/main.ts')];
+
+/**
+ * `node --import tsx src/main.ts` (or `nodeArgs`, e.g. a build's main.js) as a real child
+ * process, run from the repository, or from `cwd` (where it reads `.env`) as an operator may.
+ */
+export function spawnService(env: Record<string, string>, nodeArgs = FROM_SOURCE, cwd = ROOT): ServiceProcess {
   const child = spawn(process.execPath, nodeArgs, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', ...env },
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
