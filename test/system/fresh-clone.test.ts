@@ -80,7 +80,7 @@ describe('a fresh clone, as a new user runs it', () => {
   });
   afterAll(() => rmSync(dirname(clone), { recursive: true, force: true }));
 
-  it('when a user types `npm run simulate` with no dist/ and no tsx installed, then it compiles first and runs the compiled CLI; after a source change, again', { timeout: 120_000 }, async () => {
+  it('when a user types `npm run simulate` with no dist/ and no tsx installed, then it compiles first and runs the compiled CLI; after a source change, again', { timeout: 240_000 }, async () => {
     expect(existsSync(join(clone, 'dist'))).toBe(false);
     expect(existsSync(join(clone, 'node_modules/tsx'))).toBe(false);
 
@@ -101,7 +101,7 @@ describe('a fresh clone, as a new user runs it', () => {
     expect(changed.stdout).toContain('Posts ONE signed Instagram webhook');
   });
 
-  it('when a user types `make run`, then .env is created 0600, the start-up line names the inbox, it serves, `npm run simulate` reaches it without compiling again, and SIGTERM exits 0', { timeout: 120_000 }, async () => {
+  it('when a user types `make run`, then .env is created 0600, the start-up line names the inbox, it serves, `npm run simulate` reaches it without compiling again, and SIGTERM exits 0', { timeout: 240_000 }, async () => {
     const make = spawn('make', ['--no-print-directory', 'run'], { cwd: clone, env: userEnv({ PORT: '0', HOST: '127.0.0.1' }), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     make.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
