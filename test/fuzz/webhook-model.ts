@@ -2,7 +2,7 @@ import fc from 'fast-check';
 
 /**
  * Generated webhook deliveries that know whether they are valid. The rules are the parser's
- * documented ones (src/adapters/http/webhook/shape.ts): ids are non-empty strings of at most
+ * documented ones (src/adapters/http/schemas/meta-values.ts and webhook.ts): ids are non-empty strings of at most
  * 256 characters or non-negative safe integers; texts are strings without NUL of at most
  * 65,535 UTF-8 bytes; timestamps are non-negative numbers or digit strings; flags are
  * booleans (or absent/null); a delivery is all or nothing.

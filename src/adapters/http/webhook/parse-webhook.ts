@@ -1,6 +1,7 @@
 import type { InstagramEvent } from '../../../domain/instagram-event.js';
-import { parseMessaging } from './parse-messaging.js';
-import { fail, metaId, millis, object, optionalArray } from './shape.js';
+import { checkEnvelope, checkMessagingItem, checkPayload, type MessagingItem } from '../schemas/webhook.js';
+import { refuse } from './refuse.js';
+import { millis, toEvent } from './to-event.js';
 
 export interface ParsedWebhook {
   events: InstagramEvent[];
@@ -9,32 +10,32 @@ export interface ParsedWebhook {
 }
 
 /**
- * A whole delivery → events, or a ValidationError naming the first bad value. A delivery is
- * all or nothing: with one bad item nothing is stored, so a retry cannot half-apply it.
+ * A whole delivery → events, or a `400 invalid_payload` naming the first bad value. A delivery
+ * is all or nothing: with one bad item nothing is stored, so a retry cannot half-apply it.
+ * The body's nesting depth was bounded when it was parsed (raw-body.ts), before any check.
  */
 export function parseWebhook(body: unknown, now: number): ParsedWebhook {
-  const root = object(body, 'body');
-  if (typeof root.object !== 'string') fail('object', 'must be a string');
-  if (root.object !== 'instagram') return { events: [], ignored: [`object "${root.object}" is not "instagram"`] };
-  if (!Array.isArray(root.entry)) fail('entry', 'must be an array');
+  if (!checkEnvelope.Check(body)) refuse(checkEnvelope, body, 'body');
+  if (body.object !== 'instagram') return { events: [], ignored: [`object "${body.object}" is not "instagram"`] };
+  if (!checkPayload.Check(body)) refuse(checkPayload, body, 'body');
 
+  const items: Array<{ item: MessagingItem; path: string; time: number }> = [];
   const parsed: ParsedWebhook = { events: [], ignored: [] };
-  root.entry.forEach((rawEntry, e) => {
-    const entry = object(rawEntry, `entry[${e}]`);
-    if (entry.id !== undefined) metaId(entry.id, `entry[${e}].id`);
-    const entryTime = entry.time === undefined ? now : millis(entry.time, `entry[${e}].time`);
-    const items = optionalArray(entry.messaging, `entry[${e}].messaging`).map((item, m) => ({ item, path: `entry[${e}].messaging[${m}]` }));
-    optionalArray(entry.changes, `entry[${e}].changes`).forEach((rawChange, c) => {
-      const change = object(rawChange, `entry[${e}].changes[${c}]`);
-      if (change.field === 'messages') items.push({ item: change.value, path: `entry[${e}].changes[${c}].value` });
-      else parsed.ignored.push(`entry[${e}].changes[${c}]: field "${String(change.field)}"`);
+  body.entry.forEach((entry, e) => {
+    const time = entry.time === undefined ? now : millis(entry.time);
+    entry.messaging?.forEach((item, m) => items.push({ item, path: `entry[${e}].messaging[${m}]`, time }));
+    entry.changes?.forEach((change, c) => {
+      const path = `entry[${e}].changes[${c}]`;
+      if (change.field !== 'messages') return parsed.ignored.push(`${path}: field "${String(change.field)}"`);
+      if (!checkMessagingItem.Check(change.value)) refuse(checkMessagingItem, change.value, `${path}.value`);
+      items.push({ item: change.value, path: `${path}.value`, time });
     });
-    if (entry.standby !== undefined) parsed.ignored.push(`entry[${e}].standby: handover events`);
-    for (const { item, path } of items) {
-      const result = parseMessaging(item, path, entryTime);
-      if ('event' in result) parsed.events.push(result.event);
-      else parsed.ignored.push(result.ignored);
-    }
+    if ('standby' in entry) parsed.ignored.push(`entry[${e}].standby: handover events`);
   });
+  for (const { item, path, time } of items) {
+    const result = toEvent(item, path, time);
+    if ('event' in result) parsed.events.push(result.event);
+    else parsed.ignored.push(result.ignored);
+  }
   return parsed;
 }
