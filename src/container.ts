@@ -30,6 +30,7 @@ import type { CrmStatus } from './application/ports/crm-status.js';
 import { ReceiveMessage } from './application/receive-message.js';
 import { SendMessage } from './application/send-message.js';
 import { WebhookWatch } from './application/webhook-watch.js';
+import type { ConversationReader } from './application/ports/conversation-reader.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { sqliteFiles, warnLooseModes } from './private-files.js';
@@ -73,9 +74,11 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   }));
   c.register(TOKENS.MessageStore, once(TOKENS.MessageStore, (x) =>
     new ObservedMessageStore(x.resolve(SqliteMessageStore), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.ChangeFeed))));
-  // Reads grow with the history: they run in a worker thread, off the webhook's (an in-memory database has no file to share).
-  c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => {
-    const local = x.resolve(SqliteConversationReader);
+  c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => x.resolve(SqliteConversationReader)));
+  // The API's list and thread pages grow with the history: their queries run in a worker thread,
+  // off the webhook's (an in-memory database has no file to share). Use cases keep the one-row look-ups here.
+  c.register(TOKENS.ApiReader, once(TOKENS.ApiReader, (x) => {
+    const local = x.resolve<ConversationReader>(TOKENS.ConversationReader);
     if (config.sqlitePath === ':memory:') return local;
     const busyTimeoutMs = options.sqliteBusyTimeoutMs ?? BUSY_TIMEOUT_MS;
     return new WorkerConversationReader(local, { path: config.sqlitePath, busyTimeoutMs, maxQueued: MAX_QUEUED_READS }, x.resolve(TOKENS.Metrics), logger);

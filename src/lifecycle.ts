@@ -58,7 +58,7 @@ export class Lifecycle {
     await this.made<Closable>(TOKENS.Usernames)?.close();
     await this.made<Closable>(TOKENS.ProfileLookup)?.close();
     // 6. The read worker (its reads end with it), then SQLite, last.
-    await this.made<Partial<Closable>>(TOKENS.ConversationReader)?.close?.();
+    await this.made<Partial<Closable>>(TOKENS.ApiReader)?.close?.();
     this.made<SqliteDb>(TOKENS.SqliteDatabase)?.$client.close();
   }
 

@@ -9,6 +9,8 @@ import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-sto
 import { WorkerConversationReader } from '../../src/adapters/sqlite/worker-conversation-reader.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { newMessage } from '../contract/message-store.contract.js';
+import { textMessages } from '../support/instagram-events.js';
+import { startTestService } from '../support/service.js';
 
 const config = { crm: { enabled: false } as never, deferredChangeTtlMs: 48 * 3_600_000 };
 const clock = { now: () => 1_800_000_000_000 };
@@ -95,5 +97,23 @@ describe('WorkerConversationReader', () => {
 
     await expect(reader.message('a1')).rejects.toThrow('the service is stopping');
     await expect(reader.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe('the service reads through its read worker', () => {
+  it('when the inbox lists conversations, then the answer came through the worker (read_queue in /metrics) and the service stops cleanly', async () => {
+    const service = await startTestService();
+    try {
+      await service.webhook(textMessages([{ mid: 'm.worker.1', text: 'hello' }]));
+
+      const list = await service.api('/api/conversations');
+      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+
+      expect(list.status).toBe(200);
+      expect(((await list.json()) as { conversations: unknown[] }).conversations).toHaveLength(1);
+      expect(metrics).toMatch(/igbridge_limit_in_use\{resource="read_queue"\} 0/);
+    } finally {
+      await service.stop();
+    }
   });
 });
