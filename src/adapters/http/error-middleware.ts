@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
 import { DomainError } from '../../domain/errors.js';
 import { HttpError } from './http-error.js';
+import type { ErrorBody } from './schemas/error-body.js';
 
 /** Domain error codes → HTTP status. Unlisted domain codes answer 422. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -34,7 +35,8 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
     } catch (error) {
       const { status, code, message, details } = describe(error);
       ctx.status = status;
-      ctx.body = { error: { code, message, ...details } };
+      const body: ErrorBody = { error: { code, message, ...details } };
+      ctx.body = body;
       if (error instanceof HttpError && error.headers) ctx.set(error.headers);
       if (RETRY_AFTER_BY_CODE[code]) ctx.set('Retry-After', RETRY_AFTER_BY_CODE[code]);
       if (LIMIT_CODES.has(code)) metrics.limitRefusal(code);

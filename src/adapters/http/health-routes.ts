@@ -1,5 +1,7 @@
 import Router from '@koa/router';
 import { EXACT_PATHS } from './route-matching.js';
+import type { ReadyAnswer } from './schemas/answers.js';
+import type { NotReadyAnswer } from './schemas/error-body.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { WebhookWatch } from '../../application/webhook-watch.js';
@@ -19,16 +21,18 @@ export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhook
     } catch (error) {
       const reason = (error as Error).message;
       ctx.status = 503;
-      ctx.body = { status: 'error', sqlite: 'error', reason, error: { code: 'sqlite_unavailable', message: `the local database cannot write: ${reason}` } };
+      const answer: NotReadyAnswer = { status: 'error', sqlite: 'error', reason, error: { code: 'sqlite_unavailable', message: `the local database cannot write: ${reason}` } };
+      ctx.body = answer;
       return;
     }
     const { lastReceivedAt, state } = webhooks.health();
-    ctx.body = {
+    const answer: ReadyAnswer = {
       status: 'ok',
       sqlite: 'ok',
       crm: await crm.status(),
       webhooks: { last_received_at: lastReceivedAt === null ? null : new Date(lastReceivedAt).toISOString(), state },
     };
+    ctx.body = answer;
   });
   return router;
 }

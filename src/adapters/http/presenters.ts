@@ -1,10 +1,12 @@
 import type { ConversationSummary } from '../../application/ports/conversation-reader.js';
 import type { Message } from '../../domain/message.js';
+import type { ConversationAnswer, MessageAnswer } from './schemas/answers.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const at = (ms: number) => new Date(ms).toISOString();
+const iso = (ms: number | null) => (ms === null ? null : at(ms));
 
 /** The API's JSON for a message: snake_case, times as ISO strings plus the raw milliseconds. */
-export function messageJson(message: Message) {
+export function messageJson(message: Message): MessageAnswer {
   return {
     mid: message.mid,
     user_id: message.customerId,
@@ -23,7 +25,7 @@ export function messageJson(message: Message) {
     edited: message.editCount > 0,
     edited_at: iso(message.editedAt),
     edit_count: message.editCount,
-    timestamp: iso(message.sentAt),
+    timestamp: at(message.sentAt),
     timestamp_ms: message.sentAt,
     received_at: iso(message.receivedAt),
     origin: message.origin,
@@ -37,7 +39,7 @@ export function messageJson(message: Message) {
   };
 }
 
-export function conversationJson(summary: ConversationSummary) {
+export function conversationJson(summary: ConversationSummary): ConversationAnswer {
   return {
     user_id: summary.userId,
     username: summary.username ?? summary.userId,
@@ -49,7 +51,7 @@ export function conversationJson(summary: ConversationSummary) {
       attachments: summary.lastMessage.attachments,
       deleted: summary.lastMessage.deleted,
     },
-    last_message_at: iso(summary.lastMessage.sentAt),
+    last_message_at: at(summary.lastMessage.sentAt),
     last_message_at_ms: summary.lastMessage.sentAt,
     message_count: summary.messageCount,
     unread_count: summary.unreadCount,

@@ -4,6 +4,7 @@ import type { ConversationReader } from '../../application/ports/conversation-re
 import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
 import { HttpError } from './http-error.js';
 import { conversationJson, messageJson } from './presenters.js';
+import type { ConversationPageAnswer, MessagePageAnswer } from './schemas/answers.js';
 import { beforeParam, cursorString, limitParam } from './query.js';
 
 /** `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the caller). */
@@ -15,17 +16,19 @@ export function readRoutes(reader: ConversationReader): Router {
     const before = beforeParam(ctx.query);
     const conversations = await reader.conversations({ limit, before });
     const last = conversations.at(-1);
-    ctx.body = {
+    const page: ConversationPageAnswer = {
       conversations: conversations.map(conversationJson),
       next_before: conversations.length === limit && last ? cursorString({ sentAt: last.lastMessage.sentAt, id: last.lastMessage.id }) : null,
     };
+    ctx.body = page;
   });
 
   router.get('/api/conversations/:userId/messages', async (ctx) => {
     const userId = ctx.params.userId!;
     if (!isMetaId(userId)) throw new HttpError(400, 'invalid_user_id', `the user id in the path must be an IGSID (${META_ID_RULE})`);
     const page = await reader.messages(userId, { limit: limitParam(ctx.query), before: beforeParam(ctx.query) });
-    ctx.body = { user_id: ctx.params.userId, messages: page.messages.map(messageJson), next_before: cursorString(page.nextBefore) };
+    const answer: MessagePageAnswer = { user_id: userId, messages: page.messages.map(messageJson), next_before: cursorString(page.nextBefore) };
+    ctx.body = answer;
   });
 
   return router;

@@ -9,6 +9,7 @@ import { HttpError } from './http-error.js';
 import type { InflightBudget } from './inflight-budget.js';
 import { MAX_BODY_BYTES, parseJson, readRawBody } from './raw-body.js';
 import { sameSecret, signatureMatches } from './signature.js';
+import type { WebhookResultAnswer } from './schemas/answers.js';
 import { parseWebhook } from './webhook/parse-webhook.js';
 
 const WELL_FORMED_SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
@@ -68,7 +69,7 @@ export function webhookRoutes({ config, receive, logger, now, inflight, webhooks
     const result = await receive.execute(events);
     webhooks.received(now());
     logger.debug({ stored: result.stored.length, duplicates: result.duplicates, applied: result.applied, deferred: result.deferred }, 'webhook processed');
-    ctx.body = {
+    const answer: WebhookResultAnswer = {
       status: 'ok',
       stored: result.stored.length,
       duplicates: result.duplicates,
@@ -76,6 +77,7 @@ export function webhookRoutes({ config, receive, logger, now, inflight, webhooks
       deferred: result.deferred,
       ignored: ignored.length,
     };
+    ctx.body = answer;
   }
 
   return router;

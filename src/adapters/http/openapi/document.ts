@@ -1,4 +1,29 @@
-import { schemas } from './schemas.js';
+import Type from 'typebox';
+import * as answers from '../schemas/answers.js';
+import { ErrorBody, GraphError, NotReady } from '../schemas/error-body.js';
+import { SendRequest } from '../schemas/send-request.js';
+import { MessagingItem, WebhookPayload } from '../schemas/webhook.js';
+
+/** The components: the very schemas the service checks bodies with and types its answers by. */
+const schemas = {
+  Error: ErrorBody,
+  GraphError,
+  NotReady,
+  SendRequest,
+  WebhookPayload,
+  MessagingItem,
+  Attachment: answers.Attachment,
+  CrmSync: answers.CrmSync,
+  Message: answers.Message,
+  Conversation: answers.Conversation,
+  ConversationPage: answers.ConversationPage,
+  MessagePage: answers.MessagePage,
+  WebhookResult: answers.WebhookResult,
+  Health: answers.Health,
+  Ready: answers.Ready,
+};
+const text = { type: 'string' } as const;
+const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50 });
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -32,12 +57,12 @@ export function openApiDocument(version: string) {
           tags: ['webhooks'],
           summary: "Meta's subscription handshake",
           parameters: [
-            { name: 'hub.mode', in: 'query', required: true, schema: { const: 'subscribe' } },
-            { name: 'hub.verify_token', in: 'query', required: true, schema: { type: 'string' }, description: 'Must equal IG_VERIFY_TOKEN' },
-            { name: 'hub.challenge', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'hub.mode', in: 'query', required: true, schema: Type.Literal('subscribe') },
+            { name: 'hub.verify_token', in: 'query', required: true, schema: text, description: 'Must equal IG_VERIFY_TOKEN' },
+            { name: 'hub.challenge', in: 'query', required: true, schema: text },
           ],
           responses: {
-            '200': { description: 'The bare challenge', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '200': { description: 'The bare challenge', content: { 'text/plain': { schema: text } } },
             '403': error('Wrong mode or verify token'),
           },
         },
@@ -50,14 +75,14 @@ export function openApiDocument(version: string) {
               name: 'X-Hub-Signature-256',
               in: 'header',
               required: true,
-              schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+              schema: Type.String({ pattern: '^sha256=[0-9a-f]{64}$' }),
               description: 'HMAC-SHA256 of the raw body with IG_APP_SECRET',
             },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: ref('WebhookPayload') } } },
           responses: {
             '200': json(ref('WebhookResult'), 'Processed (also for event kinds that are only logged)'),
-            '400': error('Malformed JSON'),
+            '400': error('`malformed_json`, or `invalid_payload` naming the first bad value in `error.path`'),
             '401': error('Missing, malformed (answered before the body is read) or wrong signature, or IG_APP_SECRET not set'),
             '408': error('`body_timeout`: the body did not arrive within HTTP_BODY_TIMEOUT_S'),
             '413': error('Body over 1 MiB'),
@@ -72,19 +97,13 @@ export function openApiDocument(version: string) {
           summary: 'One row per customer, newest first',
           security: bearer,
           parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-            { name: 'before', in: 'query', schema: { type: 'string' }, description: 'ISO date or milliseconds: conversations whose last message is older' },
+            { name: 'limit', in: 'query', schema: Limit },
+            { name: 'before', in: 'query', schema: text, description: 'ISO date or milliseconds: conversations whose last message is older' },
           ],
           responses: {
-            '200': json(
-              {
-                type: 'object',
-                required: ['conversations', 'next_before'],
-                properties: { conversations: { type: 'array', items: ref('Conversation') }, next_before: { type: ['string', 'null'] } },
-              },
-              'A page of conversations',
-            ),
-            '400': error('Invalid query'),
+            '200': json(ref('ConversationPage'), 'A page of conversations'),
+            '400': error('`invalid_query`'),
+            '503': error('`store_busy`: too many reads are waiting for the local database; retry after `Retry-After`'),
             ...unauthorized,
           },
         },
@@ -96,21 +115,15 @@ export function openApiDocument(version: string) {
           summary: "One customer's messages, oldest first, each with its CRM sync state",
           security: bearer,
           parameters: [
-            { name: 'userId', in: 'path', required: true, schema: { type: 'string' }, description: "The customer's IGSID" },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-            { name: 'before', in: 'query', schema: { type: 'string' }, description: 'A `next_before` cursor, an ISO date or milliseconds' },
+            { name: 'userId', in: 'path', required: true, schema: Type.String({ pattern: '^[0-9]{1,32}$' }), description: "The customer's IGSID" },
+            { name: 'limit', in: 'query', schema: Limit },
+            { name: 'before', in: 'query', schema: text, description: 'A `next_before` cursor, an ISO date or milliseconds' },
           ],
           responses: {
-            '200': json(
-              {
-                type: 'object',
-                required: ['user_id', 'messages', 'next_before'],
-                properties: { user_id: { type: 'string' }, messages: { type: 'array', items: ref('Message') }, next_before: { type: ['string', 'null'] } },
-              },
-              'The newest page (or the page before `before`), oldest first',
-            ),
-            '400': error('Invalid query'),
+            '200': json(ref('MessagePage'), 'The newest page (or the page before `before`), oldest first'),
+            '400': error('`invalid_user_id` or `invalid_query`'),
             ...unauthorized,
+            '503': error('`store_busy`: too many reads are waiting for the local database; retry after `Retry-After`'),
           },
         },
       },
@@ -143,7 +156,7 @@ export function openApiDocument(version: string) {
             '(the inbox reads the stream with fetch).',
           security: bearer,
           responses: {
-            '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '200': { description: 'The event stream', content: { 'text/event-stream': { schema: text } } },
             '503': error('`too_many_streams`: EVENTS_MAX_CLIENTS streams are open; retry after `Retry-After`'),
             ...unauthorized,
           },
@@ -154,7 +167,7 @@ export function openApiDocument(version: string) {
           operationId: 'healthz',
           tags: ['operations'],
           summary: 'Liveness',
-          responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }, 'The process answers') },
+          responses: { '200': json(ref('Health'), 'The process answers') },
         },
       },
       '/readyz': {
@@ -164,7 +177,7 @@ export function openApiDocument(version: string) {
           summary: 'SQLite can write (one row of a health table); the CRM state is reported, never required',
           responses: {
             '200': json(ref('Ready'), 'Ready'),
-            '503': error('SQLite cannot write (locked, disk full, …): `{"status": "error", "sqlite": "error", "reason", "error"}`'),
+            '503': json(ref('NotReady'), 'SQLite cannot write (locked, disk full, …)'),
           },
         },
       },
@@ -175,7 +188,7 @@ export function openApiDocument(version: string) {
           summary: 'Prometheus metrics (text exposition format)',
           description: 'With METRICS_TOKEN set, send it as `Authorization: Bearer <METRICS_TOKEN>`.',
           responses: {
-            '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '200': { description: 'Metrics', content: { 'text/plain': { schema: text } } },
             '401': error('METRICS_TOKEN is set and was not sent'),
           },
         },
@@ -185,7 +198,7 @@ export function openApiDocument(version: string) {
           operationId: 'openapi',
           tags: ['operations'],
           summary: 'This document',
-          responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') },
+          responses: { '200': json(Type.Object({ openapi: Type.Literal('3.1.0') }), 'OpenAPI 3.1') },
         },
       },
       '/': {
@@ -193,7 +206,7 @@ export function openApiDocument(version: string) {
           operationId: 'inbox',
           tags: ['inbox'],
           summary: 'The inbox page (asks for the API token once)',
-          responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, '304': { description: 'Not modified' } },
+          responses: { '200': { description: 'HTML', content: { 'text/html': { schema: text } } }, '304': { description: 'Not modified' } },
         },
       },
       '/inbox/{file}': {
@@ -202,11 +215,11 @@ export function openApiDocument(version: string) {
           tags: ['inbox'],
           summary: "The inbox's files: its ES modules (inbox.js is the entry), stylesheet and icon (cached for a year when `v` matches their content hash)",
           parameters: [
-            { name: 'file', in: 'path', required: true, schema: { type: 'string', examples: ['inbox.js', 'inbox.css', 'favicon.svg'] } },
-            { name: 'v', in: 'query', schema: { type: 'string' } },
+            { name: 'file', in: 'path', required: true, schema: Type.String({ examples: ['inbox.js', 'inbox.css', 'favicon.svg'] }) },
+            { name: 'v', in: 'query', schema: text },
           ],
           responses: {
-            '200': { description: 'JavaScript, CSS or SVG', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } }, 'image/svg+xml': { schema: { type: 'string' } } } },
+            '200': { description: 'JavaScript, CSS or SVG', content: { 'text/javascript': { schema: text }, 'text/css': { schema: text }, 'image/svg+xml': { schema: text } } },
             '304': { description: 'Not modified' },
             '404': { description: 'No such file' },
           },
@@ -217,7 +230,7 @@ export function openApiDocument(version: string) {
           operationId: 'favicon',
           tags: ['inbox'],
           summary: 'The inbox icon (SVG)',
-          responses: { '200': { description: 'SVG', content: { 'image/svg+xml': { schema: { type: 'string' } } } } },
+          responses: { '200': { description: 'SVG', content: { 'image/svg+xml': { schema: text } } } },
         },
       },
     },
