@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { isMetaId } from './domain/meta-id.js';
 import { ConfigError } from './config-error.js';
-import { PLAIN_IDENTIFIER, readCrmMapping } from './crm-mapping-config.js';
+import { readEnvironment, type Environment } from './config-schema.js';
+import { readCrmMapping } from './crm-mapping-config.js';
 import type { CrmMapping } from './domain/crm-mapping.js';
 
 export { ConfigError };
@@ -40,7 +40,7 @@ export interface Config {
   port: number;
   host: string;
   sqlitePath: string;
-  logLevel: string;
+  logLevel: Environment['LOG_LEVEL'];
   /** LOG_FORMAT: `json`, `pretty`, or unset = pretty when stdout is a terminal, JSON otherwise. */
   logFormat: 'json' | 'pretty' | 'auto';
   apiToken: string | null;
@@ -88,97 +88,84 @@ export interface LimitsConfig {
 
 type Env = Record<string, string | undefined>;
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 /** Reads `.env` (if present) under the process environment: variables already set win. */
 export function environment(envFile = '.env', processEnv: Env = process.env): Env {
   const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
   return { ...fromFile, ...processEnv };
 }
 
-/** Pure: the typed, validated, frozen configuration. Throws ConfigError naming the variable. */
+/**
+ * Pure: the typed, validated, frozen configuration. Throws ConfigError naming the variable.
+ * Each variable's type, range and default are in config-schema.ts; here they become the
+ * service's settings (units in milliseconds, lists split, the CRM mapping read).
+ */
 export function loadConfig(env: Env): Readonly<Config> {
-  const read = reader(env);
-  const requested = read.bool('CRM_MYSQL_ENABLED', false);
+  const read = readEnvironment(env);
+  if (!('values' in read)) throw new ConfigError(read.variable, read.problem);
+  const v = read.values;
   const missing = ['CRM_MYSQL_HOST', 'CRM_MYSQL_USER', 'CRM_MYSQL_DATABASE'].filter((name) => !env[name]?.trim());
+  if (v.CRM_MYSQL_POOL_MIN > v.CRM_MYSQL_POOL_MAX) {
+    throw new ConfigError('CRM_MYSQL_POOL_MIN', `must not exceed CRM_MYSQL_POOL_MAX (${v.CRM_MYSQL_POOL_MAX})`);
+  }
   const crm: CrmConfig = {
-    requested,
-    enabled: requested && missing.length === 0,
+    requested: v.CRM_MYSQL_ENABLED,
+    enabled: v.CRM_MYSQL_ENABLED && missing.length === 0,
     missing,
-    host: read.str('CRM_MYSQL_HOST', ''),
-    port: read.int('CRM_MYSQL_PORT', 3306, 1, 65535),
-    user: read.str('CRM_MYSQL_USER', ''),
-    password: read.str('CRM_MYSQL_PASSWORD', ''),
-    database: read.str('CRM_MYSQL_DATABASE', ''),
-    table: read.str('CRM_MYSQL_TABLE', 'messages'),
-    poolMin: read.int('CRM_MYSQL_POOL_MIN', 1, 0, 100),
-    poolMax: read.int('CRM_MYSQL_POOL_MAX', 5, 1, 100),
-    idleTimeoutMs: read.num('CRM_MYSQL_IDLE_TIMEOUT_S', 3600, 0.1) * 1000,
-    acquireTimeoutMs: read.num('CRM_MYSQL_ACQUIRE_TIMEOUT_S', 30, 0.01) * 1000,
-    slowWriteMs: read.int('CRM_SLOW_WRITE_MS', 5000, 1, 3_600_000),
-    writeTimeoutMs: read.num('CRM_MYSQL_WRITE_TIMEOUT_S', 60, 0.01) * 1000,
-    batchSize: read.int('CRM_BATCH_SIZE', 500, 1, 5000),
-    maxAttempts: read.int('CRM_MAX_ATTEMPTS', 8, 1, 1000),
-    retryMaxMs: read.num('CRM_RETRY_MAX_S', 60, 0.01) * 1000,
-    mapping: readCrmMapping(read.optional('CRM_MYSQL_COLUMNS'), read.optional('CRM_MYSQL_DIRECTION_VALUES'), read.optional('CRM_MYSQL_UNSEND')),
-    usernameWaitMs: read.num('CRM_USERNAME_WAIT_S', 2, 0, 3600) * 1000,
+    host: v.CRM_MYSQL_HOST,
+    port: v.CRM_MYSQL_PORT,
+    user: v.CRM_MYSQL_USER,
+    password: v.CRM_MYSQL_PASSWORD,
+    database: v.CRM_MYSQL_DATABASE,
+    table: v.CRM_MYSQL_TABLE,
+    poolMin: v.CRM_MYSQL_POOL_MIN,
+    poolMax: v.CRM_MYSQL_POOL_MAX,
+    idleTimeoutMs: v.CRM_MYSQL_IDLE_TIMEOUT_S * 1000,
+    acquireTimeoutMs: v.CRM_MYSQL_ACQUIRE_TIMEOUT_S * 1000,
+    slowWriteMs: v.CRM_SLOW_WRITE_MS,
+    writeTimeoutMs: v.CRM_MYSQL_WRITE_TIMEOUT_S * 1000,
+    batchSize: v.CRM_BATCH_SIZE,
+    maxAttempts: v.CRM_MAX_ATTEMPTS,
+    retryMaxMs: v.CRM_RETRY_MAX_S * 1000,
+    mapping: readCrmMapping(v.CRM_MYSQL_COLUMNS ?? null, v.CRM_MYSQL_DIRECTION_VALUES, v.CRM_MYSQL_UNSEND),
+    usernameWaitMs: v.CRM_USERNAME_WAIT_S * 1000,
   };
-  if (crm.poolMin > crm.poolMax) {
-    throw new ConfigError('CRM_MYSQL_POOL_MIN', `must not exceed CRM_MYSQL_POOL_MAX (${crm.poolMax})`);
-  }
-  if (!PLAIN_IDENTIFIER.test(crm.table)) {
-    throw new ConfigError('CRM_MYSQL_TABLE', 'must be a plain table name (letters, digits, _ and $)');
-  }
-
-  const logLevel = read.str('LOG_LEVEL', 'info');
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  const logFormat = read.str('LOG_FORMAT', 'auto');
-  if (!['json', 'pretty', 'auto'].includes(logFormat)) throw new ConfigError('LOG_FORMAT', 'must be json or pretty (unset: pretty on a terminal, JSON otherwise)');
-  const graphUrl = read.str('GRAPH_API_URL', 'https://graph.instagram.com').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(graphUrl)) throw new ConfigError('GRAPH_API_URL', 'must be an http(s) URL');
-  const accountId = read.str('IG_ACCOUNT_ID', 'me');
-  if (accountId !== 'me' && !isMetaId(accountId)) throw new ConfigError('IG_ACCOUNT_ID', 'must be "me" or the account\'s numeric id (1 to 32 digits)');
-  const graphVersion = read.str('GRAPH_API_VERSION', 'v24.0');
-  if (!/^v\d+\.\d+$/.test(graphVersion)) throw new ConfigError('GRAPH_API_VERSION', 'must look like v24.0');
 
   return deepFreeze({
-    port: read.int('PORT', 3000, 0, 65535),
-    host: read.str('HOST', '0.0.0.0'),
-    sqlitePath: read.str('SQLITE_PATH', './data/igbridge.db'),
-    logLevel,
-    logFormat: logFormat as Config['logFormat'],
-    apiToken: read.optional('API_TOKEN'),
+    port: v.PORT,
+    host: v.HOST,
+    sqlitePath: v.SQLITE_PATH,
+    logLevel: v.LOG_LEVEL,
+    logFormat: v.LOG_FORMAT,
+    apiToken: v.API_TOKEN ?? null,
     instagram: {
-      appSecrets: (read.optional('IG_APP_SECRET') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-      verifyToken: read.optional('IG_VERIFY_TOKEN'),
-      accessToken: read.optional('IG_ACCESS_TOKEN'),
-      accountId,
+      appSecrets: (v.IG_APP_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      verifyToken: v.IG_VERIFY_TOKEN ?? null,
+      accessToken: v.IG_ACCESS_TOKEN ?? null,
+      accountId: v.IG_ACCOUNT_ID,
     },
     graph: {
-      baseUrl: graphUrl,
-      version: graphVersion,
-      timeoutMs: read.num('GRAPH_TIMEOUT_S', 10, 0.01) * 1000,
-      profileRefreshMs: read.num('PROFILE_REFRESH_H', 168, 0) * 3_600_000,
-      profileFailureRetryMs: read.num('PROFILE_FAILURE_RETRY_M', 60, 0) * 60_000,
-      profileLookupsPerS: read.num('PROFILE_LOOKUPS_PER_S', 5, 0.01, 1000),
-      profileQueueMax: read.int('PROFILE_QUEUE_MAX', 10_000, 1, 10_000_000),
+      baseUrl: v.GRAPH_API_URL.replace(/\/+$/, ''),
+      version: v.GRAPH_API_VERSION,
+      timeoutMs: v.GRAPH_TIMEOUT_S * 1000,
+      profileRefreshMs: v.PROFILE_REFRESH_H * 3_600_000,
+      profileFailureRetryMs: v.PROFILE_FAILURE_RETRY_M * 60_000,
+      profileLookupsPerS: v.PROFILE_LOOKUPS_PER_S,
+      profileQueueMax: v.PROFILE_QUEUE_MAX,
     },
-    deferredChangeTtlMs: read.num('DEFERRED_CHANGE_TTL_H', 48, 0.001) * 3_600_000,
+    deferredChangeTtlMs: v.DEFERRED_CHANGE_TTL_H * 3_600_000,
     crm,
     history: {
-      syncIntervalMs: read.num('HISTORY_SYNC_INTERVAL_M', 15, 0, 10_080) * 60_000,
-      callsPerSecond: read.num('HISTORY_CALLS_PER_S', 2, 0.01, 1000),
-      silenceAlertMs: read.num('WEBHOOK_SILENCE_ALERT_M', 30, 0, 10_080) * 60_000,
+      syncIntervalMs: v.HISTORY_SYNC_INTERVAL_M * 60_000,
+      callsPerSecond: v.HISTORY_CALLS_PER_S,
+      silenceAlertMs: v.WEBHOOK_SILENCE_ALERT_M * 60_000,
     },
     limits: {
-      allowedOrigins: origins(read.optional('API_ALLOWED_ORIGINS')),
-      bodyTimeoutMs: read.num('HTTP_BODY_TIMEOUT_S', 10, 0.01, 3600) * 1000,
-      maxConnections: read.int('HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
-      webhookMaxInflightBytes: read.int('WEBHOOK_MAX_INFLIGHT_BYTES', 32 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
-      eventsMaxClients: read.int('EVENTS_MAX_CLIENTS', 50, 0, 100_000),
-      metricsToken: read.optional('METRICS_TOKEN'),
+      allowedOrigins: origins(v.API_ALLOWED_ORIGINS ?? null),
+      bodyTimeoutMs: v.HTTP_BODY_TIMEOUT_S * 1000,
+      maxConnections: v.HTTP_MAX_CONNECTIONS,
+      webhookMaxInflightBytes: v.WEBHOOK_MAX_INFLIGHT_BYTES,
+      eventsMaxClients: v.EVENTS_MAX_CLIENTS,
+      metricsToken: v.METRICS_TOKEN ?? null,
     },
   });
 }
@@ -197,39 +184,6 @@ function origins(list: string | null): string[] {
     }
     return url.origin;
   });
-}
-
-function reader(env: Env) {
-  const optional = (name: string): string | null => {
-    const value = env[name]?.trim();
-    return value ? value : null;
-  };
-  const num = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-    const raw = optional(name);
-    if (raw === null) return fallback;
-    const value = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) {
-      throw new ConfigError(name, `must be a number from ${min} to ${max}, got "${raw}"`);
-    }
-    return value;
-  };
-  return {
-    optional,
-    num,
-    str: (name: string, fallback: string) => optional(name) ?? fallback,
-    int: (name: string, fallback: number, min: number, max: number) => {
-      const value = num(name, fallback, min, max);
-      if (!Number.isInteger(value)) throw new ConfigError(name, `must be a whole number, got "${env[name]}"`);
-      return value;
-    },
-    bool: (name: string, fallback: boolean) => {
-      const raw = optional(name)?.toLowerCase();
-      if (raw === undefined) return fallback;
-      if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-      if (['false', '0', 'no', 'off'].includes(raw)) return false;
-      throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
-    },
-  };
 }
 
 function deepFreeze<T>(value: T): T {

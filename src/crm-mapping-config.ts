@@ -1,8 +1,6 @@
 import { ConfigError } from './config-error.js';
+import { PLAIN_IDENTIFIER } from './config-schema.js';
 import { CRM_FIELDS, DEFAULT_CRM_MAPPING, type CrmField, type CrmMapping } from './domain/crm-mapping.js';
-
-/** A plain MySQL identifier: what CRM_MYSQL_TABLE and the mapped column names may be. */
-export const PLAIN_IDENTIFIER = /^[A-Za-z0-9_$]+$/;
 
 /**
  * SPEC §10: CRM_MYSQL_COLUMNS (`field=column,...`), CRM_MYSQL_DIRECTION_VALUES (`in,out`) and
