@@ -28,6 +28,12 @@ describe('the environment schema and README', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('when .env.example comments the variables, then it has exactly the schema\'s', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const named = [...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+    expect([...new Set(named)].sort()).toEqual(Object.keys(VARIABLES).sort());
+  });
+
   it('when README names a variable in a configuration table, then the schema defines it', () => {
     const unknown = [...readmeDefaults().keys()].filter((name) => !(name in VARIABLES));
     expect(unknown).toEqual([]);

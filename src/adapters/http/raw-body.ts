@@ -69,26 +69,36 @@ export function parseJson(raw: Buffer): unknown {
   return value;
 }
 
-/** The path of the first value nested deeper than `max` levels, or null; walked without recursion. */
+/**
+ * The path of the first value nested deeper than `max` levels, or null; walked without
+ * recursion. On every webhook's path, so it allocates one small node per nested value and
+ * spells the path only when it found one.
+ */
 export function pathDeeperThan(value: unknown, max: number): string | null {
-  type Node = { value: unknown; depth: number; key: string; parent: Node | null };
-  const stack: Node[] = [{ value, depth: 0, key: 'body', parent: null }];
+  type Node = { value: object; depth: number; key: string | number; parent: Node | null };
+  if (typeof value !== 'object' || value === null) return null;
+  const stack: Node[] = [{ value, depth: 0, key: '', parent: null }];
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (node.depth > max) return pathOf(node);
-    if (typeof node.value !== 'object' || node.value === null) continue;
-    const isArray = Array.isArray(node.value);
-    for (const [key, inner] of Object.entries(node.value)) {
-      if (typeof inner === 'object' && inner !== null) {
-        stack.push({ value: inner, depth: node.depth + 1, key: isArray ? `[${key}]` : `.${key}`, parent: node });
+    const depth = node.depth + 1;
+    if (Array.isArray(node.value)) {
+      for (let i = 0; i < node.value.length; i++) {
+        const inner: unknown = node.value[i];
+        if (typeof inner === 'object' && inner !== null) stack.push({ value: inner, depth, key: i, parent: node });
+      }
+    } else {
+      for (const key of Object.keys(node.value)) {
+        const inner: unknown = (node.value as Record<string, unknown>)[key];
+        if (typeof inner === 'object' && inner !== null) stack.push({ value: inner, depth, key, parent: node });
       }
     }
   }
   return null;
 }
 
-function pathOf(node: { key: string; parent: { key: string; parent: unknown } | null }): string {
-  const keys: string[] = [];
-  for (let at: typeof node | null = node; at; at = at.parent as typeof node | null) keys.push(at.key);
-  return keys.reverse().join('').replace(/^body\.?/, '') || 'body';
+function pathOf(node: { key: string | number; parent: unknown }): string {
+  let path = '';
+  for (let at = node; at.parent; at = at.parent as typeof node) path = (typeof at.key === 'number' ? `[${at.key}]` : `.${at.key}`) + path;
+  return path.replace(/^\./, '') || 'body';
 }
