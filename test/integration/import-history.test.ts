@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryOptions, ImportHistory } from '../../src/application/import-history.js';
+import type { RegisterEnvAccount } from '../../src/application/register-env-account.js';
 import { loadConfig } from '../../src/config.js';
 import { buildContainer } from '../../src/container.js';
 import { Lifecycle } from '../../src/lifecycle.js';
@@ -34,7 +35,8 @@ describe('ImportHistory over the Conversations API', () => {
     // As npm run history:import wires it.
     const container = buildContainer(loadConfig({ ...env, ...extra }), createLogger('debug', logs), { storeOnly: true });
     try {
-      return await container.resolve<ImportHistory>(TOKENS.ImportHistory).execute({ walk: 'import', since: null, ...options });
+      await container.resolve<RegisterEnvAccount>(TOKENS.RegisterEnvAccount).execute();
+      return await container.resolve<ImportHistory>(TOKENS.ImportHistory).execute({ walk: 'import', account: FAKE_ACCOUNT_ID, since: null, ...options });
     } finally {
       await new Lifecycle(container).stop();
     }
@@ -118,7 +120,7 @@ describe('ImportHistory over the Conversations API', () => {
   it('when Meta refuses the token (190), then the walk stops at once with a clear error', async () => {
     graph.inbox.failNext(graphError(190));
 
-    await expect(run()).rejects.toMatchObject({ code: 'history_token_invalid', message: expect.stringContaining('Meta refused IG_ACCESS_TOKEN (code 190') });
+    await expect(run()).rejects.toMatchObject({ code: 'history_token_invalid', message: expect.stringContaining(`Meta refused the access token of account ${FAKE_ACCOUNT_ID} (code 190`) });
     expect(graph.historyRequests()).toHaveLength(1);
   });
 
