@@ -51,6 +51,16 @@ export class RefreshTokens {
     this.alerts.retain(new Set(accounts.map((account) => account.id)));
   }
 
+  /** An account given by its id alone (IG_ACCOUNT_ID) is named with the refresh (GET /me); a failure only leaves the id shown. */
+  private async learnUsername(id: string, token: string, signal?: AbortSignal): Promise<void> {
+    try {
+      const owner = await this.graph.owner(token, signal);
+      if (owner.id === id && owner.username) this.store.setUsername(id, owner.username);
+    } catch {
+      // The next refresh asks again.
+    }
+  }
+
   private async refresh(account: Account, signal?: AbortSignal): Promise<void> {
     try {
       const fresh = await this.graph.refresh(account.token, signal);
@@ -60,6 +70,7 @@ export class RefreshTokens {
       if (this.store.saveRefreshed(account.id, account.token, fresh.token, expiresAt, at)) {
         this.metrics.tokenRefresh('ok');
         this.logger.info({ account: account.id, expires_at: new Date(expiresAt).toISOString() }, `account ${account.id}: access token refreshed`);
+        if (account.username === null) await this.learnUsername(account.id, fresh.token, signal);
       }
     } catch (error) {
       if (signal?.aborted) return;

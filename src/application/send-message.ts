@@ -57,11 +57,12 @@ export class SendMessage {
 
   /** The account to send from; `400 account_required` when more than one could be meant. */
   private async accountFor(customerId: string, given: string | null): Promise<string> {
+    const talking = await this.reader.accountsOf(customerId);
     if (given !== null) {
-      if (this.accounts.get(given)) return given;
+      // An account the customer writes to but igbridge has no token for is the sender's to refuse (503, saying what to do).
+      if (this.accounts.get(given) || talking.includes(given)) return given;
       throw new DomainError('unknown_account', `account_id ${given} is not one of igbridge's accounts (GET /api/accounts lists them; npm run accounts -- add adds one)`, { field: 'account_id' });
     }
-    const talking = await this.reader.accountsOf(customerId);
     const candidates = talking.length > 0 ? talking : this.accounts.list().map((account) => account.id);
     if (candidates.length === 1) return candidates[0]!;
     if (candidates.length === 0) {

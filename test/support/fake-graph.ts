@@ -210,7 +210,7 @@ export class FakeGraph {
     return this.requests.filter((r) => r.method === 'GET' && !r.endpoint.includes('/') && !this.inbox.owns(r.endpoint) && (igsid === undefined || r.endpoint === igsid));
   }
 
-  /** Conversations API requests (conversations, messages, message details, `me`). */
+  /** Conversations API requests (conversations, messages, message details). */
   historyRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.method === 'GET' && this.inbox.owns(r.endpoint));
   }
@@ -294,7 +294,7 @@ export class FakeGraph {
     if (!owner) return graphError(190, { message: 'Invalid OAuth access token - Cannot parse access token' });
     const custom = this.custom.find((c) => c.method === request.method && c.endpoint.test(request.endpoint));
     if (custom) return custom.answer(request);
-    if (request.method === 'GET' && request.endpoint === 'me' && owner.id !== FAKE_ACCOUNT_ID) {
+    if (request.method === 'GET' && request.endpoint === 'me') {
       return { json: { user_id: owner.id, username: owner.username, id: `91${owner.id.slice(2)}` } };
     }
     const history = this.inbox.route(request);

@@ -30,7 +30,7 @@ export class GraphMessageSender implements MessageSender {
   async send(outgoing: OutgoingMessage, accountId: string): Promise<SentMessage> {
     const used = this.tokens.tokenOf(accountId);
     if (!used) {
-      throw new DomainError('graph_not_configured', `igbridge has no access token for Instagram account ${accountId}, so it cannot send from it: npm run accounts -- add --token <its token>`, { account_id: accountId });
+      throw new DomainError('graph_not_configured', `igbridge has no access token for Instagram account ${accountId}, so it cannot send from it: set IG_ACCESS_TOKEN to its token, or run npm run accounts -- add --token <its token>`, { account_id: accountId });
     }
     const body = {
       recipient: { id: outgoing.recipientId },
