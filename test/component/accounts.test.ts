@@ -85,6 +85,10 @@ describe('accounts and tokens (SPEC §12)', () => {
     await webhook(service, dm(SHOP, CAROL, 'mid.shop.carol', 'Carol to the shop', now - 2000));
     await webhook(service, dm(OUTLET, CAROL, 'mid.outlet.carol', 'Carol to the outlet', now - 1000));
 
+    // Usernames are looked up with the token of the account each customer writes to.
+    await waitFor(() => graph.profileRequests(ALICE).length > 0 && graph.profileRequests(BOB).length > 0, 'the profile look-ups');
+    expect([graph.profileRequests(ALICE)[0]!.token, graph.profileRequests(BOB)[0]!.token]).toEqual([FAKE_GRAPH_TOKEN, OUTLET_TOKEN]);
+
     // Act + Assert: the accounts, never a token.
     const accounts = await call(service, '/api/accounts');
     expect(accounts.body).toEqual([
