@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedPayload } from '../../src/cli/simulate/payload.js';
 import type { AddAccount } from '../../src/application/add-account.js';
 import { TOKENS } from '../../src/tokens.js';
 import { launchChromium, type HeadlessChromium } from '../support/browser.js';
-import { FAKE_ACCOUNT_ID, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { FAKE_ACCOUNT_ID, graphError, type FakeGraph } from '../support/fake-graph.js';
+import { startWithGraph, type GraphService } from '../support/graph-service.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
-import { startTestService, TEST_API_TOKEN, type TestService } from '../support/service.js';
+import { TEST_API_TOKEN, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
 const ALICE = '6000000000000001';
@@ -65,10 +66,13 @@ describe('the inbox in headless Chromium', () => {
   let service: TestService;
   let page: Page | undefined;
 
+  let running: GraphService | undefined;
+
   /** The service against the fake Graph API, mirroring into a fresh CRM database unless `crmOptions` is null. */
   async function start(crmOptions: { messageColumn?: string } | null, env: Record<string, string> = {}): Promise<void> {
     crm = crmOptions ? await createCrmDatabase(crmOptions) : undefined;
-    service = await startTestService({ ...graph.env, ...(crm?.env ?? {}), LOG_LEVEL: 'info', ...env });
+    running = await startWithGraph({ ...(crm?.env ?? {}), LOG_LEVEL: 'info', ...env });
+    ({ graph, service } = running);
   }
 
   beforeAll(async () => {
@@ -78,15 +82,11 @@ describe('the inbox in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
   });
-  beforeEach(async () => {
-    graph = await startFakeGraph();
-  });
   afterEach(async () => {
     await page?.close();
     page = undefined;
-    await service?.stop();
-    service = undefined as unknown as TestService; // a test that fails before start() stops nothing twice
-    await graph.close();
+    await running?.stop();
+    running = undefined; // a test that fails before start() stops nothing twice
     await crm?.drop();
     crm = undefined;
   });

@@ -8,6 +8,7 @@ import { FakeInbox } from './fake-inbox.js';
  *
  *   const graph = await startFakeGraph();
  *   const service = await startTestService(graph.env);      // GRAPH_API_URL, IG_ACCESS_TOKEN, IG_ACCOUNT_ID
+ *   (both at once, stopped together: graphTest / startWithGraph in graph-service.ts)
  *   graph.setProfile('6000000000000001', { username: 'alice', name: 'Alice' });
  *   graph.nextSend(graphError(190));                        // script the next send's answer
  *   ...
