@@ -46,7 +46,6 @@ export async function loadConversations() {
 export async function switchAccount() {
   state.conversations = [];
   state.conversationsBefore = null;
-  renderConversations();
   await loadConversations();
 }
 
