@@ -38,6 +38,9 @@ export const Environment = Type.Object({
   PROFILE_LOOKUPS_PER_S: number(5, 0.01, 1000, 'profile look-ups started per second, at most'),
   PROFILE_QUEUE_MAX: whole(10_000, 1, 10_000_000, 'customers waiting for a look-up; beyond, looked up later'),
   DEFERRED_CHANGE_TTL_H: number(48, 0.001, MAX, 'a change whose message never arrived is dropped after this many hours'),
+  // Meta refreshes a token only once it is 24 h old; a long-lived one lasts 60 days, so past 50 it could lapse.
+  TOKEN_REFRESH_H: number(24, 24, 1200, "a token is refreshed once it is this old (Meta refuses younger than 24 h)"),
+  TOKEN_WARN_DAYS: number(7, 0, 59, 'below this much time left, a token is expiring (/readyz, the inbox banner, a metric)'),
   CRM_MYSQL_ENABLED: Type.Boolean({ default: false, description: 'true turns the CRM mirror on (host, user, database required)' }),
   CRM_MYSQL_HOST: text('', 'CRM MySQL host'),
   CRM_MYSQL_PORT: whole(3306, 1, 65535, 'CRM MySQL port'),

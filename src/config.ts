@@ -63,6 +63,13 @@ export interface Config {
   };
   /** DEFERRED_CHANGE_TTL_H: a change whose message never came is dropped after this. */
   deferredChangeTtlMs: number;
+  /** SPEC §12: the accounts' access tokens. */
+  tokens: {
+    /** TOKEN_REFRESH_H: a token is refreshed once it is this old (never before 24 h: Meta refuses younger ones). */
+    refreshMs: number;
+    /** TOKEN_WARN_DAYS: below this much time left, a token is `expiring`. */
+    warnMs: number;
+  };
   crm: CrmConfig;
   /** SPEC §11: the Conversations API walks and the webhook silence alarm. */
   history: {
@@ -153,6 +160,10 @@ export function loadConfig(env: Env): Readonly<Config> {
       profileQueueMax: v.PROFILE_QUEUE_MAX,
     },
     deferredChangeTtlMs: v.DEFERRED_CHANGE_TTL_H * 3_600_000,
+    tokens: {
+      refreshMs: v.TOKEN_REFRESH_H * 3_600_000,
+      warnMs: v.TOKEN_WARN_DAYS * 86_400_000,
+    },
     crm,
     history: {
       syncIntervalMs: v.HISTORY_SYNC_INTERVAL_M * 60_000,

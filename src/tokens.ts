@@ -31,4 +31,12 @@ export const TOKENS = {
   ImportHistory: Symbol('ImportHistory'),
   WebhookWatch: Symbol('WebhookWatch'),
   HistorySync: Symbol('HistorySync'),
+  AccountStore: Symbol('AccountStore'),
+  AccountGraph: Symbol('AccountGraph'),
+  AccountTokens: Symbol('AccountTokens'),
+  AccountViews: Symbol('AccountViews'),
+  AddAccount: Symbol('AddAccount'),
+  RegisterEnvAccount: Symbol('RegisterEnvAccount'),
+  UnknownAccounts: Symbol('UnknownAccounts'),
+  TokenSchedule: Symbol('TokenSchedule'),
 } as const;

@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { beforeAll, describe, expect } from 'vitest';
-import { graphError } from '../support/fake-graph.js';
+import { FAKE_ACCOUNT_ID, graphError } from '../support/fake-graph.js';
 import { fixture, fixtureNames } from '../support/fixtures.js';
 import { graphTest } from '../support/graph-service.js';
 import { TEST_VERIFY_TOKEN } from '../support/service.js';
@@ -75,11 +75,15 @@ describe('every answer of every route matches /openapi.json', () => {
     await expectDocumented(document, 'GET', '/api/conversations', await service.api('/api/conversations?limit=1'));
     await expectDocumented(document, 'GET', '/api/conversations', await service.api('/api/conversations?limit=0'));
     await expectDocumented(document, 'GET', '/api/conversations', await fetch(`${service.url}/api/conversations`));
+    await expectDocumented(document, 'GET', '/api/conversations', await service.api(`/api/conversations?account_id=${FAKE_ACCOUNT_ID}`));
+    await expectDocumented(document, 'GET', '/api/conversations', await service.api('/api/conversations?account_id=me'));
+    await expectDocumented(document, 'GET', '/api/accounts', await service.api('/api/accounts'));
+    await expectDocumented(document, 'GET', '/api/accounts', await fetch(`${service.url}/api/accounts`));
     const thread = '/api/conversations/{userId}/messages';
     for (const user of [ALICE, '6000000000000002', '7000000000000009']) {
       await expectDocumented(document, 'GET', thread, await service.api(`/api/conversations/${user}/messages?limit=200`));
     }
-    await expectDocumented(document, 'GET', thread, await service.api(`/api/conversations/${ALICE}/messages?limit=1`));
+    await expectDocumented(document, 'GET', thread, await service.api(`/api/conversations/${ALICE}/messages?limit=1&account_id=${FAKE_ACCOUNT_ID}`));
     await expectDocumented(document, 'GET', thread, await service.api('/api/conversations/me/messages'));
     await expectDocumented(document, 'GET', thread, await fetch(`${service.url}/api/conversations/${ALICE}/messages`));
   });
@@ -87,7 +91,8 @@ describe('every answer of every route matches /openapi.json', () => {
   test('when replies are sent, refused by igbridge or by Meta, then the answers are as documented', async ({ graph, service }) => {
     const send = (body: unknown, headers: Record<string, string> = {}) => service.api('/api/messages', { method: 'POST', body: JSON.stringify(body), headers });
     await expectDocumented(document, 'POST', '/api/messages', await send({ recipient_id: ALICE, text: 'Yes, we ship to Berlin.' }));
-    await expectDocumented(document, 'POST', '/api/messages', await send({ recipient_id: ALICE, attachment: { type: 'image', url: 'https://x.example/a.png' } }));
+    await expectDocumented(document, 'POST', '/api/messages', await send({ recipient_id: ALICE, account_id: FAKE_ACCOUNT_ID, attachment: { type: 'image', url: 'https://x.example/a.png' } }));
+    await expectDocumented(document, 'POST', '/api/messages', await send({ recipient_id: ALICE, account_id: '999', text: 'from an account igbridge does not have' }));
     await expectDocumented(document, 'POST', '/api/messages', await send({ recipient_id: ALICE, text: 'hi', priority: 'high' }));
     await expectDocumented(document, 'POST', '/api/messages', await send({ recipient_id: ALICE, text: 'hi' }, { 'content-type': 'text/plain' }));
     await expectDocumented(document, 'POST', '/api/messages', await fetch(`${service.url}/api/messages`, { method: 'POST', body: '{}' }));

@@ -259,14 +259,13 @@ describe('POST /api/messages, other configurations', () => {
     }
   });
 
-  it('when IG_ACCOUNT_ID is me, then the path uses me and the message takes the account id of the conversation', async () => {
+  it('when IG_ACCOUNT_ID is me, then the account id is learnt from GET /me at start-up and the send goes from that account', async () => {
     const { graph, service, stop } = await startWithGraph({ IG_ACCOUNT_ID: 'me' });
     try {
-      await service.webhook(echoOf('mid.earlier.1', 'earlier reply'));
-
       const response = await post(service, { recipient_id: ALICE, text: 'hello' });
 
-      expect(graph.sends()[0]!.path).toBe(`/${VERSION}/me/messages`);
+      expect(graph.meRequests().map((r) => r.query.fields)).toEqual(['user_id,username']);
+      expect(graph.sends()[0]!.path).toBe(`/${VERSION}/${FAKE_ACCOUNT_ID}/messages`);
       expect(await response.json()).toMatchObject({ account_id: FAKE_ACCOUNT_ID });
     } finally {
       await stop();

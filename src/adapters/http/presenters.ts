@@ -1,6 +1,7 @@
+import type { AccountView } from '../../application/account-views.js';
 import type { ConversationSummary } from '../../application/ports/conversation-reader.js';
 import type { Message } from '../../domain/message.js';
-import type { ConversationAnswer, MessageAnswer } from './schemas/answers.js';
+import type { AccountAnswer, ConversationAnswer, MessageAnswer } from './schemas/answers.js';
 
 const at = (ms: number) => new Date(ms).toISOString();
 const iso = (ms: number | null) => (ms === null ? null : at(ms));
@@ -41,6 +42,7 @@ export function messageJson(message: Message): MessageAnswer {
 
 export function conversationJson(summary: ConversationSummary): ConversationAnswer {
   return {
+    account_id: summary.accountId,
     user_id: summary.userId,
     username: summary.username ?? summary.userId,
     name: summary.name,
@@ -55,5 +57,18 @@ export function conversationJson(summary: ConversationSummary): ConversationAnsw
     last_message_at_ms: summary.lastMessage.sentAt,
     message_count: summary.messageCount,
     unread_count: summary.unreadCount,
+  };
+}
+
+/** An account as the API and /readyz show it (SPEC §12): never its token. */
+export function accountJson(account: AccountView): AccountAnswer {
+  return {
+    id: account.id,
+    username: account.username,
+    token_state: account.tokenState,
+    expires_at: iso(account.expiresAt),
+    refreshed_at: iso(account.refreshedAt),
+    added_at: at(account.addedAt),
+    problem: account.problem,
   };
 }

@@ -44,12 +44,16 @@ export class WorkerConversationReader implements ConversationReader {
     return this.writer.ping();
   }
 
-  conversations(options: { limit: number; before: Cursor | null }): Promise<ConversationSummary[]> {
+  conversations(options: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<ConversationSummary[]> {
     return this.ask('conversations', [options]);
   }
 
-  messages(userId: string, options: { limit: number; before: Cursor | null }): Promise<MessagePage> {
+  messages(userId: string, options: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<MessagePage> {
     return this.ask('messages', [userId, options]);
+  }
+
+  accountsOf(userId: string): Promise<string[]> {
+    return this.ask('accountsOf', [userId]);
   }
 
   message(mid: string): Promise<Message | null> {

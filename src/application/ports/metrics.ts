@@ -32,7 +32,11 @@ export interface Metrics {
   limitRefusal(code: string): void;
   deferredChanges(outcome: DeferredOutcome, count: number): void;
   profileQueue(event: ProfileQueueEvent, waiting: number): void;
+  /** One token refresh (SPEC §12): `ok`, `invalid` (Meta said 190), `error` (retried later). */
+  tokenRefresh(outcome: 'ok' | 'invalid' | 'error'): void;
+  /** Messages stored for an account igbridge has no token for (an `entry[].id` not among the accounts). */
+  unknownAccountMessages(count: number): void;
 }
 
-export type GraphOperation = 'send' | 'profile' | 'history';
+export type GraphOperation = 'send' | 'profile' | 'history' | 'account';
 export type HistoryCallOutcome = 'ok' | 'unavailable' | 'rate_limited' | 'token_invalid' | 'error' | 'timeout';

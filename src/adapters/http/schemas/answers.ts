@@ -55,6 +55,7 @@ export const Message = Type.Object(
 
 export const Conversation = Type.Object(
   {
+    account_id: Type.String({ description: "The business account (a webhook's `entry[].id`)" }),
     user_id: Type.String(),
     username: Type.String({ description: 'Instagram username when known, else the IGSID' }),
     name: Nullable(Type.String()),
@@ -73,8 +74,25 @@ export const Conversation = Type.Object(
     message_count: Type.Integer({ minimum: 1 }),
     unread_count: Type.Integer({ minimum: 0, description: 'Inbound messages newer than the last outbound one' }),
   },
-  Strict,
+  { ...Strict, description: 'One conversation: a customer with one of the accounts (a customer writing to two accounts has two)' },
 );
+
+export const Account = Type.Object(
+  {
+    id: Type.String({ description: "Meta's IG_ID: what webhooks carry as `entry[].id`" }),
+    username: Nullable(Type.String()),
+    token_state: Type.Enum(['ok', 'expiring', 'invalid'], {
+      description: 'expiring: under TOKEN_WARN_DAYS left (igbridge could not refresh it); invalid: Meta answered 190 (or it expired) — add a new token',
+    }),
+    expires_at: Nullable(Type.String({ format: 'date-time', description: 'known once igbridge has refreshed the token' })),
+    refreshed_at: IsoTime,
+    added_at: Time,
+    problem: Nullable(Type.String({ description: 'for expiring and invalid: what is wrong and what to do' })),
+  },
+  { ...Strict, description: 'An Instagram account igbridge serves; its access token is never shown' },
+);
+
+export const AccountList = Type.Array(Account);
 
 const Cursor = Nullable(Type.String({ description: 'Pass as `before` for the next (older) page; null on the last page' }));
 
@@ -118,6 +136,7 @@ export const Ready = Type.Object(
       { last_received_at: IsoTime, state: Type.Enum(['ok', 'silent']) },
       { ...Strict, description: '`silent` when a history pass recovered messages more than WEBHOOK_SILENCE_ALERT_M newer than the last webhook' },
     ),
+    accounts: Type.Array(Account, { description: 'every account with its token state (never required: 200 whatever they are)' }),
   },
   Strict,
 );
@@ -125,6 +144,7 @@ export const Ready = Type.Object(
 export type AttachmentAnswer = Static<typeof Attachment>;
 export type MessageAnswer = Static<typeof Message>;
 export type ConversationAnswer = Static<typeof Conversation>;
+export type AccountAnswer = Static<typeof Account>;
 export type ConversationPageAnswer = Static<typeof ConversationPage>;
 export type MessagePageAnswer = Static<typeof MessagePage>;
 export type WebhookResultAnswer = Static<typeof WebhookResult>;

@@ -13,6 +13,12 @@ import { describeError } from './problem.js';
 export const SendRequest = Type.Object(
   {
     recipient_id: Type.Refine(Type.String({ description: "the customer's IGSID" }), isMetaId, () => `must be an Instagram-scoped user id (IGSID: ${META_ID_RULE}), e.g. "6000000000000001"`),
+    account_id: Type.Optional(
+      Type.Union([Type.Refine(Type.String(), isMetaId, () => `must be the id of one of igbridge's Instagram accounts (${META_ID_RULE}; GET /api/accounts lists them)`), Type.Null()], {
+        description:
+          'The account that sends (GET /api/accounts). Needed only when the recipient talks to several accounts (else `400 account_required`), or writes to none of them while igbridge has several',
+      }),
+    ),
     text: Type.Optional(Type.String({ minLength: 1, description: `1–${MAX_OUTGOING_TEXT_BYTES} UTF-8 bytes, not blank` })),
     attachment: Type.Optional(
       Type.Object(
@@ -43,5 +49,5 @@ export function toOutgoingMessage(body: unknown): OutgoingMessage {
     throw new ValidationError('give exactly one of text or attachment', { field: body.text === undefined ? 'text' : 'attachment' });
   }
   const content = body.attachment === undefined ? { kind: 'text' as const, text: checkOutgoingText(body.text!) } : { kind: 'image' as const, url: checkImageUrl(body.attachment.url) };
-  return { recipientId: body.recipient_id, content, humanAgent };
+  return { recipientId: body.recipient_id, accountId: body.account_id ?? null, content, humanAgent };
 }

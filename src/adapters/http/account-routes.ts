@@ -1,0 +1,15 @@
+import Router from '@koa/router';
+import type { AccountViews } from '../../application/account-views.js';
+import { accountJson } from './presenters.js';
+import { EXACT_PATHS } from './route-matching.js';
+import type { AccountAnswer } from './schemas/answers.js';
+
+/** `GET /api/accounts` (bearer checked by the caller): the accounts and their token state, never a token. */
+export function accountRoutes(accounts: AccountViews): Router {
+  const router = new Router(EXACT_PATHS);
+  router.get('/api/accounts', (ctx) => {
+    const list: AccountAnswer[] = accounts.list().map(accountJson);
+    ctx.body = list;
+  });
+  return router;
+}
