@@ -1,6 +1,7 @@
 import type { Cursor } from '../../application/ports/conversation-reader.js';
 import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
 import { HttpError } from './http-error.js';
+import { LIMIT } from './schemas/query-params.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -10,12 +11,12 @@ function single(query: Query, name: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
-export function limitParam(query: Query, fallback = 50, max = 200): number {
+export function limitParam(query: Query, fallback = LIMIT.default, max = LIMIT.maximum): number {
   const raw = single(query, 'limit');
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > max) {
-    throw new HttpError(400, 'invalid_query', `limit must be a whole number from 1 to ${max}`);
+  if (!/^\d+$/.test(raw) || value < LIMIT.minimum || value > max) {
+    throw new HttpError(400, 'invalid_query', `limit must be a whole number from ${LIMIT.minimum} to ${max}`);
   }
   return value;
 }

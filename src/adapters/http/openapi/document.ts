@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import * as answers from '../schemas/answers.js';
 import { ErrorBody, GraphError, NotReady } from '../schemas/error-body.js';
+import { Before, Limit, MetaIdParam } from '../schemas/query-params.js';
 import { SendRequest } from '../schemas/send-request.js';
 import { MessagingItem, WebhookPayload } from '../schemas/webhook.js';
 
@@ -25,8 +26,7 @@ const schemas = {
   Ready: answers.Ready,
 };
 const text = { type: 'string' } as const;
-const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50 });
-const AccountId = Type.String({ pattern: '^[0-9]{1,32}$' });
+
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -100,7 +100,7 @@ export function openApiDocument(version: string) {
           summary: 'One row per conversation (account and customer), newest first',
           security: bearer,
           parameters: [
-            { name: 'account_id', in: 'query', schema: AccountId, description: "Only this account's conversations (GET /api/accounts)" },
+            { name: 'account_id', in: 'query', schema: MetaIdParam, description: "Only this account's conversations (GET /api/accounts)" },
             { name: 'limit', in: 'query', schema: Limit },
             { name: 'before', in: 'query', schema: text, description: 'ISO date or milliseconds: conversations whose last message is older' },
           ],
@@ -119,10 +119,10 @@ export function openApiDocument(version: string) {
           summary: "One customer's messages, oldest first, each with its CRM sync state",
           security: bearer,
           parameters: [
-            { name: 'userId', in: 'path', required: true, schema: Type.String({ pattern: '^[0-9]{1,32}$' }), description: "The customer's IGSID" },
-            { name: 'account_id', in: 'query', schema: AccountId, description: 'Only the messages with this account' },
+            { name: 'userId', in: 'path', required: true, schema: MetaIdParam, description: "The customer's IGSID" },
+            { name: 'account_id', in: 'query', schema: MetaIdParam, description: 'Only the messages with this account' },
             { name: 'limit', in: 'query', schema: Limit },
-            { name: 'before', in: 'query', schema: text, description: 'A `next_before` cursor, an ISO date or milliseconds' },
+            { name: 'before', in: 'query', schema: Before },
           ],
           responses: {
             '200': json(ref('MessagePage'), 'The newest page (or the page before `before`), oldest first'),
