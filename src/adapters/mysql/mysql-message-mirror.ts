@@ -100,7 +100,7 @@ export class MysqlMessageMirror implements CrmWriter {
         inspectCrmTable(async (statement, params) => (await connection.query(statement, params))[0] as Record<string, unknown>[], this.config.database, this.config.table, this.config.mapping),
       );
     } catch (error) {
-      const failure = error instanceof CrmWriteError ? error : classifySent(error);
+      const failure = classifySent(error);
       this.reportFailure(failure, {}, `CRM not usable, running local-only until it answers: ${failure.message}`);
       throw new CrmWriteError(failure.kind, failure.message, failure.cause, true);
     }
@@ -181,7 +181,7 @@ export class MysqlMessageMirror implements CrmWriter {
       }
       return result;
     } catch (error) {
-      const failure = error instanceof CrmWriteError ? error : classifySent(error);
+      const failure = classifySent(error);
       const ms = performance.now() - started;
       const outcome = failure.kind === 'rejected' ? 'rejected' : failure.kind === 'in_doubt' ? 'timeout' : 'failed';
       this.metrics.crmWrite(outcome, ms / 1000, count);
