@@ -34,9 +34,11 @@ export class CrmStatements {
    * One multi-row INSERT; with `upsert` (a UNIQUE mid column) a row already there is left as it
    * is. The escape hatch (issue 12): Drizzle builds the statement for a batch of this size once;
    * after that its text is reused and only the parameters are laid out, row by row in column
-   * order, as Drizzle lays them out. Building every batch cost ~6.5 ms per 500-row batch (13 µs
-   * a row, against 0.26 ms for mysql2's `values ?`; bench/crm-insert.ts, BENCHMARKS.md), a
-   * quarter of the 25 ms a batch may take at the catch-up target of 20,000 msg/s.
+   * order, as Drizzle lays them out. Measured by bench/crm-insert.ts (BENCHMARKS.md, item 12),
+   * building and formatting one 500-row batch: Drizzle every batch 5.1–6.6 ms (10–13 µs a row), a
+   * quarter of the 25 ms a batch may take at the catch-up target of 20,000 msg/s, and half the
+   * INSERT rate (37,000–54,000 rows/s); reused 0.26–0.28 ms, as cheap as mysql2's `values ?`
+   * (0.23–0.26 ms), at 80,000–99,000 rows/s.
    */
   insert(rows: readonly CrmRow[], upsert: boolean): Query {
     const key = `${rows.length}${upsert ? '+upsert' : ''}`;
