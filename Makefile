@@ -21,9 +21,9 @@ install: node_modules/.install-stamp
 	@bash scripts/create-env.sh
 
 # The service runs compiled (node dist/main.js, no tsx at run time); rebuilt when a source changed.
+# `npm run build` writes the stamp; the npm scripts' scripts/ensure-build.sh checks the same one.
 dist/.build-stamp: node_modules/.install-stamp tsconfig.json tsconfig.build.json $(shell find src -type f)
 	npm run build --silent
-	@touch $@
 
 build: dist/.build-stamp
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGraph } from '../test/support/fake-graph.js';
 import type { ReaderOptions, ReaderResult } from './readers.js';
@@ -21,14 +22,32 @@ async function runScript<T>(script: string, args: string[]): Promise<T> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as T;
 }
 
+type Seeded = { messages: number; customers: number; seconds: number; bytes: number };
+
+/**
+ * Seeds the big database, or copies one seeded before when BENCH_BIG_SEEDED names it (seeding
+ * takes minutes; `node --import tsx bench/seed.ts <path> <messages> <customers>` makes one and
+ * writes `<path>.json` beside it with what it printed).
+ */
+async function seedBig(path: string): Promise<Seeded> {
+  const cached = process.env.BENCH_BIG_SEEDED;
+  if (cached) {
+    copyFileSync(cached, path);
+    process.stderr.write(`  copied the seeded database ${cached}\n`);
+    return JSON.parse(readFileSync(`${cached}.json`, 'utf8')) as Seeded;
+  }
+  const seeded = await runScript<Seeded>('bench/seed.ts', [path, String(BIG_MESSAGES), String(BIG_CUSTOMERS)]);
+  process.stderr.write(`  seeded ${seeded.messages.toLocaleString('en')} messages in ${seeded.seconds.toFixed(1)} s\n`);
+  return seeded;
+}
+
 /**
  * A year of messages: the service starts on a seeded database; webhooks arrive at the fixed
  * rate, first alone, then while READERS inbox clients poll the list and thread pages.
  */
 export async function big(): Promise<Row> {
   const ws = workspace('big');
-  const seeded = await runScript<{ messages: number; customers: number; seconds: number; bytes: number }>('bench/seed.ts', [ws.sqlitePath, String(BIG_MESSAGES), String(BIG_CUSTOMERS)]);
-  process.stderr.write(`  seeded ${seeded.messages.toLocaleString('en')} messages in ${seeded.seconds.toFixed(1)} s\n`);
+  const seeded = await seedBig(ws.sqlitePath);
   const spawned = performance.now();
   const service = await startIgbridge(ws, {});
   const startupMs = performance.now() - spawned;

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { openSqlite } from '../src/adapters/sqlite/database.js';
 import { SqliteMessageStore } from '../src/adapters/sqlite/sqlite-message-store.js';
 import type { InstagramEvent } from '../src/domain/instagram-event.js';
@@ -49,7 +49,9 @@ async function main(path: string, messages: number, customers: number): Promise<
   db.$client.pragma('wal_checkpoint(TRUNCATE)');
   db.$client.close();
   const bytes = statSync(path).size;
-  process.stdout.write(`${JSON.stringify({ messages, customers, seconds: (performance.now() - started) / 1000, bytes })}\n`);
+  const summary = JSON.stringify({ messages, customers, seconds: (performance.now() - started) / 1000, bytes });
+  writeFileSync(`${path}.json`, `${summary}\n`);
+  process.stdout.write(`${summary}\n`);
 }
 
 if (process.argv[2]) {

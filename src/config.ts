@@ -63,6 +63,13 @@ export interface Config {
   };
   /** DEFERRED_CHANGE_TTL_H: a change whose message never came is dropped after this. */
   deferredChangeTtlMs: number;
+  /** SPEC §12: the accounts' access tokens. */
+  tokens: {
+    /** TOKEN_REFRESH_H: a token is refreshed once it is this old (never before 24 h: Meta refuses younger ones). */
+    refreshMs: number;
+    /** TOKEN_WARN_DAYS: below this much time left, a token is `expiring`. */
+    warnMs: number;
+  };
   crm: CrmConfig;
   /** SPEC §11: the Conversations API walks and the webhook silence alarm. */
   history: {
@@ -166,6 +173,11 @@ export function loadConfig(env: Env): Readonly<Config> {
       profileQueueMax: read.int('PROFILE_QUEUE_MAX', 10_000, 1, 10_000_000),
     },
     deferredChangeTtlMs: read.num('DEFERRED_CHANGE_TTL_H', 48, 0.001) * 3_600_000,
+    tokens: {
+      // Meta refreshes a token only once it is 24 h old; a long-lived one lasts 60 days, so past 50 it could lapse.
+      refreshMs: read.num('TOKEN_REFRESH_H', 24, 24, 1200) * 3_600_000,
+      warnMs: read.num('TOKEN_WARN_DAYS', 7, 0, 59) * 86_400_000,
+    },
     crm,
     history: {
       syncIntervalMs: read.num('HISTORY_SYNC_INTERVAL_M', 15, 0, 10_080) * 60_000,

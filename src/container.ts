@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { Logger } from 'pino';
 import { instanceCachingFactory, container as root, type DependencyContainer, type FactoryProvider } from 'tsyringe';
+import { GraphAccountApi } from './adapters/graph/graph-account-api.js';
 import { GraphConversationHistory } from './adapters/graph/graph-conversation-history.js';
 import { GraphMessageSender } from './adapters/graph/graph-message-sender.js';
 import { GraphProfileLookup } from './adapters/graph/graph-profile-lookup.js';
-import { UnconfiguredMessageSender } from './adapters/graph/unconfigured-message-sender.js';
 import { HistorySync } from './adapters/history/history-sync.js';
 import { InProcessChangeFeed } from './adapters/live/in-process-change-feed.js';
 import { ObservedMessageStore } from './adapters/live/observed-message-store.js';
@@ -13,12 +13,16 @@ import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
 import { CrmPool } from './adapters/mysql/crm-pool.js';
 import { MysqlMessageMirror } from './adapters/mysql/mysql-message-mirror.js';
 import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
-import { openSqlite } from './adapters/sqlite/database.js';
+import { BUSY_TIMEOUT_MS, openSqlite } from './adapters/sqlite/database.js';
+import { SqliteAccountStore } from './adapters/sqlite/sqlite-account-store.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
+import { MAX_QUEUED_READS, WorkerConversationReader } from './adapters/sqlite/worker-conversation-reader.js';
 import { SqliteCrmOutbox } from './adapters/sqlite/sqlite-crm-outbox.js';
 import { SqliteHistoryCheckpoints } from './adapters/sqlite/sqlite-history-checkpoints.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
 import { SqliteProfileCache } from './adapters/sqlite/sqlite-profile-cache.js';
+import { AccountViews } from './application/account-views.js';
+import { AddAccount } from './application/add-account.js';
 import { DisabledCrmStatus } from './application/crm-mirror/disabled-crm-status.js';
 import { MirrorCrmStatus } from './application/crm-mirror/mirror-crm-status.js';
 import type { MirrorOptions } from './application/crm-mirror/mirror-pending-messages.js';
@@ -27,8 +31,15 @@ import { ImportHistory } from './application/import-history.js';
 import { ProfileLookupBudget } from './application/profile-lookup-budget.js';
 import type { CrmStatus } from './application/ports/crm-status.js';
 import { ReceiveMessage } from './application/receive-message.js';
+import { RefreshTokens } from './application/refresh-tokens.js';
+import { RegisterEnvAccount } from './application/register-env-account.js';
 import { SendMessage } from './application/send-message.js';
+import { TokenAlerts } from './application/token-alerts.js';
+import { TokenBook } from './application/token-book.js';
+import { TokenSchedule } from './application/token-schedule.js';
+import { UnknownAccounts } from './application/unknown-accounts.js';
 import { WebhookWatch } from './application/webhook-watch.js';
+import type { ConversationReader } from './application/ports/conversation-reader.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { sqliteFiles, warnLooseModes } from './private-files.js';
@@ -45,6 +56,8 @@ export interface ContainerOptions {
   sqliteBusyTimeoutMs?: number;
   /** How often identical CRM failures are summarised during an outage (default one line a minute). */
   outageSummaryMs?: number;
+  /** How often the token refresh pass runs (default hourly; tests with an injected clock: often). */
+  tokenCheckMs?: number;
 }
 
 /**
@@ -60,6 +73,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.Clock, { useValue: options.clock ?? systemClock });
   const metrics = new PrometheusMetrics();
   metrics.watchBacklog(() => c.resolve<CrmStatus>(TOKENS.CrmStatus).status());
+  metrics.watchAccounts(() => c.resolve<AccountViews>(TOKENS.AccountViews).list(), () => c.resolve<Clock>(TOKENS.Clock).now());
   c.register(TOKENS.Metrics, { useValue: metrics });
   c.register(TOKENS.MetricsExporter, { useValue: metrics });
   c.register(TOKENS.ChangeFeed, { useValue: new InProcessChangeFeed() });
@@ -73,11 +87,20 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.MessageStore, once(TOKENS.MessageStore, (x) =>
     new ObservedMessageStore(x.resolve(SqliteMessageStore), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.ChangeFeed))));
   c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => x.resolve(SqliteConversationReader)));
+  // The API's list and thread pages grow with the history: their queries run in a worker thread,
+  // off the webhook's (an in-memory database has no file to share). Use cases keep the one-row look-ups here.
+  c.register(TOKENS.ApiReader, once(TOKENS.ApiReader, (x) => {
+    const local = x.resolve<ConversationReader>(TOKENS.ConversationReader);
+    if (config.sqlitePath === ':memory:') return local;
+    const busyTimeoutMs = options.sqliteBusyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    return new WorkerConversationReader(local, { path: config.sqlitePath, busyTimeoutMs, maxQueued: MAX_QUEUED_READS }, x.resolve(TOKENS.Metrics), logger);
+  }));
   c.register(TOKENS.ProfileCache, once(TOKENS.ProfileCache, (x) => x.resolve(SqliteProfileCache)));
 
-  // Meta's Graph API: sends and username look-ups need IG_ACCESS_TOKEN; without it sends are
-  // refused (503) and usernames stay unknown (the CRM gets the user id).
-  if (config.instagram.accessToken && !options.storeOnly) {
+  registerAccounts(c, config, logger.child({ component: 'accounts' }), options);
+  // Meta's Graph API, each call with the token of its account (SPEC §12): without any account,
+  // sends are refused (503) and usernames stay unknown (the CRM gets the user id).
+  if (!options.storeOnly) {
     c.register(TOKENS.ProfileLookup, once(TOKENS.ProfileLookup, (x) => x.resolve(GraphProfileLookup)));
   } else {
     c.register(TOKENS.ProfileLookup, { useValue: new UnknownProfileLookup() });
@@ -86,17 +109,37 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   // neither crowds the event loop nor spends the Graph rate limit the Send API needs.
   c.register(TOKENS.Usernames, once(TOKENS.Usernames, (x) =>
     new ProfileLookupBudget(x.resolve(TOKENS.ProfileLookup), x.resolve(TOKENS.Clock), x.resolve(TOKENS.Metrics), { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax })));
-  if (config.instagram.accessToken) {
-    c.register(TOKENS.MessageSender, once(TOKENS.MessageSender, (x) => x.resolve(GraphMessageSender)));
-  } else {
-    c.register(TOKENS.MessageSender, { useValue: new UnconfiguredMessageSender() });
-  }
+  c.register(TOKENS.MessageSender, once(TOKENS.MessageSender, (x) => x.resolve(GraphMessageSender)));
 
   registerCrm(c, config, logger.child({ component: 'crm' }), options);
   registerHistory(c, config, logger.child({ component: 'history' }));
   c.register(TOKENS.ReceiveMessage, once(TOKENS.ReceiveMessage, (x) => x.resolve(ReceiveMessage)));
   c.register(TOKENS.SendMessage, once(TOKENS.SendMessage, (x) => x.resolve(SendMessage)));
   return c;
+}
+
+/**
+ * SPEC §12: the accounts and their tokens in SQLite, Meta's answers about tokens, the token a
+ * Graph call uses, the env pair as an account, and the refresh schedule (started by Lifecycle).
+ */
+function registerAccounts(c: DependencyContainer, config: Config, log: Logger, options: ContainerOptions): void {
+  c.register(TOKENS.AccountStore, once(TOKENS.AccountStore, (x) => x.resolve(SqliteAccountStore)));
+  c.register(TOKENS.AccountGraph, once(TOKENS.AccountGraph, (x) => x.resolve(GraphAccountApi)));
+  c.register(TokenAlerts, { useFactory: instanceCachingFactory((x) => new TokenAlerts(x.resolve(TOKENS.Clock), log)) });
+  c.register(TOKENS.AccountTokens, once(TOKENS.AccountTokens, (x) =>
+    new TokenBook(x.resolve(TOKENS.AccountStore), x.resolve(TOKENS.ConversationReader), x.resolve(TOKENS.Clock), log, config, x.resolve(TokenAlerts))));
+  c.register(TOKENS.AccountViews, once(TOKENS.AccountViews, (x) => x.resolve(AccountViews)));
+  c.register(TOKENS.AddAccount, once(TOKENS.AddAccount, (x) => x.resolve(AddAccount)));
+  c.register(TOKENS.RegisterEnvAccount, once(TOKENS.RegisterEnvAccount, (x) =>
+    new RegisterEnvAccount(config, x.resolve(TOKENS.AccountStore), x.resolve(TOKENS.AccountGraph), x.resolve(TOKENS.Clock), log)));
+  c.register(TOKENS.UnknownAccounts, once(TOKENS.UnknownAccounts, (x) => new UnknownAccounts(x.resolve(TOKENS.AccountStore), x.resolve(TOKENS.Metrics), log)));
+  c.register(TOKENS.TokenSchedule, once(TOKENS.TokenSchedule, (x) => {
+    const refresh = new RefreshTokens(
+      x.resolve(TOKENS.AccountStore), x.resolve(TOKENS.AccountGraph), x.resolve(TOKENS.AccountTokens), x.resolve(TokenAlerts),
+      x.resolve(TOKENS.Metrics), x.resolve(TOKENS.Clock), log, config,
+    );
+    return new TokenSchedule(x.resolve(TOKENS.RegisterEnvAccount), refresh, log, options.tokenCheckMs ?? Math.min(3_600_000, config.tokens.refreshMs));
+  }));
 }
 
 /**
@@ -125,19 +168,19 @@ function registerCrm(c: DependencyContainer, config: Config, log: Logger, option
 }
 
 /**
- * SPEC §11: the webhook silence watch, and with IG_ACCESS_TOKEN the Conversations API reader,
+ * SPEC §11: the webhook silence watch, the Conversations API reader (with each account's token),
  * the import, and the reconciliation (every HISTORY_SYNC_INTERVAL_M; 0 = off).
  */
 function registerHistory(c: DependencyContainer, config: Config, log: Logger): void {
   c.register(TOKENS.HistoryCheckpoints, once(TOKENS.HistoryCheckpoints, (x) => new SqliteHistoryCheckpoints(x.resolve(TOKENS.SqliteDatabase), x.resolve(TOKENS.Clock))));
   c.register(TOKENS.WebhookWatch, once(TOKENS.WebhookWatch, (x) =>
     new WebhookWatch(x.resolve<SqliteHistoryCheckpoints>(TOKENS.HistoryCheckpoints).lastWebhookAt(), config.history.silenceAlertMs, x.resolve(TOKENS.Metrics))));
-  if (!config.instagram.accessToken) return;
   c.register(TOKENS.ContactBook, { useFactory: (x) => x.resolve(TOKENS.ProfileCache) });
-  c.register(TOKENS.ConversationHistory, once(TOKENS.ConversationHistory, (x) => new GraphConversationHistory(config, x.resolve(TOKENS.Metrics), log)));
+  c.register(TOKENS.ConversationHistory, once(TOKENS.ConversationHistory, (x) =>
+    new GraphConversationHistory(config, x.resolve(TOKENS.AccountTokens), x.resolve(TOKENS.Metrics), log)));
   c.register(TOKENS.ImportHistory, once(TOKENS.ImportHistory, (x) => x.resolve(ImportHistory)));
   c.register(TOKENS.HistorySync, once(TOKENS.HistorySync, (x) =>
-    new HistorySync(x.resolve(TOKENS.ImportHistory), x.resolve(TOKENS.HistoryCheckpoints), x.resolve(TOKENS.WebhookWatch), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.Clock), log, config.history)));
+    new HistorySync(x.resolve(TOKENS.ImportHistory), x.resolve(TOKENS.AccountViews), x.resolve(TOKENS.HistoryCheckpoints), x.resolve(TOKENS.WebhookWatch), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.Clock), log, config.history)));
 }
 
 /** A singleton made on first use and noted as opened: `Lifecycle` closes only what was. */

@@ -3,7 +3,10 @@ import type { DependencyContainer } from 'tsyringe';
 import type { SqliteDb } from './adapters/sqlite/database.js';
 import type { NonBlockingMirror } from './application/crm-mirror/non-blocking-mirror.js';
 import type { CrmOutbox } from './application/ports/crm-outbox.js';
+import type { AccountStore } from './application/ports/account-store.js';
+import type { TokenSchedule } from './application/token-schedule.js';
 import type { Config } from './config.js';
+import { NO_ACCOUNT_WARNING } from './startup-messages.js';
 import { TOKENS } from './tokens.js';
 
 interface Startable {
@@ -27,8 +30,12 @@ export class Lifecycle {
     this.logger = c.resolve<Logger>(TOKENS.Logger);
   }
 
-  /** The service's background work: the CRM connections, then the mirror (it validates the table first), then the history sync. */
-  start(): void {
+  /**
+   * The service's background work: the CRM connections, then the mirror (it validates the table
+   * first), the accounts' tokens (the env pair becomes an account, refreshes), the history sync.
+   * Resolves once the env pair is an account (or Meta could not say whose it is: retried later).
+   */
+  start(): Promise<void> {
     const { crm, history } = this.config;
     if (crm.requested && !crm.enabled) {
       this.logger.warn({ missing: crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${crm.missing.join(', ')} not set`);
@@ -41,15 +48,19 @@ export class Lifecycle {
       this.c.resolve<Startable>(TOKENS.CrmPool).start();
       this.c.resolve<NonBlockingMirror>(TOKENS.MessageMirror).start();
     }
-    if (this.config.instagram.accessToken && history.syncIntervalMs > 0) this.c.resolve<Startable>(TOKENS.HistorySync).start();
+    if (!this.config.instagram.accessToken && this.c.resolve<AccountStore>(TOKENS.AccountStore).list().length === 0) this.logger.warn(NO_ACCOUNT_WARNING);
+    const accountsReady = this.c.resolve<TokenSchedule>(TOKENS.TokenSchedule).start();
+    if (history.syncIntervalMs > 0) this.c.resolve<Startable>(TOKENS.HistorySync).start();
+    return accountsReady;
   }
 
   /** Shutdown, top to bottom; every step is bounded. `stopHttp`: the service's HTTP server. */
   async stop(stopHttp?: () => Promise<void>): Promise<void> {
     // 1. HTTP: stop accepting, end the event streams, let the requests in flight finish.
     await stopHttp?.();
-    // 2. The history sync: a pass in progress is aborted (it resumes from its checkpoint).
+    // 2. The history sync: a pass in progress is aborted (it resumes from its checkpoint); the token refreshes.
     await this.made<Closable>(TOKENS.HistorySync)?.close();
+    await this.made<Closable>(TOKENS.TokenSchedule)?.close();
     // 3. The CRM mirror: the write in flight finishes, or is abandoned (its rows stay in doubt).
     await this.made<NonBlockingMirror>(TOKENS.MessageMirror)?.close(Math.min(5_000, this.config.crm.writeTimeoutMs));
     // 4. Every CRM connection.
@@ -57,7 +68,8 @@ export class Lifecycle {
     // 5. Profile look-ups, queued and in flight (after the mirror, which asks for usernames; they write to SQLite).
     await this.made<Closable>(TOKENS.Usernames)?.close();
     await this.made<Closable>(TOKENS.ProfileLookup)?.close();
-    // 6. SQLite, last.
+    // 6. The read worker (its reads end with it), then SQLite, last.
+    await this.made<Partial<Closable>>(TOKENS.ApiReader)?.close?.();
     this.made<SqliteDb>(TOKENS.SqliteDatabase)?.$client.close();
   }
 

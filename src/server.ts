@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import { buildHttpApp } from './adapters/http/app.js';
 import { limitServer } from './adapters/http/server-limits.js';
+import type { AccountViews } from './application/account-views.js';
 import type { ChangeFeed } from './application/ports/change-feed.js';
 import type { ConversationReader } from './application/ports/conversation-reader.js';
 import type { CrmStatus } from './application/ports/crm-status.js';
@@ -29,23 +30,32 @@ export interface RunningService {
   close(graceMs?: number): Promise<void>;
 }
 
+const ACCOUNTS_READY_WAIT_MS = 3_000;
+
+function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
+
 export async function startService(config: Config, logger: Logger, options: ContainerOptions = {}): Promise<RunningService> {
   const container = buildContainer(config, logger, options);
   const lifecycle = new Lifecycle(container);
-  lifecycle.start();
+  // The env account is usually known at once; when Meta must name it (IG_ACCOUNT_ID=me), wait a little, never long.
+  await within(lifecycle.start(), ACCOUNTS_READY_WAIT_MS);
   const clock = container.resolve<Clock>(TOKENS.Clock);
   const app = buildHttpApp({
     config,
     logger,
     receive: container.resolve<ReceiveMessage>(TOKENS.ReceiveMessage),
     send: container.resolve<SendMessage>(TOKENS.SendMessage),
-    reader: container.resolve<ConversationReader>(TOKENS.ConversationReader),
+    reader: container.resolve<ConversationReader>(TOKENS.ApiReader),
     crmStatus: container.resolve<CrmStatus>(TOKENS.CrmStatus),
     now: () => clock.now(),
     metrics: container.resolve<Metrics>(TOKENS.Metrics),
     metricsExporter: container.resolve<MetricsExporter>(TOKENS.MetricsExporter),
     changes: container.resolve<ChangeFeed>(TOKENS.ChangeFeed),
     webhooks: container.resolve<WebhookWatch>(TOKENS.WebhookWatch),
+    accounts: container.resolve<AccountViews>(TOKENS.AccountViews),
   });
   let closing = false;
   app.middleware.unshift(async (ctx, next) => {

@@ -12,11 +12,13 @@ export function missingSecretWarnings(config: Config): string[] {
   if (!config.apiToken) {
     lines.push('API_TOKEN is not set: the inbox and every /api route are refused (401). Set it in .env to a long random string (e.g. the output of openssl rand -hex 24).');
   }
-  if (!config.instagram.accessToken) {
-    lines.push('IG_ACCESS_TOKEN is not set: replies cannot be sent (POST /api/messages answers 503) and usernames are not looked up. Set it in .env to the Instagram access token of the business account.');
-  }
   return lines;
 }
+
+/** At start-up with no account at all (no IG_ACCESS_TOKEN, none added with `npm run accounts`). */
+export const NO_ACCOUNT_WARNING =
+  'IG_ACCESS_TOKEN is not set and no account was added: replies cannot be sent (POST /api/messages answers 503) and usernames are not looked up. ' +
+  'Set it in .env to the Instagram access token of the business account, or add accounts with npm run accounts -- add --token <token>.';
 
 /**
  * Why the HTTP server could not listen, in one line with what to do; null for an error this

@@ -8,6 +8,8 @@ export const TOKENS = {
   SqliteDatabase: Symbol('SqliteDatabase'),
   MessageStore: Symbol('MessageStore'),
   ConversationReader: Symbol('ConversationReader'),
+  /** The read API's and the inbox's reader: the same port, its queries in a worker thread. */
+  ApiReader: Symbol('ApiReader'),
   MessageMirror: Symbol('MessageMirror'),
   CrmStatus: Symbol('CrmStatus'),
   CrmOutbox: Symbol('CrmOutbox'),
@@ -29,4 +31,12 @@ export const TOKENS = {
   ImportHistory: Symbol('ImportHistory'),
   WebhookWatch: Symbol('WebhookWatch'),
   HistorySync: Symbol('HistorySync'),
+  AccountStore: Symbol('AccountStore'),
+  AccountGraph: Symbol('AccountGraph'),
+  AccountTokens: Symbol('AccountTokens'),
+  AccountViews: Symbol('AccountViews'),
+  AddAccount: Symbol('AddAccount'),
+  RegisterEnvAccount: Symbol('RegisterEnvAccount'),
+  UnknownAccounts: Symbol('UnknownAccounts'),
+  TokenSchedule: Symbol('TokenSchedule'),
 } as const;

@@ -13,6 +13,8 @@ export const DETAILED_MESSAGES = 20;
 
 export interface HistoryOptions {
   walk: HistoryWalk;
+  /** The account whose conversations are walked (with its token). */
+  account: string;
   /** Conversations updated and messages sent before this time are left alone. */
   since: number | null;
   /** At most this many conversations (the most recently updated). */
@@ -31,7 +33,7 @@ export interface HistoryReport {
 }
 
 /**
- * SPEC §11: walks Meta's conversations, newest first, and stores every message igbridge does
+ * SPEC §11: walks one account's conversations on Meta, newest first, and stores every message igbridge does
  * not have through the webhook's own path (ReceiveMessage: same store, de-duplicated on mid,
  * mirrored once). A checkpoint after each conversation lets an interrupted walk resume;
  * a finished sync moves the high-water mark the next one stops at.
@@ -47,7 +49,8 @@ export class ImportHistory {
   ) {}
 
   async execute(options: HistoryOptions): Promise<HistoryReport> {
-    const saved = this.checkpoints.load(options.walk);
+    const { account } = options;
+    const saved = this.checkpoints.load(options.walk, account);
     const resume = options.dryRun ? null : (saved?.progress ?? null);
     const since = resume ? resume.since : options.since;
     const limit = resume ? resume.limit : (options.limit ?? null);
@@ -59,10 +62,9 @@ export class ImportHistory {
       newestSeen: resume ? saved!.newestSeen : null,
       progress: { since, limit, tally },
     };
-    const account = await this.history.accountId(options.signal);
     let listed = tally.conversations;
     for (;;) {
-      const page = await this.history.conversations(at.cursor, options.signal);
+      const page = await this.history.conversations(account, at.cursor, options.signal);
       listed += page.items.length - at.doneInPage;
       const todo = page.items.slice(at.doneInPage);
       const wanted = todo.filter((c, i) => (since === null || c.updatedAt >= since) && (limit === null || tally.conversations + i < limit));
@@ -72,17 +74,17 @@ export class ImportHistory {
         tally.conversations++;
         at.doneInPage++;
         at.newestSeen = Math.max(at.newestSeen ?? 0, conversation.updatedAt);
-        if (!options.dryRun) this.checkpoints.save(options.walk, at);
+        if (!options.dryRun) this.checkpoints.save(options.walk, account, at);
         options.onProgress?.(tally, limit ?? listed, page.after !== null);
       }
       if (wanted.length < todo.length || page.after === null) break;
       at.cursor = page.after;
       at.doneInPage = 0;
-      if (!options.dryRun) this.checkpoints.save(options.walk, at);
+      if (!options.dryRun) this.checkpoints.save(options.walk, account, at);
     }
     if (!options.dryRun) {
       const highWater = options.walk === 'sync' ? Math.max(at.highWater ?? 0, at.newestSeen ?? 0) || null : at.highWater;
-      this.checkpoints.save(options.walk, { cursor: null, doneInPage: 0, highWater, newestSeen: null, progress: null });
+      this.checkpoints.save(options.walk, account, { cursor: null, doneInPage: 0, highWater, newestSeen: null, progress: null });
     }
     return { tally, resumed: resume !== null };
   }
@@ -93,7 +95,7 @@ export class ImportHistory {
     let position = 0;
     let detailsGone = false;
     do {
-      const page = await this.history.messages(conversation.id, after, options.signal);
+      const page = await this.history.messages(account, conversation.id, after, options.signal);
       const events: InstagramEvent[] = [];
       const usernames: Array<{ customerId: string; username: string }> = [];
       const recent = page.items.filter((ref) => since === null || ref.createdAt >= since);
@@ -107,7 +109,7 @@ export class ImportHistory {
           tally.imported++;
         } else {
           stopIfAborted(options.signal);
-          const remote = await this.history.message(ref.mid, options.signal);
+          const remote = await this.history.message(account, ref.mid, options.signal);
           const found = remote && historyMessage(remote, account);
           if (!found) {
             // Meta details only the most recent messages: every older one would fail too.

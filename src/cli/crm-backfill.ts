@@ -5,6 +5,7 @@ import { MirrorPendingMessages, type MirrorOptions } from '../application/crm-mi
 import type { CrmOutbox, OutboxSelection } from '../application/ports/crm-outbox.js';
 import type { CrmWriter } from '../application/ports/crm-writer.js';
 import { CLI_BUSY_TIMEOUT_MS } from '../adapters/sqlite/database.js';
+import type { RegisterEnvAccount } from '../application/register-env-account.js';
 import { buildContainer } from '../container.js';
 import { systemClock } from '../domain/clock.js';
 import { Lifecycle } from '../lifecycle.js';
@@ -81,6 +82,10 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`crm:backfill: the CRM is not usable: ${(error as Error).message}\n`);
       return 1;
     }
+    // Usernames are looked up with the accounts' tokens; the env pair is one of them (as at the service's start).
+    await container.resolve<RegisterEnvAccount>(TOKENS.RegisterEnvAccount).execute().catch((error: unknown) => {
+      process.stderr.write(`crm:backfill: IG_ACCESS_TOKEN could not be added as an account (${(error as Error).message}); usernames of its customers fall back to the user id\n`);
+    });
     const progress = new Progress(total);
     let afterId = 0;
     for (;;) {

@@ -9,6 +9,8 @@ export type OutgoingContent = { kind: 'text'; text: string } | { kind: 'image'; 
 export interface OutgoingMessage {
   /** The customer's IGSID. */
   recipientId: string;
+  /** The business account to send from; null: the one the customer talks to (or the only one). */
+  accountId?: string | null;
   content: OutgoingContent;
   /** Send with Meta's HUMAN_AGENT tag: replies up to 7 days after the customer's last message. */
   humanAgent: boolean;

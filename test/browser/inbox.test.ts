@@ -1,16 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedPayload } from '../../src/cli/simulate/payload.js';
+import type { AddAccount } from '../../src/application/add-account.js';
+import { TOKENS } from '../../src/tokens.js';
 import { launchChromium, type HeadlessChromium } from '../support/browser.js';
-import { FAKE_ACCOUNT_ID, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { FAKE_ACCOUNT_ID, graphError, type FakeGraph } from '../support/fake-graph.js';
+import { startWithGraph, type GraphService } from '../support/graph-service.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
-import { startTestService, TEST_API_TOKEN, type TestService } from '../support/service.js';
+import { TEST_API_TOKEN, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
 const ALICE = '6000000000000001';
 const BOB = '6000000000000002';
 const CAROL = '6000000000000003';
+const OUTLET = '17841400000000002';
 const SCREENSHOT_DIR = new URL('../../test-results/', import.meta.url);
 const MINUTE = 60_000;
 /** Browser-side expressions (strings: this project's TypeScript has no DOM types). */
@@ -62,10 +66,13 @@ describe('the inbox in headless Chromium', () => {
   let service: TestService;
   let page: Page | undefined;
 
+  let running: GraphService | undefined;
+
   /** The service against the fake Graph API, mirroring into a fresh CRM database unless `crmOptions` is null. */
   async function start(crmOptions: { messageColumn?: string } | null, env: Record<string, string> = {}): Promise<void> {
     crm = crmOptions ? await createCrmDatabase(crmOptions) : undefined;
-    service = await startTestService({ ...graph.env, ...(crm?.env ?? {}), LOG_LEVEL: 'info', ...env });
+    running = await startWithGraph({ ...(crm?.env ?? {}), LOG_LEVEL: 'info', ...env });
+    ({ graph, service } = running);
   }
 
   beforeAll(async () => {
@@ -75,15 +82,11 @@ describe('the inbox in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
   });
-  beforeEach(async () => {
-    graph = await startFakeGraph();
-  });
   afterEach(async () => {
     await page?.close();
     page = undefined;
-    await service?.stop();
-    service = undefined as unknown as TestService; // a test that fails before start() stops nothing twice
-    await graph.close();
+    await running?.stop();
+    running = undefined; // a test that fails before start() stops nothing twice
     await crm?.drop();
     crm = undefined;
   });
@@ -416,5 +419,55 @@ describe('the inbox in headless Chromium', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('No conversations yet').waitFor();
     expect(await page.evaluate(`localStorage.getItem('igbridge.apiToken')`)).toBe(TEST_API_TOKEN);
+  });
+  it('when two accounts receive messages, then the switcher shows one or all, each conversation names its account, a reply goes with its account\'s token, and a refused token shows the banner', async () => {
+    // Arrange: the env account (acme.shop, named by GET /me) and a second one added as `npm run accounts -- add` does.
+    await start(null, { IG_ACCOUNT_ID: 'me' });
+    graph.addAccount({ id: OUTLET, username: 'acme.outlet', token: 'outlet-token' });
+    await service.container.resolve<AddAccount>(TOKENS.AddAccount).execute('outlet-token');
+    const now = Date.now();
+    await post(service, message(ALICE, 'Hello shop!', now - 10 * MINUTE));
+    await post(service, simulatedPayload({ text: 'Hello outlet!', customerId: BOB, accountId: OUTLET, echo: false, imageUrl: null, now: now - 5 * MINUTE }));
+
+    // Act: open the inbox.
+    page = await openInbox(browser, service);
+
+    // Assert: both conversations, each naming its account; the switcher keeps one account's.
+    const list = page.getByRole('navigation', { name: 'Conversations' }).getByRole('button');
+    await list.filter({ hasText: 'Hello shop!' }).waitFor();
+    expect(await list.allInnerTexts()).toEqual([
+      expect.stringMatching(/Hello outlet![\s\S]*to @acme\.outlet/),
+      expect.stringMatching(/Hello shop![\s\S]*to @acme\.shop/),
+    ]);
+    const switcher = page.getByRole('combobox', { name: 'Account' });
+    expect(await switcher.locator('option').allInnerTexts()).toEqual(['All accounts', '@acme.shop', '@acme.outlet']);
+    await switcher.selectOption(OUTLET);
+    await waitFor(async () => {
+      const shown = await list.allInnerTexts();
+      return shown.length === 1 && shown[0]!.includes('Hello outlet!');
+    }, "only the outlet's conversation");
+
+    // A reply in the outlet's conversation goes from the outlet, with the outlet's token.
+    await list.first().click();
+    await page.getByText('with @acme.outlet').waitFor();
+    const composer = page.getByLabel('Reply', { exact: true });
+    await composer.fill('Hi from the outlet');
+    await composer.press('Enter');
+    await bubble(page, 'Hi from the outlet').waitFor();
+    expect(graph.sends().map((r) => [r.endpoint, r.token])).toEqual([[`${OUTLET}/messages`, 'outlet-token']]);
+    expect(await page.locator('#account-banner').isHidden()).toBe(true);
+
+    // Meta stops accepting the outlet's token: the next reply is refused (190) and the banner says what to do.
+    graph.revoke('outlet-token');
+    await composer.fill('Are you still there?');
+    await composer.press('Enter');
+    const banner = page.getByRole('alert').filter({ hasText: 'Access token not working' });
+    await banner.waitFor();
+    const text = await banner.innerText();
+    expect(text).toContain('@acme.outlet');
+    expect(text).toContain('npm run accounts -- add --token');
+    expect(text).not.toContain('outlet-token');
+    expect(await page.locator('#composer-error').innerText()).toContain('Instagram did not take this reply');
+    await page.screenshot({ path: new URL('inbox-accounts.png', SCREENSHOT_DIR).pathname });
   });
 });

@@ -99,16 +99,17 @@ describe('reconciliation with the Conversations API', () => {
     expect(service.logs.matching('webhooks look silent')).toHaveLength(0);
   });
 
-  it('when Meta refuses the token (190), then the sync logs why and stops', async () => {
+  it('when Meta refuses the token (190), then the sync logs why, the account is invalid, and its passes stop', async () => {
     graph.inbox.failNext(graphError(190));
     const service = await start({});
 
-    await waitFor(() => service.logs.matching('Meta refused IG_ACCESS_TOKEN (code 190').length === 1, 'the 190 log');
+    await waitFor(() => service.logs.matching(`Meta refused the access token of account ${FAKE_ACCOUNT_ID} (code 190`).length === 1, 'the 190 log');
     const calls = graph.historyRequests().length;
     await new Promise((resolve) => setTimeout(resolve, 1500)); // two intervals: no further pass
 
     expect(graph.historyRequests()).toHaveLength(calls);
-    expect(service.logs.matching('Meta refused IG_ACCESS_TOKEN')[0]).toMatchObject({ level: 50 });
+    expect(service.logs.matching('Meta refused the access token')[0]).toMatchObject({ level: 50 });
+    expect(await (await service.api('/api/accounts')).json()).toMatchObject([{ id: FAKE_ACCOUNT_ID, token_state: 'invalid' }]);
     expect(service.logs.text()).not.toContain(graph.token);
   });
 
@@ -124,7 +125,7 @@ describe('reconciliation with the Conversations API', () => {
 
     expect(first.logs.matching('igbridge stopped')).toHaveLength(1);
     expect(first.logs.lines.filter((l) => l.level >= 50)).toEqual([]);
-    const [state] = sqliteRows<{ progress: string | null; cursor: string | null }>(path, `SELECT progress, cursor FROM history_state WHERE walk = 'sync'`);
+    const [state] = sqliteRows<{ progress: string | null; cursor: string | null }>(path, `SELECT progress, cursor FROM history_state WHERE walk = 'sync:${FAKE_ACCOUNT_ID}'`);
     expect(state!.progress).not.toBeNull();
     const stored = sqliteRows(path, 'SELECT mid FROM messages').length;
     expect(stored).toBeLessThan(6);

@@ -55,7 +55,7 @@ describe('GET / (the inbox page) and its assets', () => {
     const version = /inbox\.js\?v=([\w-]+)"/.exec(html)![1]!;
     const entry = await (await fetch(`${service.url}/inbox/inbox.js?v=${version}`)).text();
     const imports = [...entry.matchAll(/from '\.\/([\w-]+\.js)\?v=([\w-]+)'/g)];
-    expect(imports.map((m) => m[1]).sort()).toEqual(['api.js', 'composer.js', 'dom.js', 'events.js', 'list.js']);
+    expect(imports.map((m) => m[1]).sort()).toEqual(['accounts.js', 'api.js', 'composer.js', 'dom.js', 'events.js', 'list.js']);
     expect(new Set(imports.map((m) => m[2]))).toEqual(new Set([version]));
     for (const [, name] of imports) {
       const response = await fetch(`${service.url}/inbox/${name}?v=${version}`);

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Metrics } from '../../src/application/ports/metrics.js';
 import { TOKENS } from '../../src/tokens.js';
-import { graphError, startFakeGraph } from '../support/fake-graph.js';
+import { graphError } from '../support/fake-graph.js';
+import { startWithGraph } from '../support/graph-service.js';
 import { fixtureBytes } from '../support/fixtures.js';
 import { createCrmDatabase } from '../support/mysql.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -115,8 +116,7 @@ describe('GET /metrics', () => {
 
 describe('GET /metrics with the real adapters behind the port', () => {
   it('when replies are sent through the (fake) Graph API, then sends are counted by outcome and stored ones by direction', async () => {
-    const graph = await startFakeGraph();
-    const service = await startTestService(graph.env);
+    const { graph, service, stop } = await startWithGraph();
     try {
       graph.nextSend(graphError(10, { subcode: 2534022 }));
       const send = () => service.api('/api/messages', { method: 'POST', body: JSON.stringify({ recipient_id: '6000000000000001', text: 'hi' }) });
@@ -129,8 +129,7 @@ describe('GET /metrics with the real adapters behind the port', () => {
       expect(sample(text, 'igbridge_graph_call_duration_seconds_count{operation="send"}')).toBe(2);
       expect(sample(text, 'igbridge_messages_stored_total{direction="out"}')).toBe(1);
     } finally {
-      await service.stop();
-      await graph.close();
+      await stop();
     }
   });
 

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnService, type ServiceProcess } from '../support/process.js';
+import { spawnService, spawnServiceInTerminal, type ServiceProcess } from '../support/process.js';
 import { waitFor } from '../support/wait.js';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'igbridge-start-')), 'db.sqlite');
@@ -62,6 +62,29 @@ describe('what the service says when it starts', () => {
     const invalid = spawnService({ SQLITE_PATH: tempDb(), LOG_FORMAT: 'xml' });
     expect((await invalid.exited).code).toBe(2);
     expect(invalid.stderr()).toContain('LOG_FORMAT: must be json or pretty');
+  });
+
+  it('when stdout is a terminal (a real pty), then the log is readable lines; when it is a pipe, JSON lines (LOG_FORMAT unset)', async () => {
+    const terminal = spawnServiceInTerminal({ SQLITE_PATH: tempDb(), API_TOKEN: 'terminal-token' });
+    const pid = await terminal.pid;
+    try {
+      await waitFor(() => terminal.screen().includes('igbridge listening on'), 'the start-up line on the terminal');
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+    expect(await terminal.exited).toEqual({ code: 0, signal: null });
+    const shown = terminal.screen().split('\n').filter((line) => line.startsWith('['));
+    const listening = shown.find((line) => line.includes('igbridge listening on'))!;
+    expect(listening).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: igbridge listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(shown.some((line) => /^\[[\d:.]+\] WARN: IG_APP_SECRET is not set/.test(line))).toBe(true);
+    expect(shown.find((line) => line.includes('shutting down'))).toMatch(/INFO: shutting down/);
+    expect(shown.filter((line) => line.trimStart().startsWith('{'))).toEqual([]);
+    expect(terminal.screen()).not.toContain('terminal-token');
+
+    service = spawnService({ SQLITE_PATH: tempDb() });
+    await service.url;
+    const piped = service.lines.find((line) => line.includes('igbridge listening on'))!;
+    expect(JSON.parse(piped)).toMatchObject({ level: 30, msg: expect.stringMatching(/^igbridge listening on/) });
   });
 
   it('when the port is taken, then start-up fails with one line naming EADDRINUSE and PORT', async () => {

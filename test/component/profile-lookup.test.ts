@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { fixtureBytes } from '../support/fixtures.js';
-import { FAKE_GRAPH_TOKEN, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { FAKE_GRAPH_TOKEN, graphError } from '../support/fake-graph.js';
+import { graphTest } from '../support/graph-service.js';
+import type { TestService } from '../support/service.js';
 
 const ALICE = '6000000000000001';
 const BOB = '6000000000000002';
@@ -27,19 +28,10 @@ function inbound(mid: string, sender: string, text: string) {
   };
 }
 
-describe('username look-up through the Graph profile API', () => {
-  let graph: FakeGraph;
-  let service: TestService;
-  beforeEach(async () => {
-    graph = await startFakeGraph();
-    service = await startTestService(graph.env);
-  });
-  afterEach(async () => {
-    await service.stop();
-    await graph.close();
-  });
+const test = graphTest();
 
-  it('when a known user writes, then the documented profile request is made and the conversations list shows the username', async () => {
+describe('username look-up through the Graph profile API', () => {
+  test('when a known user writes, then the documented profile request is made and the conversations list shows the username', async ({ graph, service }) => {
     graph.setProfile(ALICE, { username: 'alice.shop', name: 'Alice' });
 
     const webhook = await service.webhook(fixtureBytes('f1-text'));
@@ -57,7 +49,7 @@ describe('username look-up through the Graph profile API', () => {
     });
   });
 
-  it('when the same user writes again, then there is no second look-up', async () => {
+  test('when the same user writes again, then there is no second look-up', async ({ graph, service }) => {
     graph.setProfile(ALICE, { username: 'alice.shop' });
     await service.webhook(inbound('mid.p.1', ALICE, 'first'));
     await eventually(() => conversations(service), (rows) => rows[0]?.username === 'alice.shop');
@@ -70,7 +62,7 @@ describe('username look-up through the Graph profile API', () => {
     expect(graph.profileRequests(ALICE)).toHaveLength(1);
   });
 
-  it('when the profile cannot be had (no consent), then the user id stands in, the error is logged once, and the next message asks nothing', async () => {
+  test('when the profile cannot be had (no consent), then the user id stands in, the error is logged once, and the next message asks nothing', async ({ graph, service }) => {
     graph.profileAnswers(ALICE, graphError(230, { message: 'User consent is required to access user profile' }));
 
     expect((await service.webhook(inbound('mid.u.1', ALICE, 'first'))).status).toBe(200);
@@ -86,7 +78,7 @@ describe('username look-up through the Graph profile API', () => {
     expect(service.logs.text()).not.toContain(FAKE_GRAPH_TOKEN);
   });
 
-  it('when many messages of one new user arrive at once, then one look-up serves them all', async () => {
+  test('when many messages of one new user arrive at once, then one look-up serves them all', async ({ graph, service }) => {
     graph.setProfile(ALICE, { username: 'alice.shop' });
 
     const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => service.webhook(inbound(`mid.c.${n}`, ALICE, `message ${n}`))));
@@ -96,7 +88,7 @@ describe('username look-up through the Graph profile API', () => {
     expect(graph.profileRequests(ALICE)).toHaveLength(1);
   });
 
-  it('when the Graph API hangs, then the webhook is still answered at once and shutdown is not held up', async () => {
+  test('when the Graph API hangs, then the webhook is still answered at once and shutdown is not held up', async ({ graph, service }) => {
     graph.profileAnswers(ALICE, { hang: true });
 
     const webhook = await service.webhook(inbound('mid.h.1', ALICE, 'hello'));
@@ -106,7 +98,7 @@ describe('username look-up through the Graph profile API', () => {
     expect((await conversations(service))[0]).toMatchObject({ user_id: ALICE, username: ALICE });
   });
 
-  it('when a message is sent to a user whose profile is known, then the sent message is listed under the username', async () => {
+  test('when a message is sent to a user whose profile is known, then the sent message is listed under the username', async ({ graph, service }) => {
     graph.setProfile(BOB, { username: 'bob_b' });
     await service.webhook(inbound('mid.b.1', BOB, 'hi'));
     await eventually(() => conversations(service), (rows) => rows[0]?.username === 'bob_b');

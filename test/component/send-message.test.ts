@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FAKE_ACCOUNT_ID, FAKE_GRAPH_TOKEN, graphError, startFakeGraph, type FakeAnswer, type FakeGraph } from '../support/fake-graph.js';
+import { describe, expect, it } from 'vitest';
+import { FAKE_ACCOUNT_ID, FAKE_GRAPH_TOKEN, graphError, startFakeGraph, type FakeAnswer } from '../support/fake-graph.js';
+import { graphTest, startWithGraph } from '../support/graph-service.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const ALICE = '6000000000000001';
@@ -29,19 +30,10 @@ function echoOf(mid: string, text: string) {
   };
 }
 
-describe('POST /api/messages, against a fake Graph API', () => {
-  let graph: FakeGraph;
-  let service: TestService;
-  beforeEach(async () => {
-    graph = await startFakeGraph();
-    service = await startTestService({ ...graph.env, GRAPH_API_VERSION: VERSION });
-  });
-  afterEach(async () => {
-    await service.stop();
-    await graph.close();
-  });
+const test = graphTest({ GRAPH_API_VERSION: VERSION });
 
-  it('when a text is sent, then Meta gets exactly the documented request and the API answers 201 with the stored outbound message', async () => {
+describe('POST /api/messages, against a fake Graph API', () => {
+  test('when a text is sent, then Meta gets exactly the documented request and the API answers 201 with the stored outbound message', async ({ graph, service }) => {
     const response = await post(service, { recipient_id: ALICE, text: 'Yes, we ship to Berlin.' });
 
     expect(response.status).toBe(201);
@@ -70,7 +62,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect(await thread(service)).toEqual([message]);
   });
 
-  it('when an image is sent, then Meta gets an image attachment and the stored message carries it', async () => {
+  test('when an image is sent, then Meta gets an image attachment and the stored message carries it', async ({ graph, service }) => {
     const url = 'https://cdn.example.com/catalogue/shoe.jpg';
 
     const response = await post(service, { recipient_id: ALICE, attachment: { type: 'image', url } });
@@ -81,7 +73,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect((await conversations(service))[0]).toMatchObject({ user_id: ALICE, last_message: { direction: 'out', text: null, attachments: [{ type: 'image', url }] } });
   });
 
-  it('when the human-agent tag is asked for, then Meta gets messaging_type MESSAGE_TAG and tag HUMAN_AGENT', async () => {
+  test('when the human-agent tag is asked for, then Meta gets messaging_type MESSAGE_TAG and tag HUMAN_AGENT', async ({ graph, service }) => {
     const response = await post(service, { recipient_id: ALICE, text: 'A person will help you.', tag: 'HUMAN_AGENT' });
 
     expect(response.status).toBe(201);
@@ -93,7 +85,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     });
   });
 
-  it('when the echo of a sent message arrives, then it is recognised by its mid and the thread keeps one row', async () => {
+  test('when the echo of a sent message arrives, then it is recognised by its mid and the thread keeps one row', async ({ service }) => {
     const sent = (await (await post(service, { recipient_id: ALICE, text: 'On its way.' })).json()) as { mid: string };
 
     const webhook = await service.webhook(echoOf(sent.mid, 'On its way.'));
@@ -103,7 +95,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect((await thread(service)).map((m) => [m.mid, m.direction])).toEqual([[sent.mid, 'out']]);
   });
 
-  it('when the text is 1,000 bytes of emoji, then it is sent; at 1,001 bytes (251 characters) it is refused with 400 and Meta is not called', async () => {
+  test('when the text is 1,000 bytes of emoji, then it is sent; at 1,001 bytes (251 characters) it is refused with 400 and Meta is not called', async ({ graph, service }) => {
     const exactly = '😀'.repeat(250);
     const tooLong = `${exactly}a`;
     expect([...tooLong]).toHaveLength(251);
@@ -117,7 +109,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect((await post(service, { recipient_id: ALICE, text: exactly })).status).toBe(201);
   });
 
-  it.each([
+  test.for<[string, unknown, RegExp]>([
     ['an unknown field', { recipient_id: ALICE, text: 'hi', priority: 'high' }, /unknown field priority/],
     ['an unknown attachment field', { recipient_id: ALICE, attachment: { type: 'image', url: 'https://x.example/a.png', caption: 'x' } }, /attachment\.caption/],
     ['an http image URL', { recipient_id: ALICE, attachment: { type: 'image', url: 'http://x.example/a.png' } }, /https/],
@@ -131,7 +123,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     ['both text and attachment', { recipient_id: ALICE, text: 'hi', attachment: { type: 'image', url: 'https://x.example/a.png' } }, /exactly one/],
     ['another tag', { recipient_id: ALICE, text: 'hi', tag: 'ACCOUNT_UPDATE' }, /HUMAN_AGENT/],
     ['an array body', [{ recipient_id: ALICE, text: 'hi' }], /JSON object/],
-  ])('when the body has %s, then 400 names the problem and Meta is not called', async (_name, body, problem) => {
+  ])('when the body has %s, then 400 names the problem and Meta is not called', async ([_name, body, problem], { graph, service }) => {
     const response = await post(service, body);
 
     expect(response.status).toBe(400);
@@ -141,7 +133,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect(graph.requests).toHaveLength(0);
   });
 
-  it('when the body is not JSON, then 400 malformed_json; when it is over 64 KiB, then 413; Meta is not called', async () => {
+  test('when the body is not JSON, then 400 malformed_json; when it is over 64 KiB, then 413; Meta is not called', async ({ graph, service }) => {
     const malformed = await post(service, '{"recipient_id": "1", "text": ');
     const huge = await post(service, { recipient_id: ALICE, text: 'x'.repeat(70_000) });
 
@@ -152,7 +144,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect(graph.requests).toHaveLength(0);
   });
 
-  it('when the bearer token is missing or wrong, then 401 and Meta is not called', async () => {
+  test('when the bearer token is missing or wrong, then 401 and Meta is not called', async ({ graph, service }) => {
     const missing = await fetch(`${service.url}/api/messages`, { method: 'POST', body: JSON.stringify({ recipient_id: ALICE, text: 'hi' }) });
     const wrong = await post(service, { recipient_id: ALICE, text: 'hi' }, { authorization: 'Bearer not-the-token' });
 
@@ -162,7 +154,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect(graph.requests).toHaveLength(0);
   });
 
-  it.each([
+  test.for<[number, number | undefined, string, RegExp]>([
     [190, undefined, 'token_invalid', /access token/],
     [10, undefined, 'outside_window', /24 hours/],
     [100, 2534022, 'outside_window', /HUMAN_AGENT/],
@@ -172,7 +164,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     [1, undefined, 'temporary', /may still have gone out/],
     [2, undefined, 'temporary', /temporary/],
     [551, 1545041, 'recipient_unavailable', /not available/],
-  ])('when Meta answers error code %s/%s, then 502 passes code, subcode, message and fbtrace_id on, explains it, and nothing is stored', async (code, subcode, reason, explanation) => {
+  ])('when Meta answers error code %s/%s, then 502 passes code, subcode, message and fbtrace_id on, explains it, and nothing is stored', async ([code, subcode, reason, explanation], { graph, service }) => {
     const answer = graphError(code, { subcode, fbtraceId: 'AFbTrAcE123' }) as FakeAnswer & { json: { error: { message: string } } };
     graph.nextSend(answer);
 
@@ -191,7 +183,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect(await conversations(service)).toEqual([]);
   });
 
-  it('when Meta answers something that is not JSON, then 502 and nothing is stored', async () => {
+  test('when Meta answers something that is not JSON, then 502 and nothing is stored', async ({ graph, service }) => {
     graph.nextSend({ status: 502, raw: '<html><body>Bad Gateway</body></html>' });
 
     const response = await post(service, { recipient_id: ALICE, text: 'hello' });
@@ -201,7 +193,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect(await thread(service)).toEqual([]);
   });
 
-  it('when Meta answers 200 without a message_id, then 502 and nothing is stored', async () => {
+  test('when Meta answers 200 without a message_id, then 502 and nothing is stored', async ({ graph, service }) => {
     graph.nextSend({ json: { recipient_id: ALICE } });
 
     const response = await post(service, { recipient_id: ALICE, text: 'hello' });
@@ -211,7 +203,7 @@ describe('POST /api/messages, against a fake Graph API', () => {
     expect(await thread(service)).toEqual([]);
   });
 
-  it('when sends succeed and fail, then the access token never appears in the log', async () => {
+  test('when sends succeed and fail, then the access token never appears in the log', async ({ graph, service }) => {
     await post(service, { recipient_id: ALICE, text: 'hello' });
     graph.nextSend(graphError(190));
     await post(service, { recipient_id: ALICE, text: 'hello again' });
@@ -252,8 +244,7 @@ describe('POST /api/messages, other configurations', () => {
   });
 
   it('when Meta does not answer within GRAPH_TIMEOUT_S, then 504 graph_timeout and nothing is stored', async () => {
-    const graph = await startFakeGraph();
-    const service = await startTestService({ ...graph.env, GRAPH_TIMEOUT_S: '0.3' });
+    const { graph, service, stop } = await startWithGraph({ GRAPH_TIMEOUT_S: '0.3' });
     try {
       graph.nextSend({ hang: true });
 
@@ -264,24 +255,20 @@ describe('POST /api/messages, other configurations', () => {
       expect(graph.sends()).toHaveLength(1);
       expect(await thread(service)).toEqual([]);
     } finally {
-      await service.stop();
-      await graph.close();
+      await stop();
     }
   });
 
-  it('when IG_ACCOUNT_ID is me, then the path uses me and the message takes the account id of the conversation', async () => {
-    const graph = await startFakeGraph();
-    const service = await startTestService({ ...graph.env, IG_ACCOUNT_ID: 'me' });
+  it('when IG_ACCOUNT_ID is me, then the account id is learnt from GET /me at start-up and the send goes from that account', async () => {
+    const { graph, service, stop } = await startWithGraph({ IG_ACCOUNT_ID: 'me' });
     try {
-      await service.webhook(echoOf('mid.earlier.1', 'earlier reply'));
-
       const response = await post(service, { recipient_id: ALICE, text: 'hello' });
 
-      expect(graph.sends()[0]!.path).toBe(`/${VERSION}/me/messages`);
+      expect(graph.meRequests().map((r) => r.query.fields)).toEqual(['user_id,username']);
+      expect(graph.sends()[0]!.path).toBe(`/${VERSION}/${FAKE_ACCOUNT_ID}/messages`);
       expect(await response.json()).toMatchObject({ account_id: FAKE_ACCOUNT_ID });
     } finally {
-      await service.stop();
-      await graph.close();
+      await stop();
     }
   });
 });

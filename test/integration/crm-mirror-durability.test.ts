@@ -86,6 +86,21 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     expect(poison.crm).toMatchObject({ state: 'failed', attempts: 2 });
     expect(poison.crm.last_error).toMatch(/Data too long/);
     expect(await crmReady(service)).toEqual({ state: 'ok', pending: 0, failed: 1, not_mirrored: 0, backlog: 0 });
+    // One line per failed write, each with the whole error and the TODO; what became of the
+    // row (retried later, then marked failed) is a field of that same line, not a line of its own.
+    const failures = service.logs.lines.filter((line) => line.level >= 50);
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    for (const line of failures) {
+      expect(line).toMatchObject({
+        msg: expect.stringMatching(/^CRM write failed \(rejected\)/),
+        kind: 'rejected',
+        todo: expect.stringMatching(/^TODO: /),
+        error: { code: 'ER_DATA_TOO_LONG', errno: 1406, sqlState: '22001', sqlMessage: expect.stringContaining('Data too long'), message: expect.stringContaining('Data too long'), stack: expect.stringMatching(/\n\s+at /) },
+      });
+    }
+    const poisonLines = failures.filter((line) => line.mid === 'poison');
+    expect(poisonLines.map((line) => [line.attempts, line.state, line.failed])).toEqual([[1, 'pending', false], [2, 'failed', true]]);
+    expect(service.logs.matching('marked failed')).toEqual([poisonLines[1]]);
   });
 
   it('when the service stops while a write is stuck on a locked table, then it stops anyway, leaves no connection, and the restart mirrors once', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGraph } from '../support/fake-graph.js';
+import { startWithGraph } from '../support/graph-service.js';
 import { fixtureBytes } from '../support/fixtures.js';
 import { textMessages } from '../support/instagram-events.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
@@ -85,10 +85,11 @@ describe('CRM mirror: what each message becomes in the CRM table', () => {
   });
 
   it('when the profile look-up knows the username, then the CRM row carries it, asked once per customer in a batch', async () => {
-    const graph = await startFakeGraph();
-    graph.setProfile(ALICE, { username: 'alice.shop', name: 'Alice' });
     await service.stop();
-    service = await startTestService({ ...crm.env, CRM_RETRY_MAX_S: '0.5', ...graph.env });
+    const withGraph = await startWithGraph({ ...crm.env, CRM_RETRY_MAX_S: '0.5' });
+    const { graph } = withGraph;
+    service = withGraph.service;
+    graph.setProfile(ALICE, { username: 'alice.shop', name: 'Alice' });
     try {
       await service.webhook(textMessages([
         { mid: 'u.1', text: 'one' },
@@ -105,8 +106,7 @@ describe('CRM mirror: what each message becomes in the CRM table', () => {
       expect(graph.profileRequests(ALICE)).toHaveLength(1);
       expect(graph.profileRequests('6000000000000002')).toHaveLength(1);
     } finally {
-      await service.stop();
-      await graph.close();
+      await withGraph.stop();
     }
   });
 });

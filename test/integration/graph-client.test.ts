@@ -16,8 +16,8 @@ describe('GraphClient', () => {
     graph = await startFakeGraph();
     calls = [];
     const metrics = { graphCall: (...call: Call) => void calls.push(call) } as unknown as Metrics;
-    client = new GraphClient(loadConfig(graph.env).graph, FAKE_GRAPH_TOKEN, metrics);
-    impatient = new GraphClient(loadConfig({ ...graph.env, GRAPH_TIMEOUT_S: '0.3' }).graph, FAKE_GRAPH_TOKEN, metrics);
+    client = new GraphClient(loadConfig(graph.env).graph, metrics);
+    impatient = new GraphClient(loadConfig({ ...graph.env, GRAPH_TIMEOUT_S: '0.3' }).graph, metrics);
   });
   afterEach(async () => {
     await graph.close();
@@ -28,9 +28,9 @@ describe('GraphClient', () => {
     graph.on('GET', /^refused$/, graphError(4));
     graph.on('GET', /^slow$/, { hang: true });
 
-    await client.call({ operation: 'profile', method: 'GET', path: 'ok' });
-    await expect(client.call({ operation: 'send', method: 'GET', path: 'refused' })).rejects.toMatchObject({ code: 'graph_error', reason: 'rate_limited' });
-    await expect(impatient.call({ operation: 'send', method: 'GET', path: 'slow' })).rejects.toMatchObject({ code: 'graph_timeout' });
+    await client.call({ operation: 'profile', method: 'GET', path: 'ok', token: FAKE_GRAPH_TOKEN });
+    await expect(client.call({ operation: 'send', method: 'GET', path: 'refused', token: FAKE_GRAPH_TOKEN })).rejects.toMatchObject({ code: 'graph_error', reason: 'rate_limited' });
+    await expect(impatient.call({ operation: 'send', method: 'GET', path: 'slow', token: FAKE_GRAPH_TOKEN })).rejects.toMatchObject({ code: 'graph_timeout' });
 
     expect(calls.map(([operation, outcome]) => [operation, outcome])).toEqual([['profile', 'ok'], ['send', 'error'], ['send', 'timeout']]);
     expect(calls.every(([, , seconds]) => seconds >= 0)).toBe(true);
@@ -38,7 +38,7 @@ describe('GraphClient', () => {
 
   it('when an id in the path is a dot segment, then the call is refused and nothing reaches the Graph host', async () => {
     for (const path of ['..', '.', '%2e%2E', '1/../me/messages', '']) {
-      await expect(client.call({ operation: 'profile', method: 'GET', path })).rejects.toMatchObject({ code: 'graph_error', reason: 'invalid_parameter' });
+      await expect(client.call({ operation: 'profile', method: 'GET', path, token: FAKE_GRAPH_TOKEN })).rejects.toMatchObject({ code: 'graph_error', reason: 'invalid_parameter' });
     }
     expect(graph.requests).toEqual([]);
   });
@@ -46,6 +46,6 @@ describe('GraphClient', () => {
   it('when Meta answers an error as a string code, then it is still read as a number', async () => {
     graph.on('GET', /^odd$/, { status: 400, json: { error: { message: 'x', code: '190', fbtrace_id: 'T' } } });
 
-    await expect(client.call({ operation: 'profile', method: 'GET', path: 'odd' })).rejects.toMatchObject({ reason: 'token_invalid', meta: { code: 190 } });
+    await expect(client.call({ operation: 'profile', method: 'GET', path: 'odd', token: FAKE_GRAPH_TOKEN })).rejects.toMatchObject({ reason: 'token_invalid', meta: { code: 190 } });
   });
 });

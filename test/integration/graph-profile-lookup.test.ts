@@ -6,6 +6,7 @@ import { SqliteProfileCache } from '../../src/adapters/sqlite/sqlite-profile-cac
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { FakeAccountTokens } from '../support/fake-account-tokens.js';
 import { LogCapture } from '../support/log-capture.js';
 
 const ALICE = '6000000000000001';
@@ -23,7 +24,7 @@ describe('GraphProfileLookup with its SQLite cache (contacts)', () => {
     logs = new LogCapture();
     now = Date.UTC(2026, 0, 1);
     const config = loadConfig({ ...graph.env, PROFILE_REFRESH_H: '24', PROFILE_FAILURE_RETRY_M: '30' });
-    lookup = new GraphProfileLookup(config, new SqliteProfileCache(db, { now: () => now }), noOpMetrics, { now: () => now }, createLogger('debug', logs));
+    lookup = new GraphProfileLookup(config, new SqliteProfileCache(db, { now: () => now }), new FakeAccountTokens(), noOpMetrics, { now: () => now }, createLogger('debug', logs));
   });
   afterEach(async () => {
     await lookup.close();

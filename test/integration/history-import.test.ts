@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { FAKE_ACCOUNT_ID, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { conversation } from '../support/history.js';
 import { sqliteRows } from '../support/sqlite-rows.js';
 
@@ -52,7 +52,7 @@ describe('npm run history:import', { timeout: 120_000 }, () => {
     graph.inbox.failNext(graphError(190));
     const refused = await historyImport(env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('Meta refused IG_ACCESS_TOKEN (code 190');
+    expect(refused.stderr).toContain(`Meta refused the access token of account ${FAKE_ACCOUNT_ID} (code 190`);
     expect(refused.stderr).not.toContain(graph.token);
 
     const bad = await historyImport(env, '--since', '30.11.2026');

@@ -2,13 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AddAccount } from '../../src/application/add-account.js';
 import type { HistoryOptions, ImportHistory } from '../../src/application/import-history.js';
+import type { RegisterEnvAccount } from '../../src/application/register-env-account.js';
 import { loadConfig } from '../../src/config.js';
 import { buildContainer } from '../../src/container.js';
 import { Lifecycle } from '../../src/lifecycle.js';
 import { createLogger } from '../../src/logger.js';
 import { TOKENS } from '../../src/tokens.js';
-import { FAKE_ACCOUNT_ID, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { FAKE_ACCOUNT_ID, FAKE_GRAPH_TOKEN, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { conversation } from '../support/history.js';
 import { textMessages } from '../support/instagram-events.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -34,7 +36,8 @@ describe('ImportHistory over the Conversations API', () => {
     // As npm run history:import wires it.
     const container = buildContainer(loadConfig({ ...env, ...extra }), createLogger('debug', logs), { storeOnly: true });
     try {
-      return await container.resolve<ImportHistory>(TOKENS.ImportHistory).execute({ walk: 'import', since: null, ...options });
+      await container.resolve<RegisterEnvAccount>(TOKENS.RegisterEnvAccount).execute();
+      return await container.resolve<ImportHistory>(TOKENS.ImportHistory).execute({ walk: 'import', account: FAKE_ACCOUNT_ID, since: null, ...options });
     } finally {
       await new Lifecycle(container).stop();
     }
@@ -118,7 +121,7 @@ describe('ImportHistory over the Conversations API', () => {
   it('when Meta refuses the token (190), then the walk stops at once with a clear error', async () => {
     graph.inbox.failNext(graphError(190));
 
-    await expect(run()).rejects.toMatchObject({ code: 'history_token_invalid', message: expect.stringContaining('Meta refused IG_ACCESS_TOKEN (code 190') });
+    await expect(run()).rejects.toMatchObject({ code: 'history_token_invalid', message: expect.stringContaining(`Meta refused the access token of account ${FAKE_ACCOUNT_ID} (code 190`) });
     expect(graph.historyRequests()).toHaveLength(1);
   });
 
@@ -135,6 +138,29 @@ describe('ImportHistory over the Conversations API', () => {
     expect(report).toMatchObject({ resumed: true, tally: { conversations: 2, imported: 23 } });
     expect(graph.requests.slice(before).filter((r) => r.endpoint.startsWith('conv-bob'))).toHaveLength(0);
     expect(rows()).toHaveLength(23);
+  });
+
+  it('when another account is walked, then its calls carry its own token and its checkpoint is its own', async () => {
+    const OUTLET = '17841400000000002';
+    graph.addAccount({ id: OUTLET, username: 'acme.outlet', token: 'outlet-token' });
+    graph.on('GET', new RegExp(`^${OUTLET}/conversations$`), { json: { data: [], paging: { cursors: {} } } });
+    const container = buildContainer(loadConfig(env), createLogger('debug', logs), { storeOnly: true });
+    try {
+      await container.resolve<AddAccount>(TOKENS.AddAccount).execute('outlet-token');
+      await container.resolve<ImportHistory>(TOKENS.ImportHistory).execute({ walk: 'import', account: OUTLET, since: null });
+    } finally {
+      await new Lifecycle(container).stop();
+    }
+    await run();
+
+    const lists = graph.requests.filter((r) => r.endpoint.endsWith('/conversations'));
+    expect(lists.map((r) => [r.endpoint.split('/')[0], r.token])).toEqual([
+      [OUTLET, 'outlet-token'],
+      [FAKE_ACCOUNT_ID, FAKE_GRAPH_TOKEN],
+      [FAKE_ACCOUNT_ID, FAKE_GRAPH_TOKEN],
+    ]);
+    expect(graph.historyRequests().filter((r) => r.token !== FAKE_GRAPH_TOKEN).map((r) => r.endpoint)).toEqual([`${OUTLET}/conversations`]);
+    expect(sqliteRows<{ walk: string }>(env.SQLITE_PATH!, 'SELECT walk FROM history_state ORDER BY walk').map((r) => r.walk)).toEqual([`import:${FAKE_ACCOUNT_ID}`, `import:${OUTLET}`]);
   });
 
   it('when Meta gives ids that are not its form, then those items are skipped and logged', async () => {

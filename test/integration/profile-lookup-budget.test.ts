@@ -10,6 +10,7 @@ import { systemClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { newMessage } from '../contract/message-store.contract.js';
 import { graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { FakeAccountTokens } from '../support/fake-account-tokens.js';
 import { LogCapture } from '../support/log-capture.js';
 import { waitFor } from '../support/wait.js';
 
@@ -28,7 +29,7 @@ describe('profile look-ups on a budget, against the fake Graph API', () => {
   const start = (env: Record<string, string>) => {
     const config = loadConfig({ ...graph.env, ...env });
     metrics = new PrometheusMetrics({ processMetrics: false });
-    lookup = new GraphProfileLookup(config, new SqliteProfileCache(db, systemClock), metrics, systemClock, createLogger('debug', logs));
+    lookup = new GraphProfileLookup(config, new SqliteProfileCache(db, systemClock), new FakeAccountTokens(), metrics, systemClock, createLogger('debug', logs));
     budget = new ProfileLookupBudget(lookup, systemClock, metrics, { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax });
   };
   beforeEach(async () => {

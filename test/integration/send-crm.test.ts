@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FAKE_ACCOUNT_ID, graphError, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { FAKE_ACCOUNT_ID, graphError, type FakeGraph } from '../support/fake-graph.js';
+import { startWithGraph } from '../support/graph-service.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
-import { startTestService, type TestService } from '../support/service.js';
+import type { TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
 const ALICE = '6000000000000001';
@@ -22,15 +23,14 @@ describe('sent messages and usernames in the CRM table (real MySQL, fake Graph A
   let graph: FakeGraph;
   let crm: CrmTestDatabase;
   let service: TestService;
+  let stop: () => Promise<void>;
   beforeEach(async () => {
-    graph = await startFakeGraph();
     crm = await createCrmDatabase();
-    service = await startTestService({ ...graph.env, ...crm.env, CRM_RETRY_MAX_S: '0.5' });
+    ({ graph, service, stop } = await startWithGraph({ ...crm.env, CRM_RETRY_MAX_S: '0.5' }));
   });
   afterEach(async () => {
-    await service.stop();
+    await stop();
     await crm.drop();
-    await graph.close();
   });
 
   /** The CRM rows once the row with `message` has arrived (the drainer keeps order, so rows before it have too). */
@@ -102,9 +102,8 @@ describe('sent messages and usernames in the CRM table (real MySQL, fake Graph A
 
 describe('a CRM row and a profile look-up that takes too long (real MySQL, fake Graph API)', () => {
   it('when the look-up hangs, then the row waits at most CRM_USERNAME_WAIT_S and carries the user id', async () => {
-    const graph = await startFakeGraph();
     const crm = await createCrmDatabase();
-    const service = await startTestService({ ...graph.env, ...crm.env, CRM_USERNAME_WAIT_S: '0.3', GRAPH_TIMEOUT_S: '120' });
+    const { graph, service, stop } = await startWithGraph({ ...crm.env, CRM_USERNAME_WAIT_S: '0.3', GRAPH_TIMEOUT_S: '120' });
     try {
       graph.profileAnswers(ALICE, { hang: true });
       await service.webhook(webhookOf({ sender: ALICE, recipient: FAKE_ACCOUNT_ID, message: { mid: 'mid.crm.slow', text: 'anyone?' } }));
@@ -114,9 +113,8 @@ describe('a CRM row and a profile look-up that takes too long (real MySQL, fake 
       expect(graph.profileRequests(ALICE)).toHaveLength(1);
       expect(service.logs.matching('profile look-up failed')).toHaveLength(0);
     } finally {
-      await service.stop();
+      await stop();
       await crm.drop();
-      await graph.close();
     }
   });
 });

@@ -111,4 +111,63 @@ describe('conversation summaries', () => {
     ]);
     expect(sqliteRows(path, "SELECT count FROM crm_state_counts WHERE state = 'not_mirrored'")).toEqual([{ count: 5 }]);
   });
+  it('when one customer writes to two accounts, then each account has its own conversation, counts and read watermark', async () => {
+    const path = join(tempDir(), 'store.db');
+    const db = openSqlite(path);
+    const store = new SqliteMessageStore(db, config, clock);
+    await store.record([
+      { kind: 'message', message: newMessage('s1', { accountId: 'shop', sentAt: 10 }) },
+      { kind: 'message', message: newMessage('s2', { accountId: 'shop', sentAt: 20, direction: 'out' }) },
+      { kind: 'message', message: newMessage('o1', { accountId: 'outlet', sentAt: 15 }) },
+      { kind: 'message', message: newMessage('o2', { accountId: 'outlet', sentAt: 16 }) },
+      { kind: 'read', mid: 's2', at: 30 },
+    ]);
+
+    expect(sqliteRows(path, 'SELECT account_id, customer_id, message_count, unread_count, read_up_to FROM conversations ORDER BY account_id')).toEqual([
+      { account_id: 'outlet', customer_id: 'cust', message_count: 2, unread_count: 2, read_up_to: null },
+      { account_id: 'shop', customer_id: 'cust', message_count: 2, unread_count: 0, read_up_to: 20 },
+    ]);
+    const reader = new SqliteConversationReader(db);
+    expect((await reader.conversations({ limit: 10, before: null, accountId: 'outlet' })).map((c) => [c.accountId, c.lastMessage.mid])).toEqual([['outlet', 'o2']]);
+    expect(await reader.accountsOf('cust')).toEqual(['shop', 'outlet']);
+    const thread = await reader.messages('cust', { limit: 10, before: null, accountId: 'shop' });
+    expect(thread.messages.map((m) => [m.mid, m.readAt])).toEqual([['s1', null], ['s2', 30]]);
+  });
+
+  it('when a database from before the accounts is opened, then each conversation is split by account, the watermark kept, replies stored under "me" join their account, and history walks become that account\'s', () => {
+    const dir = tempDir();
+    const path = join(dir, 'old.db');
+    // Migrations up to 0007, as the release before the accounts left the database.
+    const migrations = join(dir, 'drizzle');
+    cpSync(new URL('../../drizzle', import.meta.url), migrations, { recursive: true });
+    const journalPath = join(migrations, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+    writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.filter((e: { tag: string }) => e.tag < '0008') }));
+    const old = new Database(path);
+    migrate(drizzle({ client: old }), { migrationsFolder: migrations });
+    const insert = old.prepare(`INSERT INTO messages (mid, account_id, customer_id, direction, text, sent_at, received_at, raw, crm_state)
+      VALUES (?, ?, ?, ?, ?, ?, 0, '{}', 'not_mirrored')`);
+    insert.run('a1', '1784', 'a', 'in', 'hi', 10);
+    insert.run('a2', 'me', 'a', 'out', 'hello (sent with IG_ACCOUNT_ID=me)', 20);
+    insert.run('a3', '1784', 'a', 'in', 'thanks', 30);
+    insert.run('b1', '1784', 'b', 'in', 'first', 5);
+    // The summaries as the previous release kept them: one per customer.
+    old.exec(`INSERT INTO conversations (customer_id, last_message_id, last_sent_at, last_out_sent_at, message_count, unread_count, read_up_to, read_at)
+      VALUES ('a', 3, 30, 20, 3, 1, 20, 25), ('b', 4, 5, NULL, 1, 1, NULL, NULL)`);
+    old.exec(`INSERT INTO history_state (walk, cursor, done_in_page, high_water, updated_at) VALUES ('sync', NULL, 0, 12345, 1), ('import', 'cur', 2, NULL, 1)`);
+    old.close();
+
+    openSqlite(path).$client.close();
+
+    expect(sqliteRows(path, "SELECT count(*) AS n FROM messages WHERE account_id = 'me'")).toEqual([{ n: 0 }]);
+    expect(sqliteRows(path, 'SELECT account_id, customer_id, last_message_id, message_count, unread_count, read_up_to, read_at FROM conversations ORDER BY customer_id')).toEqual([
+      { account_id: '1784', customer_id: 'a', last_message_id: 3, message_count: 3, unread_count: 1, read_up_to: 20, read_at: 25 },
+      { account_id: '1784', customer_id: 'b', last_message_id: 4, message_count: 1, unread_count: 1, read_up_to: null, read_at: null },
+    ]);
+    expect(sqliteRows(path, 'SELECT walk, cursor, high_water FROM history_state ORDER BY walk')).toEqual([
+      { walk: 'import:1784', cursor: 'cur', high_water: null },
+      { walk: 'sync:1784', cursor: null, high_water: 12345 },
+    ]);
+    expect(sqliteRows(path, 'SELECT count(*) AS n FROM accounts')).toEqual([{ n: 0 }]);
+  });
 });

@@ -50,6 +50,10 @@ describe('query plans of the hot paths', () => {
     await reader.messages('c1', { limit: 5, before: null });
     await reader.messages('c1', { limit: 5, before: { sentAt: 200, id: 200 } });
     await reader.message('m1');
+    await reader.conversations({ limit: 10, before: null, accountId: 'acct' });
+    await reader.conversations({ limit: 10, before: { sentAt: 300, id: 300 }, accountId: 'acct' });
+    await reader.messages('c1', { limit: 5, before: null, accountId: 'acct' });
+    await reader.accountsOf('c1');
     outbox.due(PENDING, false, now, 100);
     outbox.nextDueAt();
     outbox.counts();

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { sign } from '../../src/adapters/http/signature.js';
-import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { graphTest } from '../support/graph-service.js';
 import { textMessages } from '../support/instagram-events.js';
 import { rawRequest } from '../support/raw-http.js';
-import { startTestService, TEST_API_TOKEN, TEST_SECRET, type TestService } from '../support/service.js';
+import { TEST_API_TOKEN, TEST_SECRET } from '../support/service.js';
 import { storedCount } from '../support/sqlite-rows.js';
 
 const CUSTOMER = '6000000000000001';
@@ -47,19 +47,10 @@ function bodyFor(method: string, path: string): { body?: string; headers: Record
   return { body: JSON.stringify({ recipient_id: CUSTOMER, text: 'should never be sent' }), headers: { 'content-type': 'application/json' } };
 }
 
-describe('security: every documented route, spelt differently', () => {
-  let graph: FakeGraph;
-  let service: TestService;
-  beforeEach(async () => {
-    graph = await startFakeGraph();
-    service = await startTestService(graph.env);
-  });
-  afterEach(async () => {
-    await service.stop();
-    await graph.close();
-  });
+const test = graphTest();
 
-  it('when a route is requested in another case, with extra or encoded slashes, dot segments or percent-encoding, then it is 401 or 404 without a token, 404 with one, and nothing is sent or stored', async () => {
+describe('security: every documented route, spelt differently', () => {
+  test('when a route is requested in another case, with extra or encoded slashes, dot segments or percent-encoding, then it is 401 or 404 without a token, 404 with one, and nothing is sent or stored', async ({ graph, service }) => {
     const document = await (await fetch(`${service.url}/openapi.json`)).json();
     const routes = documentedRoutes(document);
     expect(routes.length).toBeGreaterThan(8);
@@ -82,7 +73,7 @@ describe('security: every documented route, spelt differently', () => {
     expect(storedCount(service.sqlitePath)).toBe(0);
   });
 
-  it('when an /api route is requested exactly as documented without a token, then it is 401', async () => {
+  test('when an /api route is requested exactly as documented without a token, then it is 401', async ({ graph, service }) => {
     const document = await (await fetch(`${service.url}/openapi.json`)).json();
     const apiRoutes = documentedRoutes(document).filter(({ path }) => path.startsWith('/api/'));
     expect(apiRoutes.length).toBeGreaterThanOrEqual(4);
@@ -94,7 +85,7 @@ describe('security: every documented route, spelt differently', () => {
     expect(graph.requests).toEqual([]);
   });
 
-  it('when the uppercase path is requested with the token, then it is a plain 404 and the exact path answers', async () => {
+  test('when the uppercase path is requested with the token, then it is a plain 404 and the exact path answers', async ({ service }) => {
     const upper = await rawRequest(service.url, { path: '/API/conversations', headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
     expect(upper.status).toBe(404);
     expect(JSON.parse(upper.body).error.code).toBe('not_found');

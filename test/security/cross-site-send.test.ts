@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { launchChromium, type HeadlessChromium } from '../support/browser.js';
-import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
-import { startTestService, TEST_API_TOKEN, type TestService } from '../support/service.js';
+import { graphTest } from '../support/graph-service.js';
+import { TEST_API_TOKEN } from '../support/service.js';
 import { storedCount } from '../support/sqlite-rows.js';
 
 const CUSTOMER = '6000000000000001';
@@ -20,20 +20,11 @@ async function otherSite(): Promise<{ url: string; server: Server }> {
   return { url: `http://localhost:${(server.address() as AddressInfo).port}`, server };
 }
 
+const test = graphTest({ API_ALLOWED_ORIGINS: `${ALLOWED}, http://localhost:1` });
+
 /** Finding 2: a page on any origin could make a visitor's browser send a DM (text/plain needs no preflight). */
 describe('security: cross-site sends', () => {
-  let graph: FakeGraph;
-  let service: TestService;
-  beforeEach(async () => {
-    graph = await startFakeGraph();
-    service = await startTestService({ ...graph.env, API_ALLOWED_ORIGINS: `${ALLOWED}, http://localhost:1` });
-  });
-  afterEach(async () => {
-    await service.stop();
-    await graph.close();
-  });
-
-  it('when a write is not application/json, then it is 415 unsupported_media_type and Meta is not called', async () => {
+  test('when a write is not application/json, then it is 415 unsupported_media_type and Meta is not called', async ({ graph, service }) => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       const response = await service.api('/api/messages', { method: 'POST', headers: { 'content-type': type }, body: SEND });
       expect(response.status).toBe(415);
@@ -45,7 +36,7 @@ describe('security: cross-site sends', () => {
     expect(storedCount(service.sqlitePath)).toBe(0);
   });
 
-  it('when the Origin is foreign, then it is 403 forbidden_origin even with the token and a JSON body', async () => {
+  test('when the Origin is foreign, then it is 403 forbidden_origin even with the token and a JSON body', async ({ graph, service }) => {
     const response = await service.api('/api/messages', { method: 'POST', headers: { origin: 'http://evil.example' }, body: SEND });
     expect(response.status).toBe(403);
     expect(((await response.json()) as any).error.code).toBe('forbidden_origin');
@@ -54,7 +45,7 @@ describe('security: cross-site sends', () => {
     expect(graph.requests).toEqual([]);
   });
 
-  it('when the Origin is the service itself or listed in API_ALLOWED_ORIGINS, then the send goes through and the allowed origin may read it', async () => {
+  test('when the Origin is the service itself or listed in API_ALLOWED_ORIGINS, then the send goes through and the allowed origin may read it', async ({ graph, service }) => {
     const own = await service.api('/api/messages', { method: 'POST', headers: { origin: service.url }, body: SEND });
     expect(own.status).toBe(201);
 
@@ -73,11 +64,11 @@ describe('security: cross-site sends', () => {
   });
 });
 
+const inBrowser = graphTest();
+
 describe('security: cross-site sends from a real browser', () => {
   let browser: HeadlessChromium;
   let site: { url: string; server: Server };
-  let graph: FakeGraph;
-  let service: TestService;
   beforeAll(async () => {
     browser = await launchChromium();
     site = await otherSite();
@@ -86,16 +77,7 @@ describe('security: cross-site sends from a real browser', () => {
     await browser?.close();
     site?.server.close();
   });
-  beforeEach(async () => {
-    graph = await startFakeGraph();
-    service = await startTestService(graph.env);
-  });
-  afterEach(async () => {
-    await service.stop();
-    await graph.close();
-  });
-
-  it('when a page on another origin tries a no-cors send and a JSON send, then the fake Graph API sees nothing and nothing is stored', async () => {
+  inBrowser('when a page on another origin tries a no-cors send and a JSON send, then the fake Graph API sees nothing and nothing is stored', async ({ graph, service }) => {
     const page = await browser.context.newPage();
     await page.goto(site.url);
     // Browser-side code as a string: this project's TypeScript has no DOM types.

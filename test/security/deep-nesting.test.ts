@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { describe, expect } from 'vitest';
+import { graphTest } from '../support/graph-service.js';
 import { storedCount } from '../support/sqlite-rows.js';
 
 const DEPTH = 500_000;
 const deepArray = (depth = DEPTH) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
+const test = graphTest({}, 'file');
+
 /** Finding 7: arrays 500k deep in `changes[0].field` → 500 from a stack overflow (Meta retries that for 36 h). */
 describe('security: deeply nested JSON', () => {
-  let graph: FakeGraph;
-  let service: TestService;
-  beforeAll(async () => {
-    graph = await startFakeGraph();
-    service = await startTestService(graph.env);
-  });
-  afterAll(async () => {
-    await service.stop();
-    await graph.close();
-  });
-
-  it('when changes[0].field nests 500,000 arrays deep, then 400 invalid_payload naming the path, and nothing is stored', async () => {
+  test('when changes[0].field nests 500,000 arrays deep, then 400 invalid_payload naming the path, and nothing is stored', async ({ service }) => {
     const body = `{"object":"instagram","entry":[{"id":"17841400000000001","time":1700000000000,"changes":[{"field":${deepArray()},"value":{}}]}]}`;
     const response = await service.webhook(body);
 
@@ -32,7 +22,7 @@ describe('security: deeply nested JSON', () => {
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
   });
 
-  it('when a send request nests 30,000 arrays deep (under its 64 KiB limit), then 400 and Meta is not called', async () => {
+  test('when a send request nests 30,000 arrays deep (under its 64 KiB limit), then 400 and Meta is not called', async ({ graph, service }) => {
     const response = await service.api('/api/messages', { method: 'POST', body: `{"recipient_id":"6000000000000001","text":${deepArray(30_000)}}` });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_payload');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/child-service.js';
+import { spawnService, type ServiceProcess } from '../support/process.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const mode = (path: string) => `0${(statSync(path).mode & 0o777).toString(8)}`;
@@ -52,6 +53,34 @@ describe('security: file modes', () => {
       [`${db}-shm`, '0644', 40],
     ]);
     expect(warnings[1]!.msg).toContain(`chmod 600 ${db}`);
+  });
+
+  it('when the service starts from a folder whose .env is 0644, then one start-up warning names .env and the chmod 600 to run; at 0600, none', async () => {
+    const dir = temp();
+    writeFileSync(join(dir, '.env'), 'API_TOKEN=token-from-the-dotenv\nSQLITE_PATH=./data/igbridge.db\n');
+    chmodSync(join(dir, '.env'), 0o644);
+    const started: ServiceProcess[] = [];
+    const start = async () => {
+      const running = spawnService({}, undefined, dir);
+      started.push(running);
+      const url = await running.url;
+      expect((await fetch(`${url}/api/conversations`, { headers: { authorization: 'Bearer token-from-the-dotenv' } })).status).toBe(200);
+      running.child.kill('SIGTERM');
+      expect((await running.exited).code).toBe(0);
+      return running.lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.msg.includes('readable by other local users'));
+    };
+    try {
+      expect(await start()).toEqual([{
+        level: 40, time: expect.any(String), service: 'igbridge', path: '.env', mode: '0644', wanted: '0600',
+        msg: '.env is readable by other local users (mode 0644); run: chmod 600 .env',
+      }]);
+
+      chmodSync(join(dir, '.env'), 0o600);
+      expect(await start()).toEqual([]);
+      expect(started.flatMap((run) => run.lines).join('\n')).not.toContain('token-from-the-dotenv');
+    } finally {
+      for (const run of started) if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
   });
 
   it('when make run creates .env, then it is 0600 even under a permissive umask', () => {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { fixture } from '../support/fixtures.js';
-import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { graphTest } from '../support/graph-service.js';
 import { rawRequest } from '../support/raw-http.js';
-import { startTestService, TEST_API_TOKEN, type TestService } from '../support/service.js';
+import { TEST_API_TOKEN } from '../support/service.js';
 import { storedCount } from '../support/sqlite-rows.js';
 
 function withSender(senderId: unknown, mid: string) {
@@ -12,20 +12,11 @@ function withSender(senderId: unknown, mid: string) {
   return body;
 }
 
+const test = graphTest({}, 'file');
+
 /** Finding 6: a signed message from sender `..` made the profile look-up call `GET /?fields=…` on the Graph host with the token. */
 describe('security: Meta ids', () => {
-  let graph: FakeGraph;
-  let service: TestService;
-  beforeAll(async () => {
-    graph = await startFakeGraph();
-    service = await startTestService(graph.env);
-  });
-  afterAll(async () => {
-    await service.stop();
-    await graph.close();
-  });
-
-  it('when a sender, recipient or entry id is not 1–32 ASCII digits, then 400 invalid_payload naming the path, nothing stored, Graph never called', async () => {
+  test('when a sender, recipient or entry id is not 1–32 ASCII digits, then 400 invalid_payload naming the path, nothing stored, Graph never called', async ({ graph, service }) => {
     const cases: Array<[unknown, string]> = [['..', 'sender'], ['.', 'sender'], ['me', 'sender'], ['1/../2', 'sender'], ['１２３', 'sender'], ['1'.repeat(33), 'sender'], [-5, 'sender']];
     for (const [senderId] of cases) {
       const response = await service.webhook(withSender(senderId, `mid.bad.${String(senderId)}`));
@@ -45,7 +36,7 @@ describe('security: Meta ids', () => {
     expect(graph.requests).toEqual([]);
   });
 
-  it('when a 32-digit sender id arrives, then it is stored and looked up under its own path', async () => {
+  test('when a 32-digit sender id arrives, then it is stored and looked up under its own path', async ({ graph, service }) => {
     const id = '9'.repeat(32);
     graph.setProfile(id, { username: 'longest' });
     const response = await service.webhook(withSender(id, 'mid.long-id'));
@@ -54,7 +45,7 @@ describe('security: Meta ids', () => {
     expect(lookup!.path).toBe(`/v24.0/${id}`);
   });
 
-  it('when the API path holds a user id that is not an IGSID, then 400 invalid_user_id', async () => {
+  test('when the API path holds a user id that is not an IGSID, then 400 invalid_user_id', async ({ service }) => {
     for (const userId of ['%2E%2E', '..', 'abc', '1.2', '1'.repeat(33)]) {
       // Sent as written: fetch would resolve `..` and `%2E%2E` before sending.
       const answer = await rawRequest(service.url, { path: `/api/conversations/${userId}/messages`, headers: { authorization: `Bearer ${TEST_API_TOKEN}` } });
@@ -63,7 +54,7 @@ describe('security: Meta ids', () => {
     }
   });
 
-  it('when a send names a recipient that is not an IGSID, then 400 naming recipient_id and Meta is not called', async () => {
+  test('when a send names a recipient that is not an IGSID, then 400 naming recipient_id and Meta is not called', async ({ graph, service }) => {
     const before = graph.requests.length;
     for (const recipient of ['..', 'me', '1/messages']) {
       const response = await service.api('/api/messages', { method: 'POST', body: JSON.stringify({ recipient_id: recipient, text: 'hi' }) });

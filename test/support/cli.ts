@@ -9,7 +9,11 @@ export interface CliRun {
   stderr: string;
 }
 
-/** An `npm run` command as a real process (what npm runs, without npm's banner), e.g. `runCli('src/cli/crm-backfill.ts', env)`. */
+/**
+ * The TypeScript source of an `npm run` tool as a real process, through tsx (no build: fast),
+ * e.g. `runCli('src/cli/crm-backfill.ts', env)`. Users run the compiled `dist/cli/<name>.js`
+ * (package.json); system/fresh-clone.test.ts runs one npm script exactly that way.
+ */
 export function runCli(script: string, env: Record<string, string>, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', script, ...args], {

@@ -89,11 +89,19 @@ export class FakeCrmWriter implements CrmWriter {
       if (trouble.committed) this.keep(messages);
       throw new CrmWriteError(trouble.kind, `${trouble.kind} (scripted)`);
     }
-    if (messages.some((m) => m.text?.includes('POISON'))) throw new CrmWriteError('rejected', "ER_DATA_TOO_LONG: Data too long for column 'message'");
+    if (messages.some((m) => m.text?.includes('POISON'))) throw tooLong();
     this.keep(messages);
   }
 
   private keep(messages: Message[]): void {
     for (const m of messages) this.crm.set(m.mid, this.idempotent && this.crm.has(m.mid) ? 1 : (this.crm.get(m.mid) ?? 0) + 1);
   }
+}
+
+/** What the MySQL writer throws for a text too long under strict mode: the error and its fields. */
+function tooLong(): CrmWriteError {
+  const sqlMessage = "Data too long for column 'message' at row 1";
+  return new CrmWriteError('rejected', `ER_DATA_TOO_LONG (1406/22001): ${sqlMessage}`, undefined, false, {
+    type: 'Error', code: 'ER_DATA_TOO_LONG', errno: 1406, sqlState: '22001', sqlMessage, message: sqlMessage, stack: 'Error: Data too long',
+  });
 }

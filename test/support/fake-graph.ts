@@ -8,6 +8,7 @@ import { FakeInbox } from './fake-inbox.js';
  *
  *   const graph = await startFakeGraph();
  *   const service = await startTestService(graph.env);      // GRAPH_API_URL, IG_ACCESS_TOKEN, IG_ACCOUNT_ID
+ *   (both at once, stopped together: graphTest / startWithGraph in graph-service.ts)
  *   graph.setProfile('6000000000000001', { username: 'alice', name: 'Alice' });
  *   graph.nextSend(graphError(190));                        // script the next send's answer
  *   ...
@@ -17,9 +18,16 @@ import { FakeInbox } from './fake-inbox.js';
  * The Conversations API (SPEC §11) is served from `graph.inbox` (see fake-inbox.ts):
  *   graph.inbox.add({ id: 'conv1', customer: { id: '6000000000000001', username: 'alice' }, messages: [...] });
  *
- * Every request is recorded. Unscripted sends succeed with `{recipient_id, message_id}`;
- * unknown profiles fail as Meta does for a user who gave no consent. A request with the
- * wrong bearer token gets Meta's code 190.
+ * Accounts and tokens (SPEC §12): the fake knows the default account (FAKE_ACCOUNT_ID, token
+ * FAKE_GRAPH_TOKEN) and any added with `addAccount`; `GET /me` names the token's account,
+ * `GET /refresh_access_token` gives a new token (`<old>.r<n>`, the old one stays valid) and
+ * `revoke(token)` makes every call with it answer 190:
+ *   graph.addAccount({ id: '17841400000000002', username: 'acme.outlet', token: 'second-token' });
+ *   expect(graph.sends()[0].token).toBe('second-token');
+ *
+ * Every request is recorded with the token it carried. Unscripted sends succeed with
+ * `{recipient_id, message_id}`; unknown profiles fail as Meta does for a user who gave no
+ * consent. A request with a token the fake does not know (or revoked) gets Meta's code 190.
  */
 
 export const FAKE_GRAPH_TOKEN = 'fake-graph-access-token';
@@ -35,6 +43,8 @@ export interface RecordedRequest {
   endpoint: string;
   /** The `Authorization` header as sent (undefined when absent). */
   authorization: string | undefined;
+  /** The access token the call carried (bearer header, or the `access_token` query parameter). */
+  token: string | undefined;
   query: Record<string, string>;
   contentType: string | undefined;
   /** The parsed JSON body; undefined when there was none or it was not JSON. */
@@ -89,8 +99,19 @@ export function graphError(
   };
 }
 
+/** An Instagram account the fake knows, with its valid tokens. */
+export interface FakeAccount {
+  id: string;
+  username: string;
+  token: string;
+}
+
 export class FakeGraph {
   readonly requests: RecordedRequest[] = [];
+  /** Valid tokens → the account they belong to. */
+  private readonly tokens = new Map<string, { id: string; username: string }>();
+  private readonly refreshQueue: FakeAnswer[] = [];
+  private refreshes = 0;
   private readonly sendQueue: FakeAnswer[] = [];
   private readonly profiles = new Map<string, FakeAnswer[] | FakeProfile>();
   private readonly hanging = new Set<ServerResponse>();
@@ -105,6 +126,35 @@ export class FakeGraph {
     readonly token: string,
   ) {
     this.inbox = new FakeInbox(FAKE_ACCOUNT_ID, 'acme.shop', url);
+    this.tokens.set(token, { id: FAKE_ACCOUNT_ID, username: 'acme.shop' });
+  }
+
+  /** Another account, with a token of its own (its sends go to `POST /{v}/{id}/messages`). */
+  addAccount(account: FakeAccount): this {
+    this.tokens.set(account.token, { id: account.id, username: account.username });
+    return this;
+  }
+
+  /** Meta stops accepting this token: every call with it answers 190. */
+  revoke(token: string): this {
+    this.tokens.delete(token);
+    return this;
+  }
+
+  /** Answer the next `refresh_access_token` call with this (instead of a new token). */
+  nextRefresh(answer: FakeAnswer): this {
+    this.refreshQueue.push(answer);
+    return this;
+  }
+
+  /** `GET /refresh_access_token` requests. */
+  refreshRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.endpoint === 'refresh_access_token');
+  }
+
+  /** `GET /{v}/me` requests. */
+  meRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && r.endpoint === 'me');
   }
 
   static async start(options: { token?: string } = {}): Promise<FakeGraph> {
@@ -161,7 +211,7 @@ export class FakeGraph {
     return this.requests.filter((r) => r.method === 'GET' && !r.endpoint.includes('/') && !this.inbox.owns(r.endpoint) && (igsid === undefined || r.endpoint === igsid));
   }
 
-  /** Conversations API requests (conversations, messages, message details, `me`). */
+  /** Conversations API requests (conversations, messages, message details). */
   historyRequests(): RecordedRequest[] {
     return this.requests.filter((r) => r.method === 'GET' && this.inbox.owns(r.endpoint));
   }
@@ -219,6 +269,7 @@ export class FakeGraph {
       version: match?.[1] ?? null,
       endpoint: decodeURIComponent(match?.[2] ?? url.pathname.slice(1)),
       authorization: req.headers.authorization,
+      token: req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? url.searchParams.get('access_token') ?? undefined,
       query: Object.fromEntries(url.searchParams),
       contentType: req.headers['content-type'],
       body,
@@ -230,14 +281,29 @@ export class FakeGraph {
   }
 
   private route(request: RecordedRequest): FakeAnswer {
+    const owner = request.token === undefined ? undefined : this.tokens.get(request.token);
+    if (request.method === 'GET' && request.path === '/refresh_access_token') {
+      if (request.query.grant_type !== 'ig_refresh_token') return graphError(100, { message: 'Invalid grant_type' });
+      if (!owner) return graphError(190, { message: 'Invalid OAuth access token - Cannot parse access token' });
+      const scripted = this.refreshQueue.shift();
+      if (scripted) return scripted;
+      const fresh = `${request.token!.replace(/\.r\d+$/, '')}.r${++this.refreshes}`;
+      this.tokens.set(fresh, owner);
+      return { json: { access_token: fresh, token_type: 'bearer', expires_in: 5_184_000 } };
+    }
     if (!request.version) return graphError(100, { message: 'Unknown path components', type: 'OAuthException', status: 400 });
-    const token = request.authorization?.replace(/^Bearer\s+/i, '') ?? request.query.access_token;
-    if (token !== this.token) return graphError(190, { message: 'Invalid OAuth access token - Cannot parse access token' });
+    if (!owner) return graphError(190, { message: 'Invalid OAuth access token - Cannot parse access token' });
     const custom = this.custom.find((c) => c.method === request.method && c.endpoint.test(request.endpoint));
     if (custom) return custom.answer(request);
+    if (request.method === 'GET' && request.endpoint === 'me') {
+      return { json: { user_id: owner.id, username: owner.username, id: `91${owner.id.slice(2)}` } };
+    }
     const history = this.inbox.route(request);
     if (history) return history;
     if (request.method === 'POST' && /^[^/]+\/messages$/.test(request.endpoint)) {
+      // Meta sends only from the account the token belongs to.
+      const from = request.endpoint.split('/')[0];
+      if (from !== 'me' && from !== owner.id) return graphError(100, { message: `Object with ID '${from}' does not exist, cannot be loaded due to missing permissions, or does not support this operation` });
       const scripted = this.sendQueue.shift();
       if (scripted) return scripted;
       const recipient = (request.body as { recipient?: { id?: unknown } } | undefined)?.recipient?.id;

@@ -57,7 +57,7 @@ export class FakeInbox {
   /** Whether a request was for the Conversations API. */
   owns(endpoint: string): boolean {
     const [first] = endpoint.split('/');
-    return endpoint.endsWith('/conversations') || first === 'me' || this.conversations.some((c) => c.id === first || c.messages.some((m) => m.id === first));
+    return endpoint.endsWith('/conversations') || this.conversations.some((c) => c.id === first || c.messages.some((m) => m.id === first));
   }
 
   route(request: RecordedRequest): FakeAnswer | null {
@@ -65,7 +65,6 @@ export class FakeInbox {
     const failure = this.failures.shift();
     if (failure) return failure;
     const [first, edge] = request.endpoint.split('/');
-    if (first === 'me' && !edge) return { json: { user_id: this.accountId, username: this.accountUsername, id: '9100000000000001' } };
     if (edge === 'conversations') {
       if (first !== this.accountId && first !== 'me') return unsupported(first);
       if (request.query.platform !== 'instagram') return error100('(#100) The parameter platform is required');

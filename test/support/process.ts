@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sign } from '../../src/adapters/http/signature.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -13,11 +15,17 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node --import tsx src/main.ts` (or `nodeArgs`, e.g. a build's main.js) as a real child process. */
-export function spawnService(env: Record<string, string>, nodeArgs = ['--import', 'tsx', 'src/main.ts']): ServiceProcess {
+/** `node --import tsx <repository>/src/main.ts`, whatever the working directory. */
+const FROM_SOURCE = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, join(ROOT, 'src/main.ts')];
+
+/**
+ * `node --import tsx src/main.ts` (or `nodeArgs`, e.g. a build's main.js) as a real child
+ * process, run from the repository, or from `cwd` (where it reads `.env`) as an operator may.
+ */
+export function spawnService(env: Record<string, string>, nodeArgs = FROM_SOURCE, cwd = ROOT): ServiceProcess {
   const child = spawn(process.execPath, nodeArgs, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', ...env },
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -49,4 +57,43 @@ export function postSignedWebhook(url: string, bytes: Buffer, secret: string): P
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(bytes, secret) },
     body: bytes,
   });
+}
+
+export interface TerminalProcess {
+  /** The service's pid (not the `script` wrapping it). */
+  pid: Promise<number>;
+  /** Everything the terminal showed so far, colours and carriage returns removed. */
+  screen: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `node --import tsx src/main.ts` with a real pseudo-terminal as its stdout, as an operator's
+ * shell gives it: util-linux `script` allocates the pty and copies what it shows to a pipe
+ * read here. The shell that `script` starts prints its pid, then becomes the service (`exec`).
+ */
+export function spawnServiceInTerminal(env: Record<string, string>): TerminalProcess {
+  const command = `echo "pid=$$"; exec '${process.execPath}' --import tsx src/main.ts`;
+  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, SHELL: '/bin/sh', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let shown = '';
+  child.stdout!.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
+  const screen = () => shown.replace(/\u001b\[[0-9;]*m/g, '').replace(/\r/g, '');
+  const pid = new Promise<number>((resolve, reject) => {
+    const look = () => {
+      const found = /pid=(\d+)/.exec(screen())?.[1];
+      if (found) return resolve(Number(found));
+      if (child.exitCode !== null) return reject(new Error(`script exited with ${child.exitCode}: ${screen()}`));
+      setTimeout(look, 20);
+    };
+    look();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { pid, screen, exited };
 }

@@ -27,6 +27,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ HISTORY_SYNC_INTERVAL_M: '0' }).history.syncIntervalMs).toBe(0);
   });
 
+  it('when the token variables are unset or set, then a token is refreshed every 24 h and warned about under 7 days left, or as they say', () => {
+    expect(loadConfig({}).tokens).toEqual({ refreshMs: 24 * 3_600_000, warnMs: 7 * 86_400_000 });
+    expect(loadConfig({ TOKEN_REFRESH_H: '72', TOKEN_WARN_DAYS: '14' }).tokens).toEqual({ refreshMs: 72 * 3_600_000, warnMs: 14 * 86_400_000 });
+  });
+
   it('when IG_APP_SECRET lists several secrets, then each is kept', () => {
     expect(loadConfig({ IG_APP_SECRET: 'a, b ,c' }).instagram.appSecrets).toEqual(['a', 'b', 'c']);
   });
@@ -47,6 +52,9 @@ describe('loadConfig', () => {
     ['HISTORY_SYNC_INTERVAL_M', 'often'],
     ['HISTORY_CALLS_PER_S', '0'],
     ['WEBHOOK_SILENCE_ALERT_M', '-5'],
+    ['TOKEN_REFRESH_H', '12'],
+    ['TOKEN_REFRESH_H', '2000'],
+    ['TOKEN_WARN_DAYS', '60'],
   ])('when %s=%s, then start-up stops naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));

@@ -78,11 +78,14 @@ describe('MirrorPendingMessages: every message into the CRM exactly once', () =>
     expect([...writer.crm.keys()].sort()).toEqual(['mid.1', 'mid.2', 'mid.3', 'mid.4', 'mid.5', 'mid.7', 'mid.8']);
     // Retried later with back-off (attempt 1: the base delay), then failed at maxAttempts.
     expect(outbox.row(6)).toMatchObject({ state: 'pending', inDoubt: false, attempts: 1, nextAttemptAt: NOW + 500 });
-    expect(logs.matching('CRM rejects message mid.6: retried later')).toHaveLength(1);
+    // One line per refused write (three batches, then the row alone), each with the error and the TODO.
+    expect(logs.matching('CRM write failed (rejected)').map((line) => [line.rows, line.mid ?? null])).toEqual([[8, null], [4, null], [2, null], [1, 'mid.6']]);
+    expect(logs.matching('CRM write failed (rejected)').every((line) => line.todo === writer.todo && (line.error as { message: string }).message.includes('Data too long'))).toBe(true);
+    expect(logs.matching('message mid.6 retried later')).toHaveLength(1);
   });
 
-  it('when a refused message reaches CRM_MAX_ATTEMPTS, then it is marked failed', async () => {
-    const { outbox, mirrorPending } = setUp(1, { maxAttempts: 2 });
+  it('when a refused message reaches CRM_MAX_ATTEMPTS, then it is marked failed, said in the one line of its failed write', async () => {
+    const { outbox, writer, logs, mirrorPending } = setUp(1, { maxAttempts: 2 });
     outbox.rows.get(1)!.message.text = 'POISON';
     outbox.rows.get(1)!.message.crm.attempts = 1;
 
@@ -90,6 +93,12 @@ describe('MirrorPendingMessages: every message into the CRM exactly once', () =>
 
     expect(outbox.row(1)).toMatchObject({ state: 'failed', attempts: 2 });
     expect(mirrorPending.tally.failed).toBe(1);
+    expect(logs.lines).toEqual([expect.objectContaining({
+      level: 50,
+      msg: expect.stringMatching(/^CRM write failed \(rejected\): .*Data too long.*; message mid\.1 marked failed after 2 attempt/),
+      mid: 'mid.1', attempts: 2, state: 'failed', failed: true, kind: 'rejected', todo: writer.todo,
+      error: { type: 'Error', code: 'ER_DATA_TOO_LONG', errno: 1406, sqlState: '22001', sqlMessage: expect.stringContaining('Data too long'), message: expect.stringContaining('Data too long'), stack: 'Error: Data too long' },
+    })]);
   });
 
   it('when a backfill walks its selection, then in-doubt rows are checked first and each row is reported once', async () => {

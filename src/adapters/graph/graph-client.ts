@@ -5,8 +5,12 @@ import { GraphError, metaError } from './graph-error.js';
 export interface GraphRequest {
   operation: GraphOperation;
   method: 'GET' | 'POST';
-  /** Below the version, e.g. `me/messages`. */
+  /** Below the version, e.g. `me/messages` (with `unversioned`, below the base URL). */
   path: string;
+  /** The access token to call with: the account's (SPEC §12). */
+  token: string;
+  /** Meta's token refresh lives at the base URL itself, with the token in the query (`access_token`). */
+  unversioned?: boolean;
   query?: Record<string, string>;
   body?: unknown;
   /** Aborts the call (shutdown); the timeout is added here. */
@@ -14,13 +18,12 @@ export interface GraphRequest {
 }
 
 /**
- * One Graph API call with Node's fetch: bearer token, JSON in and out, a hard timeout.
- * Every failure becomes a GraphError; the token never appears in one.
+ * One Graph API call with Node's fetch: the caller's token as bearer, JSON in and out, a hard
+ * timeout. Every failure becomes a GraphError; the token never appears in one.
  */
 export class GraphClient {
   constructor(
     private readonly graph: Config['graph'],
-    private readonly token: string,
     private readonly metrics: Metrics,
   ) {}
 
@@ -29,8 +32,9 @@ export class GraphClient {
       // An id that would move the call elsewhere on the Graph host (`..`, `a/../b`): never sent with the token.
       throw new GraphError('graph_error', `refused to call Graph path "${request.path}": an id in it is not a plain segment`, 'invalid_parameter', null);
     }
-    const url = new URL(`${this.graph.baseUrl}/${this.graph.version}/${request.path}`);
+    const url = new URL(request.unversioned ? `${this.graph.baseUrl}/${request.path}` : `${this.graph.baseUrl}/${this.graph.version}/${request.path}`);
     for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
+    if (request.unversioned) url.searchParams.set('access_token', request.token);
     const timeout = AbortSignal.timeout(this.graph.timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     const started = performance.now();
@@ -41,7 +45,7 @@ export class GraphClient {
       const response = await fetch(url, {
         method: request.method,
         headers: {
-          authorization: `Bearer ${this.token}`,
+          ...(request.unversioned ? {} : { authorization: `Bearer ${request.token}` }),
           accept: 'application/json',
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },

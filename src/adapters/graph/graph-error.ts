@@ -14,7 +14,7 @@ export type GraphErrorReason =
   | 'permission_denied' | 'invalid_parameter' | 'refused' | 'invalid_response';
 
 const EXPLAINED: Array<{ match: (e: MetaError) => boolean; reason: GraphErrorReason; text: string }> = [
-  { match: (e) => e.code === 190, reason: 'token_invalid', text: 'The access token (IG_ACCESS_TOKEN) is invalid or has expired: generate a new one.' },
+  { match: (e) => e.code === 190, reason: 'token_invalid', text: "The account's access token is invalid or has expired: generate a new one and add it (npm run accounts -- add --token <token>, or IG_ACCESS_TOKEN)." },
   {
     match: (e) => e.code === 10 || e.error_subcode === 2534022,
     reason: 'outside_window',

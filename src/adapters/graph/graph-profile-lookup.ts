@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
+import type { AccountTokens } from '../../application/ports/account-tokens.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { ProfileCache } from '../../application/ports/profile-cache.js';
 import { ProfileRateLimited, type ProfileLookup } from '../../application/ports/profile-lookup.js';
@@ -10,7 +11,8 @@ import { GraphClient } from './graph-client.js';
 import { GraphError } from './graph-error.js';
 
 /**
- * `GET /{version}/{IGSID}?fields=name,username`, cached in `contacts`: a username is
+ * `GET /{version}/{IGSID}?fields=name,username` with the token of the account the customer
+ * talks to (IGSIDs are scoped to an account), cached in `contacts`: a username is
  * refreshed after PROFILE_REFRESH_H, a failure (no consent, blocked) is remembered for
  * PROFILE_FAILURE_RETRY_M so it is neither asked for nor logged on every message.
  * One look-up at a time per customer; throws only ProfileRateLimited (Meta's codes 4, 17, 32,
@@ -23,17 +25,19 @@ export class GraphProfileLookup implements ProfileLookup {
   private readonly shutdown = new AbortController();
 
   constructor(
-    @inject(TOKENS.Config) private readonly config: Pick<Config, 'graph' | 'instagram'>,
+    @inject(TOKENS.Config) private readonly config: Pick<Config, 'graph'>,
     @inject(TOKENS.ProfileCache) private readonly cache: ProfileCache,
+    @inject(TOKENS.AccountTokens) private readonly tokens: AccountTokens,
     @inject(TOKENS.Metrics) metrics: Metrics,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {
-    this.client = new GraphClient(config.graph, config.instagram.accessToken ?? '', metrics);
+    this.client = new GraphClient(config.graph, metrics);
   }
 
   known(customerId: string): { username: string | null } | undefined {
-    if (this.shutdown.signal.aborted || !/^[A-Za-z0-9_.-]{1,256}$/.test(customerId)) return { username: null };
+    // No account with a token: nothing can be looked up (the CRM gets the user id at once).
+    if (this.shutdown.signal.aborted || !/^[A-Za-z0-9_.-]{1,256}$/.test(customerId) || !this.tokens.any()) return { username: null };
     const cached = this.cache.get(customerId);
     const now = this.clock.now();
     const fresh = cached?.fetchedAt != null && now - cached.fetchedAt < this.config.graph.profileRefreshMs;
@@ -70,6 +74,12 @@ export class GraphProfileLookup implements ProfileLookup {
   }
 
   private async fetch(customerId: string, known: string | null): Promise<string | null> {
+    const used = await this.tokens.tokenForCustomer(customerId);
+    if (!used) {
+      // Its account is not one igbridge has a token for (the unknown account is logged once on receipt).
+      this.cache.saveFailure(customerId, 'no access token for the account this customer writes to', this.clock.now());
+      return known;
+    }
     try {
       const profile = await this.client.call({
         operation: 'profile',
@@ -77,7 +87,9 @@ export class GraphProfileLookup implements ProfileLookup {
         path: encodeURIComponent(customerId),
         query: { fields: 'name,username' },
         signal: this.shutdown.signal,
+        token: used.token,
       });
+      this.tokens.accepted(used);
       const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null);
       const username = text(profile.username);
       if (!this.shutdown.signal.aborted) this.cache.saveProfile(customerId, { username, name: text(profile.name) }, this.clock.now());
@@ -91,6 +103,7 @@ export class GraphProfileLookup implements ProfileLookup {
         this.logger.warn({ customerId, graph: error.meta }, `profile look-up rate-limited by Meta; pausing look-ups: ${message}`);
         throw new ProfileRateLimited(message);
       }
+      if (error instanceof GraphError && error.meta?.code === 190) this.tokens.rejected(used, `the profile look-up answered: ${error.meta.message ?? 'code 190'}`);
       this.cache.saveFailure(customerId, message, this.clock.now());
       const retryMinutes = this.config.graph.profileFailureRetryMs / 60_000;
       this.logger.warn(

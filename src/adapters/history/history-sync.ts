@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AccountViews } from '../../application/account-views.js';
 import type { ImportHistory } from '../../application/import-history.js';
 import type { HistoryCheckpoints } from '../../application/ports/history-checkpoints.js';
 import type { Metrics } from '../../application/ports/metrics.js';
@@ -14,7 +15,8 @@ const FIRST_LOOKBACK_MS = 24 * 3_600_000;
 
 /**
  * SPEC §11 reconciliation: every HISTORY_SYNC_INTERVAL_M a pass over the conversations updated
- * since the last one stores what the webhooks did not bring. One pass at a time, in the
+ * since the last one stores what the webhooks did not bring — each account in turn, skipping
+ * those whose token Meta refused (SPEC §12) until they get a new one. One pass at a time, in the
  * background (its Graph calls wait on the budget, its writes are ordinary store commits);
  * close() aborts a pass in progress, which resumes from its checkpoint at the next start.
  */
@@ -25,6 +27,7 @@ export class HistorySync {
 
   constructor(
     private readonly importer: ImportHistory,
+    private readonly accounts: AccountViews,
     private readonly checkpoints: HistoryCheckpoints,
     private readonly watch: WebhookWatch,
     private readonly metrics: Metrics,
@@ -54,14 +57,23 @@ export class HistorySync {
     }, this.config.syncIntervalMs);
   }
 
-  /** One pass; false when the sync must stop (token refused, or shutting down). */
+  /** One pass over every account whose token works; false when shutting down. */
   private async pass(): Promise<boolean> {
-    const highWater = this.checkpoints.load('sync')?.highWater ?? null;
+    for (const account of this.accounts.list()) {
+      if (account.tokenState === 'invalid') continue;
+      if (!(await this.passFor(account.id))) return false;
+    }
+    return true;
+  }
+
+  /** One account's pass; false when the sync must stop (shutting down). */
+  private async passFor(account: string): Promise<boolean> {
+    const highWater = this.checkpoints.load('sync', account)?.highWater ?? null;
     const since = highWater === null ? this.clock.now() - FIRST_LOOKBACK_MS : highWater - OVERLAP_MS;
     try {
-      const { tally, resumed } = await this.importer.execute({ walk: 'sync', since, signal: this.abort.signal });
+      const { tally, resumed } = await this.importer.execute({ walk: 'sync', account, since, signal: this.abort.signal });
       this.metrics.historyRecovered(tally.imported);
-      const summary = { conversations: tally.conversations, recovered: tally.imported, known: tally.known, unavailable: tally.unavailable, resumed };
+      const summary = { account, conversations: tally.conversations, recovered: tally.imported, known: tally.known, unavailable: tally.unavailable, resumed };
       if (tally.imported > 0) this.logger.warn(summary, `history sync recovered ${tally.imported} message(s) the webhooks did not deliver`);
       else this.logger.info(summary, 'history sync pass done: nothing missing');
       if (tally.newestImported !== null && this.watch.recovered(tally.newestImported)) this.alarm(tally.newestImported);
@@ -70,10 +82,11 @@ export class HistorySync {
       const code = error instanceof DomainError ? error.code : null;
       if (code === 'history_stopped') return false;
       if (code === 'history_token_invalid') {
-        this.logger.error({ err: { message: (error as Error).message } }, (error as Error).message);
-        return false;
+        // The account is marked invalid (its passes wait for a new token); the others go on.
+        this.logger.error({ account, err: { message: (error as Error).message } }, (error as Error).message);
+        return true;
       }
-      this.logger.warn({ err: error, code }, 'history sync pass failed: the next pass resumes where it stopped');
+      this.logger.warn({ account, err: error, code }, 'history sync pass failed: the next pass resumes where it stopped');
       return true;
     }
   }

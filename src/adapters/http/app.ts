@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import type { AccountViews } from '../../application/account-views.js';
 import type { ChangeFeed } from '../../application/ports/change-feed.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
@@ -9,6 +10,7 @@ import type { ReceiveMessage } from '../../application/receive-message.js';
 import type { SendMessage } from '../../application/send-message.js';
 import type { WebhookWatch } from '../../application/webhook-watch.js';
 import type { Config } from '../../config.js';
+import { accountRoutes } from './account-routes.js';
 import { apiGate } from './api-gate.js';
 import { bearerAuth } from './bearer-auth.js';
 import { errorMiddleware, reportResponseError } from './error-middleware.js';
@@ -34,6 +36,7 @@ export interface HttpDeps {
   metricsExporter: MetricsExporter;
   changes: ChangeFeed;
   webhooks: WebhookWatch;
+  accounts: AccountViews;
 }
 
 /** The Koa application: every route is listed here, in the order it is matched. */
@@ -48,8 +51,9 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   for (const router of [
     webhookRoutes({ ...deps, inflight }),
     readRoutes(deps.reader),
+    accountRoutes(deps.accounts),
     sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
-    healthRoutes(deps.reader, deps.crmStatus, deps.webhooks),
+    healthRoutes(deps.reader, deps.crmStatus, deps.webhooks, deps.accounts),
     eventsRoutes(deps.changes, { maxClients: deps.config.limits.eventsMaxClients, metrics: deps.metrics }),
     metricsRoutes(deps.metricsExporter, deps.config.limits.metricsToken),
     openApiRoutes(),

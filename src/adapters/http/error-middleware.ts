@@ -8,6 +8,8 @@ import { HttpError } from './http-error.js';
 const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
   invalid_payload: 400,
+  account_required: 400,
+  unknown_account: 400,
   not_found: 404,
   graph_error: 502,
   graph_unreachable: 502,

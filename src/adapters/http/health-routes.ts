@@ -1,14 +1,16 @@
 import Router from '@koa/router';
+import type { AccountViews } from '../../application/account-views.js';
 import { EXACT_PATHS } from './route-matching.js';
 import type { ConversationReader } from '../../application/ports/conversation-reader.js';
 import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { WebhookWatch } from '../../application/webhook-watch.js';
+import { accountJson } from './presenters.js';
 
 /**
  * `/healthz`: the process answers (it never touches SQLite). `/readyz`: SQLite can write; the
- * CRM is reported, never required.
+ * CRM and the accounts' tokens are reported, never required.
  */
-export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhooks: WebhookWatch): Router {
+export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhooks: WebhookWatch, accounts: AccountViews): Router {
   const router = new Router(EXACT_PATHS);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -28,6 +30,7 @@ export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhook
       sqlite: 'ok',
       crm: await crm.status(),
       webhooks: { last_received_at: lastReceivedAt === null ? null : new Date(lastReceivedAt).toISOString(), state },
+      accounts: accounts.list().map(accountJson),
     };
   });
   return router;

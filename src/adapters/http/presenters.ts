@@ -1,3 +1,4 @@
+import type { AccountView } from '../../application/account-views.js';
 import type { ConversationSummary } from '../../application/ports/conversation-reader.js';
 import type { Message } from '../../domain/message.js';
 
@@ -39,6 +40,7 @@ export function messageJson(message: Message) {
 
 export function conversationJson(summary: ConversationSummary) {
   return {
+    account_id: summary.accountId,
     user_id: summary.userId,
     username: summary.username ?? summary.userId,
     name: summary.name,
@@ -53,5 +55,18 @@ export function conversationJson(summary: ConversationSummary) {
     last_message_at_ms: summary.lastMessage.sentAt,
     message_count: summary.messageCount,
     unread_count: summary.unreadCount,
+  };
+}
+
+/** An account as the API and /readyz show it (SPEC §12): never its token. */
+export function accountJson(account: AccountView) {
+  return {
+    id: account.id,
+    username: account.username,
+    token_state: account.tokenState,
+    expires_at: iso(account.expiresAt),
+    refreshed_at: iso(account.refreshedAt),
+    added_at: iso(account.addedAt),
+    problem: account.problem,
   };
 }

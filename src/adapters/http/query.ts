@@ -1,4 +1,5 @@
 import type { Cursor } from '../../application/ports/conversation-reader.js';
+import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
 import { HttpError } from './http-error.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -34,4 +35,12 @@ export function beforeParam(query: Query): Cursor | null {
 
 export function cursorString(cursor: Cursor | null): string | null {
   return cursor ? `${cursor.sentAt}_${cursor.id}` : null;
+}
+
+/** `account_id`: one of the accounts (a Meta id); null when not given. */
+export function accountParam(query: Query): string | null {
+  const raw = single(query, 'account_id');
+  if (raw === undefined) return null;
+  if (!isMetaId(raw)) throw new HttpError(400, 'invalid_query', `account_id must be an Instagram account id (${META_ID_RULE}); GET /api/accounts lists them`);
+  return raw;
 }

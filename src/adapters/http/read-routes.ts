@@ -4,16 +4,19 @@ import type { ConversationReader } from '../../application/ports/conversation-re
 import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
 import { HttpError } from './http-error.js';
 import { conversationJson, messageJson } from './presenters.js';
-import { beforeParam, cursorString, limitParam } from './query.js';
+import { accountParam, beforeParam, cursorString, limitParam } from './query.js';
 
-/** `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the caller). */
+/**
+ * `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the
+ * caller); `account_id` keeps one account's (SPEC §12).
+ */
 export function readRoutes(reader: ConversationReader): Router {
   const router = new Router(EXACT_PATHS);
 
   router.get('/api/conversations', async (ctx) => {
     const limit = limitParam(ctx.query);
     const before = beforeParam(ctx.query);
-    const conversations = await reader.conversations({ limit, before });
+    const conversations = await reader.conversations({ limit, before, accountId: accountParam(ctx.query) });
     const last = conversations.at(-1);
     ctx.body = {
       conversations: conversations.map(conversationJson),
@@ -24,7 +27,7 @@ export function readRoutes(reader: ConversationReader): Router {
   router.get('/api/conversations/:userId/messages', async (ctx) => {
     const userId = ctx.params.userId!;
     if (!isMetaId(userId)) throw new HttpError(400, 'invalid_user_id', `the user id in the path must be an IGSID (${META_ID_RULE})`);
-    const page = await reader.messages(userId, { limit: limitParam(ctx.query), before: beforeParam(ctx.query) });
+    const page = await reader.messages(userId, { limit: limitParam(ctx.query), before: beforeParam(ctx.query), accountId: accountParam(ctx.query) });
     ctx.body = { user_id: ctx.params.userId, messages: page.messages.map(messageJson), next_before: cursorString(page.nextBefore) };
   });
 

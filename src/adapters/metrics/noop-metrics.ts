@@ -14,4 +14,6 @@ export const noOpMetrics: Metrics = {
   limitRefusal: () => {},
   deferredChanges: () => {},
   profileQueue: () => {},
+  tokenRefresh: () => {},
+  unknownAccountMessages: () => {},
 };

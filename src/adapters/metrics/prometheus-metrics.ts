@@ -5,6 +5,7 @@ import type { CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { Direction } from '../../domain/message.js';
 
 type Backlog = () => Promise<Pick<CrmStatusReport, 'pending' | 'failed' | 'not_mirrored'>>;
+type AccountsSource = () => Array<{ id: string; tokenState: string; expiresAt: number | null }>;
 
 /**
  * The Metrics port in Prometheus terms. Each instance has its own registry (never prom-client's
@@ -13,6 +14,7 @@ type Backlog = () => Promise<Pick<CrmStatusReport, 'pending' | 'failed' | 'not_m
 export class PrometheusMetrics implements Metrics, MetricsExporter {
   readonly registry = new Registry();
   private backlogSource: Backlog | null = null;
+  private accountsSource: { list: AccountsSource; now: () => number } | null = null;
 
   private readonly webhookRequests = new Counter({
     name: 'igbridge_webhook_requests_total',
@@ -114,6 +116,30 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     registers: [this.registry],
   });
 
+  private readonly tokenExpiry = new Gauge({
+    name: 'igbridge_account_token_expiry_seconds',
+    help: "Seconds until the account's access token expires (known once igbridge has refreshed it; negative: expired)",
+    labelNames: ['account'] as const,
+    registers: [this.registry],
+  });
+  private readonly tokenStates = new Gauge({
+    name: 'igbridge_account_token_state',
+    help: "1 for the account's token state: ok, expiring (under TOKEN_WARN_DAYS left), invalid (Meta said 190, or expired)",
+    labelNames: ['account', 'state'] as const,
+    registers: [this.registry],
+  });
+  private readonly tokenRefreshes = new Counter({
+    name: 'igbridge_token_refreshes_total',
+    help: 'Access token refreshes, by outcome: ok, invalid (Meta said 190), error (retried later)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly unknownAccount = new Counter({
+    name: 'igbridge_unknown_account_messages_total',
+    help: 'Messages stored for an Instagram account igbridge has no token for (a webhook entry id not among its accounts)',
+    registers: [this.registry],
+  });
+
   private readonly pending = new Gauge({
     name: 'igbridge_crm_pending',
     help: 'Messages waiting to be written to the CRM (the mirror writes them on its own)',
@@ -147,6 +173,11 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     this.backlogSource = source;
   }
 
+  /** Where the account gauges read from at scrape time (the accounts and their token state). */
+  watchAccounts(list: AccountsSource, now: () => number): void {
+    this.accountsSource = { list, now };
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -160,7 +191,34 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
       this.failed.set(status.failed);
       this.notMirrored.set(status.not_mirrored);
     }
+    this.readAccounts();
     return this.registry.metrics();
+  }
+
+  /** The account gauges, rewritten from the accounts (one removed disappears); kept as they were if the read fails. */
+  private readAccounts(): void {
+    if (!this.accountsSource) return;
+    let accounts;
+    try {
+      accounts = this.accountsSource.list();
+    } catch {
+      return;
+    }
+    const now = this.accountsSource.now();
+    this.tokenExpiry.reset();
+    this.tokenStates.reset();
+    for (const account of accounts) {
+      if (account.expiresAt !== null) this.tokenExpiry.set({ account: account.id }, Math.round((account.expiresAt - now) / 1000));
+      for (const state of ['ok', 'expiring', 'invalid']) this.tokenStates.set({ account: account.id, state }, account.tokenState === state ? 1 : 0);
+    }
+  }
+
+  tokenRefresh(outcome: 'ok' | 'invalid' | 'error'): void {
+    this.tokenRefreshes.inc({ outcome });
+  }
+
+  unknownAccountMessages(count: number): void {
+    if (count > 0) this.unknownAccount.inc(count);
   }
 
   webhookRequest(status: number): void {

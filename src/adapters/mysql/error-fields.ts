@@ -1,16 +1,7 @@
-/** What a failure line carries about an error: everything an operator needs, nothing of the statement. */
-export interface ErrorFields {
-  type: string;
-  message: string;
-  code?: string;
-  errno?: number;
-  sqlState?: string;
-  sqlMessage?: string;
-  fatal?: boolean;
-  stack?: string;
-  /** An AggregateError's errors (mysql2 connecting to a host name with several addresses). */
-  errors?: ErrorFields[];
-}
+import type { CrmErrorFields } from '../../application/ports/crm-write-error.js';
+
+/** What a failure line carries about an error (declared by the port, filled here). */
+export type ErrorFields = CrmErrorFields;
 
 /**
  * The full error of a CRM write: the innermost database or network error (Drizzle and our

@@ -185,6 +185,9 @@ export class MysqlMessageMirror implements CrmWriter {
       const ms = performance.now() - started;
       const outcome = failure.kind === 'rejected' ? 'rejected' : failure.kind === 'in_doubt' ? 'timeout' : 'failed';
       this.metrics.crmWrite(outcome, ms / 1000, count);
+      // A rejected write's one line is the caller's: only it knows what becomes of the rows
+      // (split, retried later, marked failed), so it logs that line with these fields.
+      if (failure.kind === 'rejected') throw new CrmWriteError(failure.kind, failure.message, failure.cause, false, errorFields(failure));
       this.reportFailure(failure, { rows: count, ms: Math.round(ms) }, `CRM write failed (${failure.kind}): ${failure.message}`);
       throw failure;
     }
@@ -192,14 +195,12 @@ export class MysqlMessageMirror implements CrmWriter {
 
   /**
    * SPEC §5: one line per failure with the whole error and the TODO as its `todo` field. During
-   * an outage identical failures are counted and summarised (OutageLog); a row the CRM rejects
-   * for its data is always said in full.
+   * an outage identical failures are counted and summarised (OutageLog). (A write the CRM
+   * rejects for its data is not an outage: MirrorPendingMessages logs it, in full.)
    */
   private reportFailure(failure: CrmWriteError, fields: Record<string, unknown>, message: string): void {
     const error = errorFields(failure);
-    const verdict = failure.kind === 'rejected'
-      ? { log: 'full' as const }
-      : this.outage.failed(`${failure.kind}|${error.code}|${error.errno}|${error.message}`);
+    const verdict = this.outage.failed(`${failure.kind}|${error.code}|${error.errno}|${error.message}`);
     if (verdict.log === 'full') {
       this.logger.error({ ...fields, kind: failure.kind, error, todo: this.todo }, message);
     } else if (verdict.log === 'summary') {

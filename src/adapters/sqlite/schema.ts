@@ -70,16 +70,16 @@ export const deferredChanges = sqliteTable(
 );
 
 /**
- * One row per conversation, kept in the same transaction as each message, so the inbox's list
- * reads `limit` rows through an index instead of ranking the whole history. Keyed by a
- * surrogate id with the customer unique: one account today; when several accounts come, an
- * `account_id` column is added and the unique key becomes (account_id, customer_id) without
- * rebuilding the table.
+ * One row per conversation — an (account, customer) pair — kept in the same transaction as each
+ * message, so the inbox's list reads `limit` rows through an index instead of ranking the whole
+ * history (all accounts, or one).
  */
 export const conversations = sqliteTable(
   'conversations',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The business account (`messages.account_id`, a webhook's `entry[].id`). */
+    accountId: text('account_id').notNull().default(''),
     customerId: text('customer_id').notNull(),
     /** `messages.id` of the newest message (by message time, then id). */
     lastMessageId: integer('last_message_id').notNull(),
@@ -93,10 +93,32 @@ export const conversations = sqliteTable(
     readAt: integer('read_at'),
   },
   (t) => [
-    uniqueIndex('conversations_customer').on(t.customerId),
+    uniqueIndex('conversations_account_customer').on(t.accountId, t.customerId),
+    // Which accounts a customer talks to (a send without account_id, a profile look-up's token).
+    index('conversations_customer_id').on(t.customerId),
     index('conversations_recent').on(t.lastSentAt, t.lastMessageId),
+    index('conversations_account_recent').on(t.accountId, t.lastSentAt, t.lastMessageId),
   ],
 );
+
+/**
+ * SPEC §12: the Instagram accounts igbridge serves and their access tokens (the database file is
+ * 0600). `token_state` is `ok` or `invalid` (Meta refused it: `token_error` says how); `expiring`
+ * is worked out from `expires_at`. `env_token_hash`: the SHA-256 of the IG_ACCESS_TOKEN last
+ * applied to this account, so that a token refreshed since is replaced only when the env changes.
+ */
+export const accounts = sqliteTable('accounts', {
+  id: text('id').primaryKey(),
+  username: text('username'),
+  token: text('token').notNull(),
+  tokenState: text('token_state', { enum: ['ok', 'invalid'] }).notNull().default('ok'),
+  tokenError: text('token_error'),
+  tokenAt: integer('token_at').notNull(),
+  expiresAt: integer('expires_at'),
+  refreshedAt: integer('refreshed_at'),
+  envTokenHash: text('env_token_hash'),
+  addedAt: integer('added_at').notNull(),
+});
 
 /** Customers: IGSID → Instagram username and name, from the Graph profile look-up. */
 export const contacts = sqliteTable('contacts', {
@@ -109,7 +131,8 @@ export const contacts = sqliteTable('contacts', {
 });
 
 /**
- * Where the Conversations API walks stand (SPEC §11), one row per walk (`import`, `sync`):
+ * Where the Conversations API walks stand (SPEC §11), one row per walk and account
+ * (`import:<account id>`, `sync:<account id>`):
  * the conversations page being worked on and how many of its conversations are done, so an
  * interrupted walk resumes; `high_water` is the newest `updated_time` a finished sync saw.
  */

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Message } from '../../domain/message.js';
 import type { ReadWatermark } from '../../domain/read-watermark.js';
 import type { SqliteDb } from './database.js';
@@ -6,8 +6,8 @@ import { watermarkOf } from './message-row.js';
 import { conversations } from './schema.js';
 
 /**
- * Keeps `conversations` right as messages arrive, inside the caller's transaction: one upsert
- * per new message (plus, for an outbound one newer than the last, a count of the inbound
+ * Keeps `conversations` (one row per account and customer) right as messages arrive, inside the
+ * caller's transaction: one upsert per new message (plus, for an outbound one newer than the last, a count of the inbound
  * messages after it — a short index range), and one update per read receipt. Order of arrival
  * does not matter: the last message is the newest by (message time, id), and unread counts
  * inbound messages newer than our newest outbound one.
@@ -24,11 +24,11 @@ export class SqliteConversationSummaries {
       added: db
         .insert(c)
         .values({
-          customerId: p('customerId'), lastMessageId: p('id'), lastSentAt: p('sentAt'), lastOutSentAt: sql`${p('outSentAt')}`,
+          accountId: p('accountId'), customerId: p('customerId'), lastMessageId: p('id'), lastSentAt: p('sentAt'), lastOutSentAt: sql`${p('outSentAt')}`,
           messageCount: 1, unreadCount: sql`${p('inbound')}`,
         })
         .onConflictDoUpdate({
-          target: c.customerId,
+          target: [c.accountId, c.customerId],
           set: {
             messageCount: sql`${c.messageCount} + 1`,
             lastMessageId: sql`CASE WHEN ${newer} THEN excluded.last_message_id ELSE ${c.lastMessageId} END`,
@@ -39,24 +39,25 @@ export class SqliteConversationSummaries {
               WHEN NOT ${afterLastOut} THEN ${c.unreadCount}
               WHEN excluded.unread_count = 1 THEN ${c.unreadCount} + 1
               ELSE (SELECT count(*) FROM messages i WHERE i.customer_id = excluded.customer_id
-                      AND i.direction = 'in' AND i.sent_at > excluded.last_sent_at) END`,
+                      AND i.account_id = excluded.account_id AND i.direction = 'in' AND i.sent_at > excluded.last_sent_at) END`,
           },
         })
         .returning({ readUpTo: c.readUpTo, readAt: c.readAt })
         .prepare(),
-      watermark: db.select({ readUpTo: c.readUpTo, readAt: c.readAt }).from(c).where(eq(c.customerId, p('customerId'))).prepare(),
+      watermark: db.select({ readUpTo: c.readUpTo, readAt: c.readAt }).from(c).where(and(eq(c.accountId, p('accountId')), eq(c.customerId, p('customerId')))).prepare(),
       setWatermark: db
         .update(c)
         .set({ readUpTo: sql`${p('upTo')}`, readAt: sql`${p('at')}` })
-        .where(eq(c.customerId, p('customerId')))
+        .where(and(eq(c.accountId, p('accountId')), eq(c.customerId, p('customerId'))))
         .prepare(),
     };
   }
 
   /** Counts a newly stored message in; returns its conversation's read watermark. */
-  added(message: Pick<Message, 'id' | 'customerId' | 'direction' | 'sentAt'>): ReadWatermark | null {
+  added(message: Pick<Message, 'id' | 'accountId' | 'customerId' | 'direction' | 'sentAt'>): ReadWatermark | null {
     const inbound = message.direction === 'in';
     const row = this.statements.added.get({
+      accountId: message.accountId,
       customerId: message.customerId,
       id: message.id,
       sentAt: message.sentAt,
@@ -66,11 +67,11 @@ export class SqliteConversationSummaries {
     return watermarkOf(row);
   }
 
-  watermark(customerId: string): ReadWatermark | null {
-    return watermarkOf(this.statements.watermark.get({ customerId }));
+  watermark(accountId: string, customerId: string): ReadWatermark | null {
+    return watermarkOf(this.statements.watermark.get({ accountId, customerId }));
   }
 
-  setWatermark(customerId: string, watermark: ReadWatermark): void {
-    this.statements.setWatermark.run({ customerId, upTo: watermark.upTo, at: watermark.at });
+  setWatermark(accountId: string, customerId: string, watermark: ReadWatermark): void {
+    this.statements.setWatermark.run({ accountId, customerId, upTo: watermark.upTo, at: watermark.at });
   }
 }

@@ -105,7 +105,7 @@ export class SqliteEventWriter {
       this.statements.dropDeferred.run({ mid: message.mid });
     }
     const row = waiting.length > 0 ? this.statements.byMid.get({ mid: message.mid })! : inserted;
-    return toMessage(row, this.summaries.watermark(row.customerId));
+    return toMessage(row, this.summaries.watermark(row.accountId, row.customerId));
   }
 
   /** Applies a change to its message; false when the message is not stored (yet). */
@@ -113,9 +113,9 @@ export class SqliteEventWriter {
     const target = this.statements.byMid.get({ mid: change.mid });
     if (!target) return false;
     if (change.kind === 'read') {
-      const current = this.summaries.watermark(target.customerId);
+      const current = this.summaries.watermark(target.accountId, target.customerId);
       const next = advanceWatermark(current, target.sentAt, change.at);
-      if (next && next !== current) this.summaries.setWatermark(target.customerId, next);
+      if (next && next !== current) this.summaries.setWatermark(target.accountId, target.customerId, next);
       return true;
     }
     const next = applyChange(target, change as MessageEdit);

@@ -4,15 +4,15 @@ import type { Clock } from '../../domain/clock.js';
 import type { SqliteDb } from './database.js';
 import { historyState, messages } from './schema.js';
 
-/** The `history_state` table: one row per walk, written after each conversation. */
+/** The `history_state` table: one row per walk and account (`sync:<account id>`), written after each conversation. */
 export class SqliteHistoryCheckpoints implements HistoryCheckpoints {
   constructor(
     private readonly db: SqliteDb,
     private readonly clock: Clock,
   ) {}
 
-  load(walk: HistoryWalk): HistoryCheckpoint | null {
-    const row = this.db.select().from(historyState).where(eq(historyState.walk, walk)).get();
+  load(walk: HistoryWalk, account: string): HistoryCheckpoint | null {
+    const row = this.db.select().from(historyState).where(eq(historyState.walk, `${walk}:${account}`)).get();
     if (!row) return null;
     return {
       cursor: row.cursor,
@@ -23,7 +23,7 @@ export class SqliteHistoryCheckpoints implements HistoryCheckpoints {
     };
   }
 
-  save(walk: HistoryWalk, checkpoint: HistoryCheckpoint): void {
+  save(walk: HistoryWalk, account: string, checkpoint: HistoryCheckpoint): void {
     const values = {
       cursor: checkpoint.cursor,
       doneInPage: checkpoint.doneInPage,
@@ -32,7 +32,7 @@ export class SqliteHistoryCheckpoints implements HistoryCheckpoints {
       progress: checkpoint.progress ? JSON.stringify(checkpoint.progress) : null,
       updatedAt: this.clock.now(),
     };
-    this.db.insert(historyState).values({ walk, ...values }).onConflictDoUpdate({ target: historyState.walk, set: values }).run();
+    this.db.insert(historyState).values({ walk: `${walk}:${account}`, ...values }).onConflictDoUpdate({ target: historyState.walk, set: values }).run();
   }
 
   /** When the newest message a webhook brought was received (start-up: the silence alarm's memory). */

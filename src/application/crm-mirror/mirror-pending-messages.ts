@@ -132,7 +132,10 @@ export class MirrorPendingMessages {
           return 'transient';
         }
         this.outbox.markChangesSent([message], failure.message);
-        this.logger.error({ id: message.id, mid: message.mid, error: failure.message }, `CRM rejects the change to message ${message.mid}: it stays local`);
+        this.logger.error(
+          { id: message.id, mid: message.mid, rows: 1, ...this.failureFields(failure) },
+          `CRM write failed (rejected): ${failure.message}; the change to message ${message.mid} stays local`,
+        );
       }
     }
     return 'progress';
@@ -156,6 +159,10 @@ export class MirrorPendingMessages {
       this.outbox.markForRetry(ids, failure.message, false);
       if (failure.kind === 'unavailable') return 'transient';
       if (batch.length === 1) return this.reject(batch[0], failure);
+      this.logger.error(
+        { rows: batch.length, ...this.failureFields(failure) },
+        `CRM write failed (rejected): ${failure.message}; the batch of ${batch.length} is split to find the row`,
+      );
       const half = Math.ceil(batch.length / 2);
       for (const part of [batch.slice(0, half), batch.slice(half)]) {
         if ((await this.writeBatch(part)) === 'transient') return 'transient';
@@ -187,13 +194,22 @@ export class MirrorPendingMessages {
     const retryAt = this.clock.now() + backoff(message.crm.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs);
     const state = this.outbox.markRejected(message.id, failure.message, this.options.maxAttempts, retryAt);
     if (state === 'failed') this.tally.failed++;
+    const attempts = message.crm.attempts + 1;
     this.logger.error(
-      { id: message.id, mid: message.mid, attempts: message.crm.attempts + 1, state, error: failure.message },
+      { id: message.id, mid: message.mid, rows: 1, attempts, state, failed: state === 'failed', ...this.failureFields(failure) },
       state === 'failed'
-        ? `CRM rejects message ${message.mid}: marked failed (npm run crm:backfill retries it)`
-        : `CRM rejects message ${message.mid}: retried later`,
+        ? `CRM write failed (rejected): ${failure.message}; message ${message.mid} marked failed after ${attempts} attempt(s) (npm run crm:backfill retries it)`
+        : `CRM write failed (rejected): ${failure.message}; message ${message.mid} retried later`,
     );
     return 'progress';
+  }
+
+  /**
+   * SPEC §5, what the one line of a rejected write carries besides what became of its rows: the
+   * whole error as the writer described it, and the TODO about what the CRM table cannot hold.
+   */
+  private failureFields(failure: CrmWriteError) {
+    return { kind: failure.kind, error: failure.fields ?? { type: failure.name, message: failure.message }, todo: this.writer.todo };
   }
 }
 

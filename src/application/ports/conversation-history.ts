@@ -38,17 +38,16 @@ export interface RemoteMessage {
 }
 
 /**
- * Meta's Conversations API (SPEC §11), read within its call budget. Throws a DomainError
- * `history_token_invalid` (code 190: stop), `history_rate_limited` (still limited after
- * backing off) or `history_unreachable` / `history_error`; `signal` aborts a call or a wait.
+ * Meta's Conversations API (SPEC §11), read within its call budget, for one account at a time
+ * (with its token, SPEC §12). Throws a DomainError `history_token_invalid` (code 190, or no
+ * token: stop), `history_rate_limited` (still limited after backing off) or
+ * `history_unreachable` / `history_error`; `signal` aborts a call or a wait.
  */
 export interface ConversationHistory {
-  /** The IG_ID of the account (IG_ACCOUNT_ID, or asked once when it is `me`). */
-  accountId(signal?: AbortSignal): Promise<string>;
-  conversations(after: string | null, signal?: AbortSignal): Promise<RemotePage<RemoteConversation>>;
-  messages(conversationId: string, after: string | null, signal?: AbortSignal): Promise<RemotePage<RemoteMessageRef>>;
+  conversations(account: string, after: string | null, signal?: AbortSignal): Promise<RemotePage<RemoteConversation>>;
+  messages(account: string, conversationId: string, after: string | null, signal?: AbortSignal): Promise<RemotePage<RemoteMessageRef>>;
   /** Null when Meta no longer details it (only a conversation's 20 most recent messages are). */
-  message(mid: string, signal?: AbortSignal): Promise<RemoteMessage | null>;
+  message(account: string, mid: string, signal?: AbortSignal): Promise<RemoteMessage | null>;
 }
 
 /** A walk stopped on purpose (shutdown, Ctrl-C): it resumes from its checkpoint. */

@@ -1,6 +1,8 @@
 import type { Attachment, Direction, Message } from '../../domain/message.js';
 
 export interface ConversationSummary {
+  /** The business account the customer writes to. */
+  accountId: string;
   userId: string;
   username: string | null;
   name: string | null;
@@ -27,9 +29,15 @@ export interface MessagePage {
 export interface ConversationReader {
   /** Throws (saying why) when the local store cannot take a write: a full disk, a lock. */
   ping(): Promise<void>;
-  /** Newest last message first; `before` is the last message of the previous page's last row. */
-  conversations(options: { limit: number; before: Cursor | null }): Promise<ConversationSummary[]>;
-  messages(userId: string, options: { limit: number; before: Cursor | null }): Promise<MessagePage>;
+  /**
+   * Newest last message first; `before` is the last message of the previous page's last row.
+   * One row per (account, customer); `accountId`: only that account's.
+   */
+  conversations(options: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<ConversationSummary[]>;
+  /** One customer's messages (with `accountId`: those with that account only). */
+  messages(userId: string, options: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<MessagePage>;
+  /** The accounts a customer has a conversation with, most recent first. */
+  accountsOf(userId: string): Promise<string[]>;
   /** One message by its Instagram `mid`; null when not stored. */
   message(mid: string): Promise<Message | null>;
 }

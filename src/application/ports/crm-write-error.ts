@@ -9,10 +9,25 @@
  */
 export type CrmFailure = 'unavailable' | 'in_doubt' | 'rejected';
 
+/** What a failure line carries about an error: everything an operator needs, nothing of the statement. */
+export interface CrmErrorFields {
+  type: string;
+  message: string;
+  code?: string;
+  errno?: number;
+  sqlState?: string;
+  sqlMessage?: string;
+  fatal?: boolean;
+  stack?: string;
+  /** An AggregateError's errors (mysql2 connecting to a host name with several addresses). */
+  errors?: CrmErrorFields[];
+}
+
 /**
  * What a `CrmWriter` throws. Anything else it throws is taken as `in_doubt`. `reported`: the
  * writer already logged it in full (a table that does not fit, naming the column), so the
- * caller only acts on it.
+ * caller only acts on it. `fields`: the whole error for a log line (the writer leaves a
+ * `rejected` write's line to the caller, which alone knows what becomes of the rows).
  */
 export class CrmWriteError extends Error {
   constructor(
@@ -20,6 +35,7 @@ export class CrmWriteError extends Error {
     message: string,
     override readonly cause?: unknown,
     readonly reported = false,
+    readonly fields?: CrmErrorFields,
   ) {
     super(message);
     this.name = 'CrmWriteError';

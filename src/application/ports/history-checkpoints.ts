@@ -27,7 +27,8 @@ export interface HistoryCheckpoint {
   progress: { since: number | null; limit: number | null; tally: HistoryTally } | null;
 }
 
+/** One checkpoint per walk and account (SPEC §12: each account's conversations are walked apart). */
 export interface HistoryCheckpoints {
-  load(walk: HistoryWalk): HistoryCheckpoint | null;
-  save(walk: HistoryWalk, checkpoint: HistoryCheckpoint): void;
+  load(walk: HistoryWalk, account: string): HistoryCheckpoint | null;
+  save(walk: HistoryWalk, account: string, checkpoint: HistoryCheckpoint): void;
 }

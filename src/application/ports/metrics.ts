@@ -1,7 +1,7 @@
 import type { Direction } from '../../domain/message.js';
 
 /** Resources with a configured bound (SPEC §9). */
-export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http_connections';
+export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http_connections' | 'read_queue';
 
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
@@ -32,7 +32,11 @@ export interface Metrics {
   limitRefusal(code: string): void;
   deferredChanges(outcome: DeferredOutcome, count: number): void;
   profileQueue(event: ProfileQueueEvent, waiting: number): void;
+  /** One token refresh (SPEC §12): `ok`, `invalid` (Meta said 190), `error` (retried later). */
+  tokenRefresh(outcome: 'ok' | 'invalid' | 'error'): void;
+  /** Messages stored for an account igbridge has no token for (an `entry[].id` not among the accounts). */
+  unknownAccountMessages(count: number): void;
 }
 
-export type GraphOperation = 'send' | 'profile' | 'history';
+export type GraphOperation = 'send' | 'profile' | 'history' | 'account';
 export type HistoryCallOutcome = 'ok' | 'unavailable' | 'rate_limited' | 'token_invalid' | 'error' | 'timeout';

@@ -1,4 +1,5 @@
 // The reply box and "Send an image by URL": both POST /api/messages to the open conversation.
+import { loadAccounts } from './accounts.js';
 import { api } from './api.js';
 import { els, hideAlert, hideError, showAlert, showError } from './dom.js';
 import { loadConversations } from './list.js';
@@ -35,7 +36,7 @@ function explainSendError(error, what = 'reply') {
     return [`Instagram did not answer in time. ${The} may or may not have been delivered: check the thread before sending again.`, detail];
   }
   if (e.code === 'graph_not_configured') {
-    return [`${The} was not sent: Instagram sending is not configured on this igbridge (IG_ACCESS_TOKEN is not set in its .env), so Instagram was not asked.`, null];
+    return [`${The} was not sent: Instagram sending is not configured for this account, so Instagram was not asked. ${e.message ?? ''}`.trim(), null];
   }
   // The service already explains Meta's codes (24-hour window, expired token, throttling…).
   if (error.status === 502 || error.status === 503) return [`Instagram did not take this ${what}. ${e.message ?? ''}`.trim(), detail];
@@ -53,11 +54,13 @@ async function send(content, { form, button, field, what, onError }) {
   button.disabled = true;
   form.setAttribute('aria-busy', 'true');
   try {
-    await api('/api/messages', { method: 'POST', body: JSON.stringify({ recipient_id: state.selected, ...content }) });
+    await api('/api/messages', { method: 'POST', body: JSON.stringify({ recipient_id: state.selected, account_id: state.selectedAccount, ...content }) });
     field.value = '';
     await Promise.all([loadThread({ stickToBottom: true }), loadConversations()]);
   } catch (error) {
     onError(...explainSendError(error, what));
+    // A refused token marks its account: the banner says so.
+    if (error.body?.error?.reason === 'token_invalid') await loadAccounts().catch(() => {});
   } finally {
     state.sending = false;
     button.disabled = false;

@@ -25,6 +25,9 @@ export const els = {
   tokenInput: $('token-input'),
   tokenError: $('token-error'),
   changeToken: $('change-token'),
+  accountSwitch: $('account-switch'),
+  accountFilter: $('account-filter'),
+  banner: $('account-banner'),
 };
 
 /** Builds an element: h('p', {class: 'x'}, 'text', child). Text is never parsed as HTML. */

@@ -1,5 +1,6 @@
 // Live updates: the server-sent event stream GET /api/events, read with fetch so the token
 // stays in a header; each `change` re-reads list and thread; it reconnects with back-off.
+import { loadAccounts } from './accounts.js';
 import { bearerToken } from './api.js';
 import { els } from './dom.js';
 import { loadConversations } from './list.js';
@@ -14,6 +15,7 @@ let refreshTimer = null;
 function refreshSoon() {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => {
+    loadAccounts().catch(() => {});
     loadConversations().catch(() => {});
     loadThread({ stickToBottom: false }).catch(() => {});
   }, 100);

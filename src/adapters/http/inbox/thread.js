@@ -1,18 +1,21 @@
-// The open conversation: its messages (newest page, older on request), each with its CRM state.
+// The open conversation (a customer with one account): its messages (newest page, older on
+// request), each with its CRM state.
+import { accountLabel, severalAccounts } from './accounts.js';
 import { api } from './api.js';
 import { els, fullFormat, h, hideAlert, hideError, safeUrl } from './dom.js';
 import { state } from './state.js';
 
 const PAGE = 50;
 
-/** Opens `userId`'s thread; the list marks it (list.js), the reply box is cleared for it. */
-export async function select(userId, { focus }) {
+/** Opens `userId`'s thread with `accountId`; the list marks it (list.js), the reply box is cleared for it. */
+export async function select(userId, accountId, { focus }) {
   state.selected = userId;
+  state.selectedAccount = accountId;
   state.messages = [];
   state.nextBefore = null;
   rendered.clear();
   els.messages.replaceChildren();
-  history.replaceState(null, '', `#${encodeURIComponent(userId)}`);
+  history.replaceState(null, '', `#${encodeURIComponent(`${accountId}/${userId}`)}`);
   hideError();
   hideAlert(els.imageError);
   els.imageUrl.removeAttribute('aria-invalid');
@@ -23,17 +26,23 @@ export async function select(userId, { focus }) {
 }
 
 export function renderThreadHead() {
-  const c = state.conversations.find((x) => x.user_id === state.selected);
+  const c = state.conversations.find((x) => x.user_id === state.selected && x.account_id === state.selectedAccount);
   els.title.textContent = c ? c.username || c.user_id : state.selected ?? 'Select a conversation';
-  els.sub.textContent = c ? `IGSID ${c.user_id} · ${c.message_count} message${c.message_count === 1 ? '' : 's'}` : '';
+  const account = c && severalAccounts() ? ` · with ${accountLabel(c.account_id)}` : '';
+  els.sub.textContent = c ? `IGSID ${c.user_id} · ${c.message_count} message${c.message_count === 1 ? '' : 's'}${account}` : '';
 }
+
+/** The open thread's messages (with its account only). */
+const threadPath = (userId, accountId, extra = '') =>
+  `/api/conversations/${encodeURIComponent(userId)}/messages?limit=${PAGE}&account_id=${encodeURIComponent(accountId)}${extra}`;
 
 export async function loadThread({ stickToBottom }) {
   const userId = state.selected;
+  const accountId = state.selectedAccount;
   if (!userId) return;
   const atBottom = els.scroll.scrollHeight - els.scroll.scrollTop - els.scroll.clientHeight < 40;
-  const page = await api(`/api/conversations/${encodeURIComponent(userId)}/messages?limit=${PAGE}`);
-  if (userId !== state.selected) return;
+  const page = await api(threadPath(userId, accountId));
+  if (userId !== state.selected || accountId !== state.selectedAccount) return;
   // The newest page replaces what it covers; older pages loaded before are kept.
   const fresh = new Set(page.messages.map((m) => m.mid));
   const oldest = page.messages[0]?.timestamp_ms ?? Infinity;
@@ -47,9 +56,10 @@ export async function loadThread({ stickToBottom }) {
 
 els.older.addEventListener('click', async () => {
   const userId = state.selected;
+  const accountId = state.selectedAccount;
   const height = els.scroll.scrollHeight;
-  const page = await api(`/api/conversations/${encodeURIComponent(userId)}/messages?limit=${PAGE}&before=${encodeURIComponent(state.nextBefore)}`);
-  if (userId !== state.selected) return;
+  const page = await api(threadPath(userId, accountId, `&before=${encodeURIComponent(state.nextBefore)}`));
+  if (userId !== state.selected || accountId !== state.selectedAccount) return;
   state.messages = [...page.messages, ...state.messages];
   state.nextBefore = page.next_before;
   renderMessages();

@@ -69,9 +69,10 @@ export function openApiDocument(version: string) {
         get: {
           operationId: 'listConversations',
           tags: ['api'],
-          summary: 'One row per customer, newest first',
+          summary: 'One row per conversation (account and customer), newest first',
           security: bearer,
           parameters: [
+            { name: 'account_id', in: 'query', schema: { type: 'string' }, description: "Only this account's conversations (GET /api/accounts)" },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
             { name: 'before', in: 'query', schema: { type: 'string' }, description: 'ISO date or milliseconds: conversations whose last message is older' },
           ],
@@ -97,6 +98,7 @@ export function openApiDocument(version: string) {
           security: bearer,
           parameters: [
             { name: 'userId', in: 'path', required: true, schema: { type: 'string' }, description: "The customer's IGSID" },
+            { name: 'account_id', in: 'query', schema: { type: 'string' }, description: 'Only the messages with this account' },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
             { name: 'before', in: 'query', schema: { type: 'string' }, description: 'A `next_before` cursor, an ISO date or milliseconds' },
           ],
@@ -123,12 +125,24 @@ export function openApiDocument(version: string) {
           requestBody: { required: true, content: { 'application/json': { schema: ref('SendRequest') } } },
           responses: {
             '201': json(ref('Message'), 'Sent and stored (mirrored to the CRM like any message)'),
-            '400': error('Invalid body (missing recipient, text empty or over 1000 bytes, …)'),
+            '400': error('Invalid body (missing recipient, text empty or over 1000 bytes, …); `account_required`: the recipient talks to several accounts and no `account_id` says which; `unknown_account`: `account_id` is not one of igbridge\'s accounts'),
             ...unauthorized,
             '415': error('`unsupported_media_type`: the body is not sent as Content-Type: application/json'),
             '502': error("The Send API refused or could not be reached; Meta's error is in `error.graph`, the kind in `error.reason`"),
-            '503': error('IG_ACCESS_TOKEN is not set, so nothing can be sent'),
+            '503': error('`graph_not_configured`: no account to send from (IG_ACCESS_TOKEN not set, none added), or none with a token for this conversation'),
             '504': error('The Send API did not answer in time; the outcome is unknown'),
+          },
+        },
+      },
+      '/api/accounts': {
+        get: {
+          operationId: 'listAccounts',
+          tags: ['api'],
+          summary: 'The Instagram accounts igbridge serves, with their token state (never a token)',
+          security: bearer,
+          responses: {
+            '200': json({ type: 'array', items: ref('Account') }, 'Every account, oldest first'),
+            ...unauthorized,
           },
         },
       },

@@ -85,8 +85,10 @@ export const schemas = {
   },
   Conversation: {
     type: 'object',
-    required: ['user_id', 'username', 'last_message', 'last_message_at', 'message_count', 'unread_count'],
+    description: 'One conversation: a customer with one of the accounts (a customer writing to two accounts has two)',
+    required: ['account_id', 'user_id', 'username', 'last_message', 'last_message_at', 'message_count', 'unread_count'],
     properties: {
+      account_id: { type: 'string', description: 'The business account (a webhook\'s `entry[].id`)' },
       user_id: { type: 'string' },
       username: { type: 'string', description: 'Instagram username when known, else the IGSID' },
       name: { type: ['string', 'null'] },
@@ -113,6 +115,7 @@ export const schemas = {
         required: ['recipient_id', 'text'],
         properties: {
           recipient_id: { type: 'string', description: "The customer's IGSID" },
+          account_id: { $ref: '#/components/schemas/SendAccount' },
           text: { type: 'string', minLength: 1, description: '1–1000 UTF-8 bytes' },
           tag: { const: 'HUMAN_AGENT', description: 'Reply up to 7 days after the customer wrote, where the app has that permission' },
         },
@@ -123,6 +126,7 @@ export const schemas = {
         required: ['recipient_id', 'attachment'],
         properties: {
           recipient_id: { type: 'string' },
+          account_id: { $ref: '#/components/schemas/SendAccount' },
           attachment: {
             type: 'object',
             required: ['type', 'url'],
@@ -133,6 +137,27 @@ export const schemas = {
         additionalProperties: false,
       },
     ],
+  },
+  SendAccount: {
+    type: ['string', 'null'],
+    description: 'The account that sends (GET /api/accounts). Needed only when the recipient talks to several accounts (else `400 account_required`), or writes to none of them while igbridge has several',
+  },
+  Account: {
+    type: 'object',
+    description: 'An Instagram account igbridge serves; its access token is never shown',
+    required: ['id', 'username', 'token_state', 'expires_at'],
+    properties: {
+      id: { type: 'string', description: "Meta's IG_ID: what webhooks carry as `entry[].id`" },
+      username: { type: ['string', 'null'] },
+      token_state: {
+        enum: ['ok', 'expiring', 'invalid'],
+        description: 'expiring: under TOKEN_WARN_DAYS left (igbridge could not refresh it); invalid: Meta answered 190 (or it expired) — add a new token',
+      },
+      expires_at: { ...isoTime, description: 'known once igbridge has refreshed the token' },
+      refreshed_at: isoTime,
+      added_at: isoTime,
+      problem: { type: ['string', 'null'], description: 'for expiring and invalid: what is wrong and what to do' },
+    },
   },
   WebhookPayload: {
     type: 'object',
@@ -168,7 +193,7 @@ export const schemas = {
   },
   Ready: {
     type: 'object',
-    required: ['status', 'sqlite', 'crm', 'webhooks'],
+    required: ['status', 'sqlite', 'crm', 'webhooks', 'accounts'],
     properties: {
       status: { const: 'ok' },
       sqlite: { const: 'ok' },
@@ -191,6 +216,7 @@ export const schemas = {
         description: '`silent` when a history pass recovered messages more than WEBHOOK_SILENCE_ALERT_M newer than the last webhook',
         properties: { last_received_at: isoTime, state: { enum: ['ok', 'silent'] } },
       },
+      accounts: { type: 'array', items: { $ref: '#/components/schemas/Account' }, description: 'every account with its token state (never required: 200 whatever they are)' },
     },
   },
 } as const;
