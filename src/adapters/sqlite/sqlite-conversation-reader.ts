@@ -1,4 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
 import { inject, injectable } from 'tsyringe';
 import type { ConversationReader, ConversationSummary, Cursor, MessagePage } from '../../application/ports/conversation-reader.js';
 import type { Direction, Message } from '../../domain/message.js';
@@ -23,23 +24,52 @@ interface SummaryRow {
   unread_count: number;
 }
 
+/** A query's shape: the account filter and the cursor are present or not (four statements each). */
+type Shape = { byAccount: boolean; paged: boolean };
+const shapeKey = ({ byAccount, paged }: Shape) => (byAccount ? 2 : 0) + (paged ? 1 : 0);
+
 /**
  * Reads `limit` rows through an index whatever the history holds: the list walks the
  * summaries kept in `conversations` (newest first; all accounts, or one through its own index),
  * a thread walks one customer's messages;
  * both continue after a (time, id) cursor compared as a row value, which SQLite seeks to.
+ * Every statement is prepared once per shape and reused (no query building per request).
  */
 @injectable()
 export class SqliteConversationReader implements ConversationReader {
-  constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {}
+  private readonly lists = new Map<number, Database.Statement>();
+  private readonly threads = new Map<number, ReturnType<typeof threadQuery>>();
+  private readonly byMid;
+  private readonly watermarkRow;
+  private readonly accountsOfCustomer;
+  private readonly healthWrite;
+
+  constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {
+    this.byMid = db.select().from(messages).where(eq(messages.mid, sql.placeholder('mid'))).prepare();
+    this.watermarkRow = db
+      .select({ readUpTo: conversations.readUpTo, readAt: conversations.readAt })
+      .from(conversations)
+      .where(and(eq(conversations.accountId, sql.placeholder('accountId')), eq(conversations.customerId, sql.placeholder('customerId'))))
+      .prepare();
+    this.accountsOfCustomer = db
+      .select({ accountId: conversations.accountId, lastSentAt: conversations.lastSentAt })
+      .from(conversations)
+      .where(eq(conversations.customerId, sql.placeholder('customerId')))
+      .prepare();
+    this.healthWrite = db.$client.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at');
+  }
 
   /** A tiny real write (one row of `health`): a full disk or another process's lock fails it. */
   async ping(): Promise<void> {
-    this.db.$client.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at').run(Date.now());
+    this.healthWrite.run(Date.now());
   }
 
   async conversations({ limit, before, accountId = null }: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<ConversationSummary[]> {
-    const rows = this.db.all<SummaryRow>(conversationsQuery(limit, before, accountId));
+    const shape = { byAccount: accountId !== null, paged: before !== null };
+    let statement = this.lists.get(shapeKey(shape));
+    if (!statement) this.lists.set(shapeKey(shape), (statement = this.db.$client.prepare(conversationsSql(shape))));
+    const params = [...(accountId === null ? [] : [accountId]), ...(before ? [before.sentAt, before.id] : []), limit];
+    const rows = statement.all(...params) as SummaryRow[];
     return rows.map((row) => ({
       accountId: row.account_id,
       userId: row.customer_id,
@@ -60,22 +90,15 @@ export class SqliteConversationReader implements ConversationReader {
   }
 
   async message(mid: string): Promise<Message | null> {
-    const row = this.db.select().from(messages).where(eq(messages.mid, mid)).get();
+    const row = this.byMid.get({ mid });
     return row ? toMessage(row, this.watermark(row.accountId, row.customerId)) : null;
   }
 
   async messages(userId: string, { limit, before, accountId = null }: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<MessagePage> {
-    const rows = this.db
-      .select()
-      .from(messages)
-      .where(and(
-        eq(messages.customerId, userId),
-        accountId === null ? undefined : eq(messages.accountId, accountId),
-        before ? sql`(${messages.sentAt}, ${messages.id}) < (${before.sentAt}, ${before.id})` : undefined,
-      ))
-      .orderBy(desc(messages.sentAt), desc(messages.id))
-      .limit(limit + 1)
-      .all();
+    const shape = { byAccount: accountId !== null, paged: before !== null };
+    let query = this.threads.get(shapeKey(shape));
+    if (!query) this.threads.set(shapeKey(shape), (query = threadQuery(this.db, shape)));
+    const rows = query.all({ userId, accountId, sentAt: before?.sentAt, id: before?.id, limit: limit + 1 });
     // Each message's read state comes from its own conversation's watermark.
     const watermarks = new Map<string, ReturnType<SqliteConversationReader['watermark']>>();
     const watermarkOfAccount = (account: string) => {
@@ -92,34 +115,42 @@ export class SqliteConversationReader implements ConversationReader {
 
   async accountsOf(userId: string): Promise<string[]> {
     // A customer's few conversations, sorted here (an ORDER BY would want a temporary b-tree).
-    return this.db
-      .select({ accountId: conversations.accountId, lastSentAt: conversations.lastSentAt })
-      .from(conversations)
-      .where(eq(conversations.customerId, userId))
-      .all()
+    return this.accountsOfCustomer
+      .all({ customerId: userId })
       .sort((x, y) => y.lastSentAt - x.lastSentAt)
       .map((row) => row.accountId);
   }
 
   private watermark(accountId: string, customerId: string) {
-    return watermarkOf(this.db.select().from(conversations).where(and(eq(conversations.accountId, accountId), eq(conversations.customerId, customerId))).get());
+    return watermarkOf(this.watermarkRow.get({ accountId, customerId }));
   }
 }
 
-/** The inbox's list: `limit` summaries newest first (of one account, or all), each joined to its last message and contact. */
-export function conversationsQuery(limit: number, before: Cursor | null, accountId: string | null = null) {
-  const conditions = [
-    accountId === null ? null : sql`c.account_id = ${accountId}`,
-    before ? sql`(c.last_sent_at, c.last_message_id) < (${before.sentAt}, ${before.id})` : null,
-  ].filter((condition) => condition !== null);
-  const where = conditions.length > 0 ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
-  return sql`
+/** One customer's thread, newest first, `limit` rows (placeholders: userId, accountId, sentAt, id, limit). */
+function threadQuery(db: SqliteDb, { byAccount, paged }: Shape) {
+  return db
+    .select()
+    .from(messages)
+    .where(and(
+      eq(messages.customerId, sql.placeholder('userId')),
+      byAccount ? eq(messages.accountId, sql.placeholder('accountId')) : undefined,
+      paged ? sql`(${messages.sentAt}, ${messages.id}) < (${sql.placeholder('sentAt')}, ${sql.placeholder('id')})` : undefined,
+    ))
+    .orderBy(desc(messages.sentAt), desc(messages.id))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+}
+
+/** The inbox's list: `limit` summaries newest first (of one account, or all), each joined to its last message and contact. Parameters in order: account id, cursor time and id, limit — those the shape has. */
+export function conversationsSql({ byAccount, paged }: Shape): string {
+  const conditions = [byAccount ? 'c.account_id = ?' : null, paged ? '(c.last_sent_at, c.last_message_id) < (?, ?)' : null].filter((condition) => condition !== null);
+  return `
     SELECT c.account_id, c.customer_id, k.username, k.name, m.id, m.mid, m.direction, m.text, m.attachments,
            m.sent_at, m.deleted_at, c.message_count, c.unread_count
     FROM conversations c
     JOIN messages m ON m.id = c.last_message_id
     LEFT JOIN contacts k ON k.customer_id = c.customer_id
-    ${where}
+    ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
     ORDER BY c.last_sent_at DESC, c.last_message_id DESC
-    LIMIT ${limit}`;
+    LIMIT ?`;
 }
