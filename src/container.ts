@@ -13,10 +13,9 @@ import { NoOpMessageMirror } from './adapters/mirror/noop-message-mirror.js';
 import { CrmPool } from './adapters/mysql/crm-pool.js';
 import { MysqlMessageMirror } from './adapters/mysql/mysql-message-mirror.js';
 import { UnknownProfileLookup } from './adapters/profile/unknown-profile-lookup.js';
-import { BUSY_TIMEOUT_MS, openSqlite } from './adapters/sqlite/database.js';
+import { openSqlite } from './adapters/sqlite/database.js';
 import { SqliteAccountStore } from './adapters/sqlite/sqlite-account-store.js';
 import { SqliteConversationReader } from './adapters/sqlite/sqlite-conversation-reader.js';
-import { MAX_QUEUED_READS, WorkerConversationReader } from './adapters/sqlite/worker-conversation-reader.js';
 import { SqliteCrmOutbox } from './adapters/sqlite/sqlite-crm-outbox.js';
 import { SqliteHistoryCheckpoints } from './adapters/sqlite/sqlite-history-checkpoints.js';
 import { SqliteMessageStore } from './adapters/sqlite/sqlite-message-store.js';
@@ -39,7 +38,6 @@ import { TokenBook } from './application/token-book.js';
 import { TokenSchedule } from './application/token-schedule.js';
 import { UnknownAccounts } from './application/unknown-accounts.js';
 import { WebhookWatch } from './application/webhook-watch.js';
-import type { ConversationReader } from './application/ports/conversation-reader.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { sqliteFiles, warnLooseModes } from './private-files.js';
@@ -87,14 +85,6 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.MessageStore, once(TOKENS.MessageStore, (x) =>
     new ObservedMessageStore(x.resolve(SqliteMessageStore), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.ChangeFeed))));
   c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => x.resolve(SqliteConversationReader)));
-  // The API's list and thread pages grow with the history: their queries run in a worker thread,
-  // off the webhook's (an in-memory database has no file to share). Use cases keep the one-row look-ups here.
-  c.register(TOKENS.ApiReader, once(TOKENS.ApiReader, (x) => {
-    const local = x.resolve<ConversationReader>(TOKENS.ConversationReader);
-    if (config.sqlitePath === ':memory:') return local;
-    const busyTimeoutMs = options.sqliteBusyTimeoutMs ?? BUSY_TIMEOUT_MS;
-    return new WorkerConversationReader(local, { path: config.sqlitePath, busyTimeoutMs, maxQueued: MAX_QUEUED_READS }, x.resolve(TOKENS.Metrics), logger);
-  }));
   c.register(TOKENS.ProfileCache, once(TOKENS.ProfileCache, (x) => x.resolve(SqliteProfileCache)));
 
   registerAccounts(c, config, logger.child({ component: 'accounts' }), options);

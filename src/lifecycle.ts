@@ -68,8 +68,7 @@ export class Lifecycle {
     // 5. Profile look-ups, queued and in flight (after the mirror, which asks for usernames; they write to SQLite).
     await this.made<Closable>(TOKENS.Usernames)?.close();
     await this.made<Closable>(TOKENS.ProfileLookup)?.close();
-    // 6. The read worker (its reads end with it), then SQLite, last.
-    await this.made<Partial<Closable>>(TOKENS.ApiReader)?.close?.();
+    // 6. SQLite, last.
     this.made<SqliteDb>(TOKENS.SqliteDatabase)?.$client.close();
   }
 

@@ -48,7 +48,7 @@ export async function startService(config: Config, logger: Logger, options: Cont
     logger,
     receive: container.resolve<ReceiveMessage>(TOKENS.ReceiveMessage),
     send: container.resolve<SendMessage>(TOKENS.SendMessage),
-    reader: container.resolve<ConversationReader>(TOKENS.ApiReader),
+    reader: container.resolve<ConversationReader>(TOKENS.ConversationReader),
     crmStatus: container.resolve<CrmStatus>(TOKENS.CrmStatus),
     now: () => clock.now(),
     metrics: container.resolve<Metrics>(TOKENS.Metrics),

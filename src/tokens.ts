@@ -8,8 +8,6 @@ export const TOKENS = {
   SqliteDatabase: Symbol('SqliteDatabase'),
   MessageStore: Symbol('MessageStore'),
   ConversationReader: Symbol('ConversationReader'),
-  /** The read API's and the inbox's reader: the same port, its queries in a worker thread. */
-  ApiReader: Symbol('ApiReader'),
   MessageMirror: Symbol('MessageMirror'),
   CrmStatus: Symbol('CrmStatus'),
   CrmOutbox: Symbol('CrmOutbox'),

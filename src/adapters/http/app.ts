@@ -22,6 +22,7 @@ import { countWebhookRequests, metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { readRoutes } from './read-routes.js';
 import { sendRoutes } from './send-routes.js';
+import { ReadTurns } from './read-turns.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export interface HttpDeps {
@@ -50,7 +51,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   app.use(apiGate({ requireToken, allowedOrigins: deps.config.limits.allowedOrigins }));
   for (const router of [
     webhookRoutes({ ...deps, inflight }),
-    readRoutes(deps.reader),
+    readRoutes(deps.reader, new ReadTurns(deps.metrics)),
     accountRoutes(deps.accounts),
     sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
     healthRoutes(deps.reader, deps.crmStatus, deps.webhooks, deps.accounts),

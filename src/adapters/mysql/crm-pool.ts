@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { CrmConfig } from '../../config.js';
 import { CrmWriteError } from '../../application/ports/crm-write-error.js';
-import { describe } from './mysql-error.js';
+import { errorFields } from './error-fields.js';
 
 export type CrmConnection = mysql.PoolConnection;
 
@@ -106,7 +106,7 @@ export class CrmPool {
     } catch (error) {
       // ER_NO_SUCH_THREAD: it ended on its own. Anything else: its rows stay in doubt anyway.
       const gone = (error as { errno?: number }).errno === 1094;
-      this.logger.warn({ threadId, err: describe(error) }, gone
+      this.logger.warn({ threadId, error: errorFields(error) }, gone
         ? 'the stuck CRM connection had already ended'
         : 'could not KILL the stuck CRM connection (its rows stay in doubt)');
     } finally {

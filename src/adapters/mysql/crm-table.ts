@@ -1,26 +1,30 @@
-import { mysqlTable, text, varchar } from 'drizzle-orm/mysql-core';
+import { mysqlTable, text, varchar, type MySqlColumn, type MySqlTableWithColumns } from 'drizzle-orm/mysql-core';
 import { CRM_FIELDS, type CrmColumns, type CrmField, type CrmMapping } from '../../domain/crm-mapping.js';
 import { crmText, type Message } from '../../domain/message.js';
 
+const column = (field: CrmField, name: string) => (field === 'message' ? text(name) : varchar(name, { length: 255 }));
+type CrmTableColumns = { [F in CrmField]: ReturnType<typeof column> };
+
+/** The CRM table as Drizzle sees it; a field the mapping leaves out has no column (`columnOf` says so). */
+export type CrmTable = MySqlTableWithColumns<{ name: string; schema: undefined; dialect: 'mysql'; columns: { [F in CrmField]: MySqlColumn } }>;
+
 /**
  * The CRM table as Drizzle sees it: its name from CRM_MYSQL_TABLE, its columns from
- * CRM_MYSQL_COLUMNS (only the mapped ones: other columns of the table are never touched).
- * Times are declared as text because we send them pre-formatted (see `crmDateTime`).
+ * CRM_MYSQL_COLUMNS, keyed by igbridge field (so a `CrmRow` is a row of it). Only the mapped
+ * fields are columns: the table's other columns are never touched, and an unmapped field is no
+ * column at all in Drizzle's statements. The types are declared loosely (times as text, since we
+ * send them pre-formatted, see `crmDateTime`): the table's real ones are checked by `validate()`.
  */
-export function crmTable(name: string, columns: CrmColumns) {
-  const keys = { mid: 'mid', accountId: 'account_id', attachments: 'attachments', editedAt: 'edited_at', deletedAt: 'deleted_at' } as const;
-  // Present only when mapped (an absent key is no column at all in Drizzle's statements).
-  const optional = Object.fromEntries(
-    Object.entries(keys).filter(([, field]) => columns[field] !== undefined).map(([key, field]) => [key, varchar(columns[field]!, { length: 255 })]),
-  ) as Partial<Record<keyof typeof keys, ReturnType<typeof varchar>>>;
-  return mysqlTable(name, {
-    userId: varchar(columns.user_id, { length: 255 }).notNull(),
-    username: varchar(columns.username, { length: 255 }).notNull(),
-    direction: varchar(columns.direction, { length: 64 }).notNull(),
-    message: text(columns.message).notNull(),
-    createdAt: varchar(columns.created_at, { length: 32 }).notNull(),
-    ...optional,
-  });
+export function crmTable(name: string, columns: CrmColumns): CrmTable {
+  const mapped = CRM_FIELDS.filter((field) => columns[field] !== undefined).map((field) => [field, column(field, columns[field]!)]);
+  return mysqlTable(name, Object.fromEntries(mapped) as CrmTableColumns) as unknown as CrmTable;
+}
+
+/** The column of a mapped field; throws for a field the mapping leaves out (a programming error). */
+export function columnOf(table: CrmTable, field: CrmField): MySqlColumn {
+  const found = (table as unknown as Partial<Record<CrmField, MySqlColumn>>)[field];
+  if (!found) throw new Error(`the CRM mapping has no column for ${field}`);
+  return found;
 }
 
 /** What a CRM row gets, by igbridge field; only the mapped fields are written. */

@@ -12,7 +12,10 @@ interface MysqlError {
 /** ER_QUERY_INTERRUPTED, ER_CONNECTION_KILLED, ER_SERVER_SHUTDOWN: the server gave up mid-way. */
 const INTERRUPTED = new Set([1317, 1927, 1053]);
 
-/** Classifies the error of a statement that was sent (drizzle wraps mysql2's error in `cause`). */
+/**
+ * Classifies the error of a statement that was sent: mysql2's own, or one that wraps it in `cause`
+ * (as Drizzle's does). What a log says about an error is `errorFields`'s business.
+ */
 export function classifySent(error: unknown): CrmWriteError {
   if (error instanceof CrmWriteError) return error;
   const e = (((error as { cause?: unknown })?.cause as MysqlError | undefined)?.errno !== undefined
@@ -24,11 +27,4 @@ export function classifySent(error: unknown): CrmWriteError {
     return new CrmWriteError(data ? 'rejected' : 'unavailable', `${e.code ?? 'ER'} (${e.errno}/${e.sqlState}): ${text}`, e);
   }
   return new CrmWriteError('in_doubt', `${e?.code ?? 'error'}: ${text} (outcome unknown)`, e);
-}
-
-/** A mysql2 / drizzle error reduced to what a log needs (no statement parameters, no secrets). */
-export function describe(error: unknown): Record<string, unknown> {
-  const e = (error as { cause?: unknown })?.cause && !(error as { errno?: number }).errno ? (error as { cause: unknown }).cause : error;
-  const { message, code, errno, sqlState, sqlMessage, fatal } = (e ?? {}) as Record<string, unknown>;
-  return { message: message ?? String(e), code, errno, sqlState, sqlMessage, fatal };
 }

@@ -1,5 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
+import type { Query } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { CrmMisfitError, CrmWriteError } from '../../application/ports/crm-write-error.js';
 import type { CrmWriter } from '../../application/ports/crm-writer.js';
@@ -8,9 +7,10 @@ import type { Usernames } from '../../application/ports/usernames.js';
 import type { CrmConfig } from '../../config.js';
 import type { Message } from '../../domain/message.js';
 import type { CrmConnection, CrmPool } from './crm-pool.js';
-import { crmTodo, type CrmField } from '../../domain/crm-mapping.js';
+import { crmTodo } from '../../domain/crm-mapping.js';
 import { changesLine, mappingLine } from './crm-fit-report.js';
-import { crmTable, toCrmRow, writtenFields, type CrmRow, type CrmTimePrecision } from './crm-table.js';
+import { CrmStatements } from './crm-statements.js';
+import { toCrmRow, type CrmRow, type CrmTimePrecision } from './crm-table.js';
 import { inspectCrmTable } from './crm-table-inspection.js';
 import type { CrmTableFit } from './crm-table-fit.js';
 import { classifySent } from './mysql-error.js';
@@ -28,12 +28,15 @@ export class CrmTableMisfit extends CrmMisfitError {
 
 /**
  * The Drizzle/mysql2 writer of the CRM's table. Each call takes one pooled connection, runs
- * one statement under CRM_MYSQL_WRITE_TIMEOUT_S and logs the outcome. It never decides about
- * retries: it says, through `CrmWriteError.kind`, whether the rows may have arrived.
+ * one statement (built by Drizzle, see `CrmStatements`) under CRM_MYSQL_WRITE_TIMEOUT_S and
+ * logs the outcome. It never decides about retries: it says, through `CrmWriteError.kind`,
+ * whether the rows may have arrived.
  */
 export class MysqlMessageMirror implements CrmWriter {
-  private readonly table;
+  private readonly statements: CrmStatements;
   private fit: CrmTableFit | undefined;
+  /** The fractional digits of each mapped time column, as validate() found them. */
+  private precision: CrmTimePrecision = {};
   private lastVerdict: string | undefined;
   /** SPEC §5: what a failure log names; computed from the mapping (see crmTodo). */
   todo: string;
@@ -58,7 +61,7 @@ export class MysqlMessageMirror implements CrmWriter {
     /** How often identical failures during an outage are summarised (one line each time). */
     outageSummaryMs = 60_000,
   ) {
-    this.table = crmTable(config.table, config.mapping.columns);
+    this.statements = new CrmStatements(config.table, config.mapping);
     this.todo = crmTodo(config.mapping);
     this.outage = new OutageLog(systemClock, outageSummaryMs);
     this.inFlight = new InFlightWrites(config.slowWriteMs, (ms) =>
@@ -93,11 +96,11 @@ export class MysqlMessageMirror implements CrmWriter {
   async validate(): Promise<void> {
     let fit: CrmTableFit;
     try {
-      fit = await this.run('validate', (db) =>
-        inspectCrmTable(async (statement, params) => (await connectionOf(db).query(statement, params))[0] as Record<string, unknown>[], this.config.database, this.config.table, this.config.mapping),
+      fit = await this.run('validate', (connection) =>
+        inspectCrmTable(async (statement, params) => (await connection.query(statement, params))[0] as Record<string, unknown>[], this.config.database, this.config.table, this.config.mapping),
       );
     } catch (error) {
-      const failure = error instanceof CrmWriteError ? error : classifySent(error);
+      const failure = classifySent(error);
       this.reportFailure(failure, {}, `CRM not usable, running local-only until it answers: ${failure.message}`);
       throw new CrmWriteError(failure.kind, failure.message, failure.cause, true);
     }
@@ -114,24 +117,15 @@ export class MysqlMessageMirror implements CrmWriter {
     }
     if (!fit.fits) throw new CrmTableMisfit(fit);
     this.fit = fit;
+    this.precision = timePrecision(fit);
     this.todo = fit.todo;
   }
 
   async mirror(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
     const rows = await this.rows(messages);
-    const fields = writtenFields(this.config.mapping);
-    // One multi-row INSERT with mysql2's `values ?` (the same client-side escaping Drizzle
-    // uses): Drizzle's builder spent ~15 µs per row on a catch-up's 500-row batches, more
-    // than the CRM took to insert them (make bench, catch-up).
-    const values = rows.map((row) => fields.map((field) => row[field]));
-    const columns = fields.map((field) => `\`${this.config.mapping.columns[field]}\``).join(', ');
     // With a UNIQUE mid column a row already there is left as it is: the write is idempotent.
-    const mid = this.fit?.idempotency === 'mid-unique' ? `\`${this.config.mapping.columns.mid}\`` : null;
-    const upsert = mid ? ` on duplicate key update ${mid} = ${mid}` : '';
-    await this.write(rows.length, () =>
-      this.run('insert', (db) => connectionOf(db).query(`insert into ?? (${columns}) values ?${upsert}`, [this.config.table, values])),
-    );
+    await this.write(rows.length, () => this.run('insert', this.statement(this.statements.insert(rows, this.idempotent))));
   }
 
   /**
@@ -141,55 +135,24 @@ export class MysqlMessageMirror implements CrmWriter {
    * that mid (written before mid was mapped, or deleted by the CRM).
    */
   async update(message: Message): Promise<boolean> {
-    const { columns } = this.config.mapping;
-    if (columns.mid === undefined) throw new CrmWriteError('rejected', 'the CRM table has no mid column: changes stay local');
+    if (this.config.mapping.columns.mid === undefined) throw new CrmWriteError('rejected', 'the CRM table has no mid column: changes stay local');
     const [row] = await this.rows([message]);
-    const set = [sql`${sql.identifier(columns.message)} = ${row.message}`];
-    if (columns.edited_at !== undefined) set.push(sql`${sql.identifier(columns.edited_at)} = ${row.edited_at}`);
-    if (columns.deleted_at !== undefined) set.push(sql`${sql.identifier(columns.deleted_at)} = ${row.deleted_at}`);
-    const [result] = await this.write(1, () =>
-      this.run('update', (db) => db.execute(sql`UPDATE ${this.table} SET ${sql.join(set, sql`, `)} WHERE ${sql.identifier(columns.mid!)} = ${row.mid}`)),
-    );
+    const [result] = await this.write(1, () => this.run('update', this.statement(this.statements.update(row))));
     // mysql2 connects with FOUND_ROWS: affectedRows counts the rows matched, changed or not.
-    return ((result as unknown as { affectedRows?: number }).affectedRows ?? 0) > 0;
+    return affectedRows(result) > 0;
   }
 
+  /** With a mid column the message is found by it; else by its natural key. Serial only (see MirrorPendingMessages). */
   async mirrorIfAbsent(message: Message): Promise<boolean> {
     const [row] = await this.rows([message]);
-    const t = this.table;
-    const fields = writtenFields(this.config.mapping);
-    const column = (field: CrmField) => sql.identifier(this.config.mapping.columns[field]!);
-    // With a mid column the message is found by it; else by its natural key (user_id,
-    // direction, created_at, message). Serial only (see MirrorPendingMessages).
-    const found = this.config.mapping.columns.mid !== undefined
-      ? sql`${column('mid')} = ${row.mid}`
-      : and(eq(t.userId, row.user_id!), eq(t.direction, row.direction!), eq(t.createdAt, row.created_at!), this.sameText(row.message!));
     const [result] = await this.write(1, () =>
-      this.run('insert-if-absent', (db) => db.execute(sql`
-        INSERT INTO ${t} (${sql.join(fields.map(column), sql`, `)})
-        SELECT ${sql.join(fields.map((field) => sql`${row[field]}`), sql`, `)} FROM DUAL
-        WHERE NOT EXISTS (SELECT 1 FROM ${t} WHERE ${found})`)),
-    );
-    return ((result as unknown as { affectedRows?: number }).affectedRows ?? 0) > 0;
+      this.run('insert-if-absent', this.statement(this.statements.insertIfAbsent(row, this.fit?.messageCharset ?? undefined))));
+    return affectedRows(result) > 0;
   }
 
-  /**
-   * Byte-exact text comparison in the column's own character set: the usual *_ci collations
-   * take 'Hi' for 'hi' and every emoji for every other emoji ('😀' = '👍' in
-   * utf8mb4_unicode_ci), which would make an in-doubt retry skip a message that never arrived.
-   */
-  private sameText(text: string) {
-    const column = this.table.message;
-    const charset = this.fit?.messageCharset;
-    if (!charset) return eq(column, text);
-    return sql`${column} = CONVERT(${text} USING ${sql.raw(charset)}) COLLATE ${sql.raw(`${charset}_bin`)}`;
-  }
-
-  /** The fractional digits of each mapped time column, as validate() found them. */
-  private precision(): CrmTimePrecision {
-    const columns = this.fit?.columns ?? {};
-    const fsp = (field: 'created_at' | 'edited_at' | 'deleted_at') => (columns[field] ? Number(columns[field]!.fsp ?? 0) : 3);
-    return { created_at: this.fit?.fractionDigits ?? 3, edited_at: fsp('edited_at'), deleted_at: fsp('deleted_at') };
+  /** Runs a statement Drizzle built on the connection `run` holds (mysql2 formats it on the client, as Drizzle's driver does). */
+  private statement(query: Query) {
+    return (connection: CrmConnection) => connection.query(query.sql, query.params);
   }
 
   /**
@@ -201,7 +164,7 @@ export class MysqlMessageMirror implements CrmWriter {
     const customers = [...new Set(messages.map((m) => m.customerId))];
     const usernames = await Promise.all(customers.map((id) => this.usernames.of(id, this.config.usernameWaitMs).catch(() => null)));
     const names = new Map(customers.map((id, i) => [id, usernames[i]]));
-    return messages.map((m) => toCrmRow(m, names.get(m.customerId) ?? null, this.config.mapping, this.precision()));
+    return messages.map((m) => toCrmRow(m, names.get(m.customerId) ?? null, this.config.mapping, this.precision));
   }
 
   /** Times, logs and counts one write. */
@@ -218,7 +181,7 @@ export class MysqlMessageMirror implements CrmWriter {
       }
       return result;
     } catch (error) {
-      const failure = error instanceof CrmWriteError ? error : classifySent(error);
+      const failure = classifySent(error);
       const ms = performance.now() - started;
       const outcome = failure.kind === 'rejected' ? 'rejected' : failure.kind === 'in_doubt' ? 'timeout' : 'failed';
       this.metrics.crmWrite(outcome, ms / 1000, count);
@@ -254,7 +217,7 @@ export class MysqlMessageMirror implements CrmWriter {
    * One statement on one pooled connection, under the write timeout. No answer in time → the
    * connection is abandoned (KILLed, destroyed) and the outcome is unknown.
    */
-  private async run<T>(what: string, statement: (db: MySql2Database) => Promise<T>): Promise<T> {
+  private async run<T>(what: string, statement: (connection: CrmConnection) => Promise<T>): Promise<T> {
     const finished = this.inFlight.begin();
     let connection: CrmConnection;
     try {
@@ -273,9 +236,8 @@ export class MysqlMessageMirror implements CrmWriter {
       timer = setTimeout(() => abandon(`no answer to the CRM ${what} within ${this.config.writeTimeoutMs} ms (CRM_MYSQL_WRITE_TIMEOUT_S)`), this.config.writeTimeoutMs);
       this.abortInFlight = () => abandon(`CRM ${what} abandoned at shutdown`);
     });
-    // Drizzle's query builders run on every `then`: wrapped once, the statement runs once (and
-    // a synchronous throw becomes a rejection, so the connection is always given back).
-    const running = (async () => statement(drizzle({ client: connection })))();
+    // A synchronous throw becomes a rejection, so the connection is always given back.
+    const running = (async () => statement(connection))();
     running.catch(() => {});
     try {
       const result = await Promise.race([running, giveUp]);
@@ -299,7 +261,13 @@ export class MysqlMessageMirror implements CrmWriter {
   }
 }
 
-/** The pooled mysql2 connection under a Drizzle instance made by `run`. */
-function connectionOf(db: MySql2Database): CrmConnection {
-  return (db as unknown as { $client: CrmConnection }).$client;
+/** The fractional digits of each mapped time column the table has (3 for one it lacks). */
+function timePrecision(fit: CrmTableFit): CrmTimePrecision {
+  const fsp = (field: 'edited_at' | 'deleted_at') => (fit.columns[field] ? Number(fit.columns[field]!.fsp ?? 0) : 3);
+  return { created_at: fit.fractionDigits ?? 3, edited_at: fsp('edited_at'), deleted_at: fsp('deleted_at') };
+}
+
+/** mysql2's answer to a write: how many rows it matched (FOUND_ROWS) or inserted. */
+function affectedRows(result: unknown): number {
+  return (result as { affectedRows?: number }).affectedRows ?? 0;
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../src/adapters/http/http-error.js';
+import { ReadTurns } from '../../src/adapters/http/read-turns.js';
+
+const gauge = () => {
+  const values: number[] = [];
+  return { values, metrics: { limitInUse: (_resource: string, value: number) => values.push(value) } };
+};
+
+describe('ReadTurns', () => {
+  it('when several reads and a webhook wait together, then the webhook runs after the first read, not after all of them', async () => {
+    const order: string[] = [];
+    const turns = new ReadTurns(gauge().metrics);
+    const read = (name: string) => turns.run(async () => (order.push(name), name));
+
+    const reads = [read('read 1'), read('read 2'), read('read 3')];
+    const webhook = new Promise<void>((resolve) => setImmediate(() => (order.push('webhook'), resolve())));
+    await Promise.all([...reads, webhook]);
+
+    expect(order).toEqual(['read 1', 'webhook', 'read 2', 'read 3']);
+    expect(await reads[1]).toBe('read 2');
+  });
+
+  it('when more reads wait than the bound, then the one beyond is refused 503 store_busy at once, and the gauge rises to the bound and falls to 0', async () => {
+    const { values, metrics } = gauge();
+    const turns = new ReadTurns(metrics, 2);
+
+    const answers = await Promise.allSettled([1, 2, 3].map((n) => turns.run(async () => n)));
+
+    expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const refusal = (answers[2] as PromiseRejectedResult).reason as HttpError;
+    expect(refusal).toBeInstanceOf(HttpError);
+    expect([refusal.status, refusal.code, refusal.headers]).toEqual([503, 'store_busy', { 'Retry-After': '1' }]);
+    expect(Math.max(...values)).toBe(2);
+    expect(values.at(-1)).toBe(0);
+  });
+
+  it('when a read fails, then only its caller sees the error and the next read still runs', async () => {
+    const turns = new ReadTurns(gauge().metrics);
+
+    const failed = turns.run(async () => {
+      throw new Error('disk I/O error');
+    });
+    const next = turns.run(async () => 'ok');
+
+    await expect(failed).rejects.toThrow('disk I/O error');
+    await expect(next).resolves.toBe('ok');
+  });
+});
