@@ -25,6 +25,24 @@ describe('SqliteAccountStore (the accounts table)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('when another process adds, refreshes or removes an account, then the service connection sees it at its next read (it keeps the table in memory between changes)', () => {
+    store.saveToken({ id: SHOP, username: 'acme.shop', token: 'T1', at: 1, envTokenHash: null });
+    expect(store.list().map((a) => a.id)).toEqual([SHOP]);
+    const cli = openSqlite(path);
+    const other = new SqliteAccountStore(cli);
+
+    other.saveToken({ id: OUTLET, username: 'acme.outlet', token: 'T2', at: 2, envTokenHash: null });
+    expect(store.list().map((a) => a.id)).toEqual([SHOP, OUTLET]);
+    other.saveRefreshed(OUTLET, 'T2', 'T2b', 99, 3);
+    expect(store.get(OUTLET)?.token).toBe('T2b');
+    other.remove(SHOP);
+    expect(store.get(SHOP)).toBeNull();
+    // Its own writes too, at once.
+    store.markInvalid(OUTLET, 'T2b', 'Meta code 190');
+    expect(store.get(OUTLET)?.tokenError).toBe('Meta code 190');
+    cli.$client.close();
+  });
+
   it('when accounts are added, then they are listed oldest first, a second token for one replaces its token and keeps its name, and removing one forgets it', () => {
     expect(store.saveToken({ id: SHOP, username: 'acme.shop', token: 'T1', at: 1, envTokenHash: 'h1' })).toBe(true);
     expect(store.saveToken({ id: OUTLET, username: 'acme.outlet', token: 'T2', at: 2, envTokenHash: null })).toBe(true);

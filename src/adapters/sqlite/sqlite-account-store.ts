@@ -21,18 +21,42 @@ function toAccount(row: Row): Account {
   };
 }
 
-/** The `accounts` table. A handful of rows: every read is by primary key or of the whole (tiny) table. */
+/**
+ * The `accounts` table. A handful of rows, asked for on every delivery (which account, is there a
+ * token): they are kept in memory and read again only when the table may have changed — after a
+ * write of this store, or when another connection (`npm run accounts` in another process)
+ * committed, which SQLite's `data_version` tells in a microsecond.
+ */
 @injectable()
 export class SqliteAccountStore implements AccountStore {
-  constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {}
+  private snapshot: { version: number; all: Account[]; byId: Map<string, Account> } | null = null;
+  private readonly dataVersion;
+
+  constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {
+    this.dataVersion = db.$client.prepare('PRAGMA data_version').pluck();
+  }
 
   list(): Account[] {
-    return this.db.select().from(accounts).orderBy(asc(accounts.addedAt), asc(accounts.id)).all().map(toAccount);
+    return [...this.current().all];
   }
 
   get(id: string): Account | null {
-    const row = this.db.select().from(accounts).where(eq(accounts.id, id)).get();
-    return row ? toAccount(row) : null;
+    return this.current().byId.get(id) ?? null;
+  }
+
+  private current(): { all: Account[]; byId: Map<string, Account> } {
+    const version = this.dataVersion.get() as number;
+    if (this.snapshot?.version !== version) {
+      const all = this.db.select().from(accounts).orderBy(asc(accounts.addedAt), asc(accounts.id)).all().map(toAccount);
+      this.snapshot = { version, all, byId: new Map(all.map((account) => [account.id, account])) };
+    }
+    return this.snapshot;
+  }
+
+  /** After a write of this connection (which data_version does not count). */
+  private changed<T>(result: T): T {
+    this.snapshot = null;
+    return result;
   }
 
   byEnvTokenHash(hash: string): Account | null {
@@ -55,38 +79,38 @@ export class SqliteAccountStore implements AccountStore {
         .run();
       return before !== undefined;
     });
-    return !existed;
+    return this.changed(!existed);
   }
 
   remove(id: string): boolean {
-    return this.db.delete(accounts).where(eq(accounts.id, id)).run().changes > 0;
+    return this.changed(this.db.delete(accounts).where(eq(accounts.id, id)).run().changes > 0);
   }
 
   saveRefreshed(id: string, oldToken: string, newToken: string, expiresAt: number, at: number): boolean {
-    return this.db
+    return this.changed(this.db
       .update(accounts)
       .set({ token: newToken, tokenState: 'ok', tokenError: null, tokenAt: at, expiresAt, refreshedAt: at })
       .where(and(eq(accounts.id, id), eq(accounts.token, oldToken)))
-      .run().changes > 0;
+      .run().changes > 0);
   }
 
   markInvalid(id: string, token: string, reason: string): boolean {
-    return this.db
+    return this.changed(this.db
       .update(accounts)
       .set({ tokenState: 'invalid', tokenError: reason.slice(0, 500) })
       .where(and(eq(accounts.id, id), eq(accounts.token, token), eq(accounts.tokenState, 'ok')))
-      .run().changes > 0;
+      .run().changes > 0);
   }
 
   markValid(id: string, token: string): boolean {
-    return this.db
+    return this.changed(this.db
       .update(accounts)
       .set({ tokenState: 'ok', tokenError: null })
       .where(and(eq(accounts.id, id), eq(accounts.token, token), eq(accounts.tokenState, 'invalid')))
-      .run().changes > 0;
+      .run().changes > 0);
   }
 
   setUsername(id: string, username: string): void {
-    this.db.update(accounts).set({ username }).where(eq(accounts.id, id)).run();
+    this.changed(this.db.update(accounts).set({ username }).where(eq(accounts.id, id)).run());
   }
 }
