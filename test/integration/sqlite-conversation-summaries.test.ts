@@ -16,6 +16,17 @@ const config = { crm: { enabled: false } as never, deferredChangeTtlMs: 48 * 3_6
 const clock = { now: () => 1_800_000_000_000 };
 const tempDir = () => mkdtempSync(join(tmpdir(), 'igbridge-summaries-'));
 
+/** A temp folder with `old.db` and a copy of drizzle/ whose journal keeps only the migrations an older release had. */
+function olderRelease(kept: (entry: { tag: string }, index: number) => boolean) {
+  const dir = tempDir();
+  const migrations = join(dir, 'drizzle');
+  cpSync(new URL('../../drizzle', import.meta.url), migrations, { recursive: true });
+  const journalPath = join(migrations, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.filter(kept) }));
+  return { path: join(dir, 'old.db'), migrations };
+}
+
 /** The summaries as the old window-function query computed them from every message. */
 const FROM_SCRATCH = `
   SELECT customer_id,
@@ -84,14 +95,8 @@ describe('conversation summaries', () => {
   });
 
   it('when a database from before the summaries is opened, then the migrations build them, the read watermark and the CRM state counts from the history', () => {
-    const dir = tempDir();
-    const path = join(dir, 'old.db');
     // The first migration only, as the previous release left the database.
-    const migrations = join(dir, 'drizzle');
-    cpSync(new URL('../../drizzle', import.meta.url), migrations, { recursive: true });
-    const journalPath = join(migrations, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-    writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }));
+    const { path, migrations } = olderRelease((_entry, index) => index === 0);
     const old = new Database(path);
     migrate(drizzle({ client: old }), { migrationsFolder: migrations });
     const insert = old.prepare(`INSERT INTO messages (mid, account_id, customer_id, direction, text, sent_at, received_at, raw, crm_state, read_at)
@@ -135,14 +140,8 @@ describe('conversation summaries', () => {
   });
 
   it('when a database from before the accounts is opened, then each conversation is split by account, the watermark kept, replies stored under "me" join their account, and history walks become that account\'s', () => {
-    const dir = tempDir();
-    const path = join(dir, 'old.db');
     // Migrations up to 0007, as the release before the accounts left the database.
-    const migrations = join(dir, 'drizzle');
-    cpSync(new URL('../../drizzle', import.meta.url), migrations, { recursive: true });
-    const journalPath = join(migrations, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-    writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.filter((e: { tag: string }) => e.tag < '0008') }));
+    const { path, migrations } = olderRelease((entry) => entry.tag < '0008');
     const old = new Database(path);
     migrate(drizzle({ client: old }), { migrationsFolder: migrations });
     const insert = old.prepare(`INSERT INTO messages (mid, account_id, customer_id, direction, text, sent_at, received_at, raw, crm_state)
