@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lte, max } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lte, max, sql } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
 import type { ContactBook } from '../../application/ports/contact-book.js';
 import type { Clock } from '../../domain/clock.js';
@@ -12,10 +12,29 @@ export type CachedProfile = typeof contacts.$inferSelect;
 /** The `contacts` table: what the Graph profile look-up last learnt about a customer, or how it failed. */
 @injectable()
 export class SqliteProfileCache implements ProfileCache, ContactBook {
+  /** Asked for every message of a customer (is the name known?): prepared once, not built per call. */
+  private readonly byCustomer;
+  private readonly upsertProfile;
+  private readonly upsertFailure;
+
   constructor(
     @inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb,
     @inject(TOKENS.Clock) private readonly clock: Clock,
-  ) {}
+  ) {
+    const p = (name: string) => sql.placeholder(name);
+    this.byCustomer = db.select().from(contacts).where(eq(contacts.customerId, p('customerId'))).prepare();
+    this.upsertProfile = db
+      .insert(contacts)
+      .values({ customerId: p('customerId'), username: p('username'), name: p('name'), fetchedAt: p('at'), lastError: null, failedAt: null })
+      .onConflictDoUpdate({ target: contacts.customerId, set: { username: sql`excluded.username`, name: sql`excluded.name`, fetchedAt: sql`excluded.fetched_at`, lastError: null, failedAt: null } })
+      .prepare();
+    // A failure keeps what was known before (a username stays usable while a refresh fails).
+    this.upsertFailure = db
+      .insert(contacts)
+      .values({ customerId: p('customerId'), lastError: p('error'), failedAt: p('at') })
+      .onConflictDoUpdate({ target: contacts.customerId, set: { lastError: sql`excluded.last_error`, failedAt: sql`excluded.failed_at` } })
+      .prepare();
+  }
 
   /** Usernames Meta named in a message (history): fresh as a look-up, the name kept. */
   remember(known: Array<{ customerId: string; username: string }>): void {
@@ -29,18 +48,16 @@ export class SqliteProfileCache implements ProfileCache, ContactBook {
   }
 
   get(customerId: string): CachedProfile | null {
-    return this.db.select().from(contacts).where(eq(contacts.customerId, customerId)).get() ?? null;
+    return this.byCustomer.get({ customerId }) ?? null;
   }
 
   saveProfile(customerId: string, profile: { username: string | null; name: string | null }, at: number): void {
-    const values = { username: profile.username, name: profile.name, fetchedAt: at, lastError: null, failedAt: null };
-    this.db.insert(contacts).values({ customerId, ...values }).onConflictDoUpdate({ target: contacts.customerId, set: values }).run();
+    this.upsertProfile.run({ customerId, username: profile.username, name: profile.name, at });
   }
 
   /** Keeps what was known before (a username stays usable while a refresh fails). */
   saveFailure(customerId: string, error: string, at: number): void {
-    const values = { lastError: error.slice(0, 1000), failedAt: at };
-    this.db.insert(contacts).values({ customerId, ...values }).onConflictDoUpdate({ target: contacts.customerId, set: values }).run();
+    this.upsertFailure.run({ customerId, error: error.slice(0, 1000), at });
   }
 
   /**
