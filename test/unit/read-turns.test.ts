@@ -47,3 +47,30 @@ describe('ReadTurns', () => {
     await expect(next).resolves.toBe('ok');
   });
 });
+
+describe('ReadTurns, the same question asked again while it waits', () => {
+  it('when several clients ask the same question before it runs, then it runs once and each gets the answer; other questions run on their own', async () => {
+    const turns = new ReadTurns(gauge().metrics);
+    let lists = 0;
+    let threads = 0;
+    const list = () => turns.run(async () => ({ page: ++lists }), 'list');
+    const thread = () => turns.run(async () => ({ page: ++threads }), 'thread 1');
+
+    const answers = await Promise.all([list(), list(), thread(), list()]);
+
+    expect(answers).toEqual([{ page: 1 }, { page: 1 }, { page: 1 }, { page: 1 }]);
+    expect([lists, threads]).toEqual([1, 1]);
+  });
+
+  it('when the same question is asked after its read started, then it is read again (never an answer older than the question)', async () => {
+    const turns = new ReadTurns(gauge().metrics);
+    let reads = 0;
+    const list = () => turns.run(async () => ++reads, 'list');
+
+    const first = list();
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = list();
+
+    expect([await first, await second]).toEqual([1, 2]);
+  });
+});

@@ -19,7 +19,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns): Router
     const limit = limitParam(ctx.query);
     const before = beforeParam(ctx.query);
     const accountId = accountParam(ctx.query);
-    const conversations = await turns.run(() => reader.conversations({ limit, before, accountId }));
+    const conversations = await turns.run(() => reader.conversations({ limit, before, accountId }), JSON.stringify(['list', limit, before, accountId]));
     const last = conversations.at(-1);
     const page: ConversationPageAnswer = {
       conversations: conversations.map(conversationJson),
@@ -32,7 +32,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns): Router
     const userId = ctx.params.userId!;
     if (!isMetaId(userId)) throw new HttpError(400, 'invalid_user_id', `the user id in the path must be an IGSID (${META_ID_RULE})`);
     const options = { limit: limitParam(ctx.query), before: beforeParam(ctx.query), accountId: accountParam(ctx.query) };
-    const page = await turns.run(() => reader.messages(userId, options));
+    const page = await turns.run(() => reader.messages(userId, options), JSON.stringify(['thread', userId, options]));
     const answer: MessagePageAnswer = { user_id: userId, messages: page.messages.map(messageJson), next_before: cursorString(page.nextBefore) };
     ctx.body = answer;
   });

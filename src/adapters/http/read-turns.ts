@@ -10,10 +10,14 @@ export const MAX_WAITING_READS = 256;
  * their pages back to back, ahead of a webhook that arrived among them. Here each read runs in an
  * event-loop turn of its own (setImmediate), one at a time, so between two reads the loop reads
  * its sockets and commits the webhooks that came: a webhook waits behind one read, not all of them.
- * The queue is bounded (MAX_WAITING_READS; `igbridge_limit_in_use{resource="read_queue"}`).
+ * Reads that ask the same question (`key`) while one of them still waits share its answer: eight
+ * tabs polling the same list cost one query per turn, not eight. The queue is bounded
+ * (MAX_WAITING_READS; `igbridge_limit_in_use{resource="read_queue"}`).
  */
 export class ReadTurns {
   private readonly waiting: Array<() => void> = [];
+  /** The answer of a read that has not started yet, by its question. */
+  private readonly asked = new Map<string, Promise<unknown>>();
   private scheduled = false;
 
   constructor(
@@ -21,15 +25,22 @@ export class ReadTurns {
     private readonly maxWaiting = MAX_WAITING_READS,
   ) {}
 
-  run<T>(read: () => Promise<T>): Promise<T> {
+  run<T>(read: () => Promise<T>, key?: string): Promise<T> {
+    const same = key === undefined ? undefined : this.asked.get(key);
+    if (same) return same as Promise<T>;
     if (this.waiting.length >= this.maxWaiting) {
       return Promise.reject(new HttpError(503, 'store_busy', `${this.maxWaiting} reads are waiting for the local database already; retry later`, undefined, { 'Retry-After': '1' }));
     }
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push(() => void read().then(resolve, reject));
-      this.metrics.limitInUse('read_queue', this.waiting.length);
-      this.schedule();
+    const answer = new Promise<T>((resolve, reject) => {
+      this.waiting.push(() => {
+        if (key !== undefined) this.asked.delete(key);
+        void read().then(resolve, reject);
+      });
     });
+    if (key !== undefined) this.asked.set(key, answer);
+    this.metrics.limitInUse('read_queue', this.waiting.length);
+    this.schedule();
+    return answer;
   }
 
   private schedule(): void {
