@@ -20,12 +20,10 @@ install: node_modules/.install-stamp
 .env:
 	@bash scripts/create-env.sh
 
-# The service runs compiled (node dist/main.js, no tsx at run time); rebuilt when a source changed.
-# `npm run build` writes the stamp; the npm scripts' scripts/ensure-build.sh checks the same one.
-dist/.build-stamp: node_modules/.install-stamp tsconfig.json tsconfig.build.json $(shell find src -type f)
-	npm run build --silent
-
-build: dist/.build-stamp
+# The service runs compiled (node dist/main.js, no tsx at run time); scripts/ensure-build.sh
+# rebuilds dist/ when a source is newer than its stamp (the npm scripts use the same check).
+build: install
+	@bash scripts/ensure-build.sh
 
 run: install .env build
 	exec node dist/main.js
