@@ -29,22 +29,22 @@ function toAccount(row: Row): Account {
  */
 @injectable()
 export class SqliteAccountStore implements AccountStore {
-  private snapshot: { version: number; all: Account[]; byId: Map<string, Account> } | null = null;
+  private snapshot: { version: number; all: readonly Account[]; byId: Map<string, Account> } | null = null;
   private readonly dataVersion;
 
   constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {
     this.dataVersion = db.$client.prepare('PRAGMA data_version').pluck();
   }
 
-  list(): Account[] {
-    return [...this.current().all];
+  list(): readonly Account[] {
+    return this.current().all;
   }
 
   get(id: string): Account | null {
     return this.current().byId.get(id) ?? null;
   }
 
-  private current(): { all: Account[]; byId: Map<string, Account> } {
+  private current(): { all: readonly Account[]; byId: Map<string, Account> } {
     const version = this.dataVersion.get() as number;
     if (this.snapshot?.version !== version) {
       const all = this.db.select().from(accounts).orderBy(asc(accounts.addedAt), asc(accounts.id)).all().map(toAccount);

@@ -12,7 +12,7 @@ export interface GivenToken {
 
 /** Where the accounts and their tokens are kept (SQLite `accounts`). Every write is one atomic statement. */
 export interface AccountStore {
-  list(): Account[];
+  list(): readonly Account[];
   get(id: string): Account | null;
   /** The account the env token with this hash was last applied to. */
   byEnvTokenHash(hash: string): Account | null;
