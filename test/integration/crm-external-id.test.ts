@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crmReady, thread } from '../support/crm-service.js';
+import { FAST_CRM, crmReady, thread } from '../support/crm-service.js';
 import { RENAMED_ENV, RENAMED_TABLE } from '../support/crm-tables.js';
 import { messageChange } from '../support/instagram-changes.js';
 import { textMessages } from '../support/instagram-events.js';
@@ -8,7 +8,6 @@ import { startTestService, type TestService } from '../support/service.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
-const FAST = { CRM_RETRY_MAX_S: '0.3', CRM_MYSQL_ACQUIRE_TIMEOUT_S: '2', CRM_MYSQL_WRITE_TIMEOUT_S: '3' };
 const AT = Date.parse('2026-03-01T10:00:00.123Z');
 
 describe('CRM mirror with mid mapped to external_id VARCHAR(191) UNIQUE (real MariaDB)', () => {
@@ -28,7 +27,7 @@ describe('CRM mirror with mid mapped to external_id VARCHAR(191) UNIQUE (real Ma
 
   async function startBehindProxy(env: Record<string, string> = {}) {
     proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
-    service = await startTestService({ ...crm.env, ...RENAMED_ENV, ...FAST, CRM_MYSQL_PORT: String(proxy.port), ...env });
+    service = await startTestService({ ...crm.env, ...RENAMED_ENV, ...FAST_CRM, CRM_MYSQL_PORT: String(proxy.port), ...env });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     return service;
   }

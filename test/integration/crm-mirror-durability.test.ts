@@ -3,14 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crmReady, thread } from '../support/crm-service.js';
+import { FAST_CRM, crmReady, thread } from '../support/crm-service.js';
 import { textMessages } from '../support/instagram-events.js';
 import { adminConnection, createCrmDatabase, userConnections, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
-const FAST = { CRM_RETRY_MAX_S: '0.3', CRM_MYSQL_ACQUIRE_TIMEOUT_S: '2', CRM_MYSQL_WRITE_TIMEOUT_S: '3' };
 
 function messages(prefix: string, count: number) {
   return Array.from({ length: count }, (_, i) => ({ mid: `${prefix}.${i}`, text: `${prefix} ${i}` }));
@@ -37,13 +36,13 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     crm = await createCrmDatabase();
     proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
     const sqlite = join(dir, 'igbridge.db');
-    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
     await service.webhook(textMessages(messages('backlog', 20)));
     expect(await crmReady(service)).toMatchObject({ backlog: 20 });
     await service.stop();
 
     await proxy.listen();
-    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port), CRM_BATCH_SIZE: '7' });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port), CRM_BATCH_SIZE: '7' });
 
     await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
     expect((await crm.rows()).map((row) => row.message)).toEqual(messages('backlog', 20).map((m) => m.text));
@@ -54,7 +53,7 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     crm = await createCrmDatabase();
     proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
     const sqlite = join(dir, 'igbridge.db');
-    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
     await service.webhook(textMessages(messages('crash', 2)));
     await service.stop();
     // What a kill -9 between the INSERT's commit and the SQLite update leaves behind.
@@ -64,7 +63,7 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     db.close();
 
     await proxy.listen();
-    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
 
     await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
     expect((await crm.rows()).map((row) => row.message)).toEqual(['crash 0', 'crash 1']);
@@ -73,7 +72,7 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
 
   it('when one row of a batch is too long for a strict VARCHAR(20), then the others arrive and it is marked failed with the CRM error', async () => {
     crm = await createCrmDatabase({ messageColumn: 'VARCHAR(20)' });
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MAX_ATTEMPTS: '2' });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MAX_ATTEMPTS: '2' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     const batch = messages('ok', 6);
     batch.splice(3, 0, { mid: 'poison', text: 'this text is far too long for twenty characters' });
@@ -106,7 +105,7 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
   it('when the service stops while a write is stuck on a locked table, then it stops anyway, leaves no connection, and the restart mirrors once', async () => {
     crm = await createCrmDatabase();
     const sqlite = join(dir, 'igbridge.db');
-    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_WRITE_TIMEOUT_S: '120' });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, SQLITE_PATH: sqlite, CRM_MYSQL_WRITE_TIMEOUT_S: '120' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     const locker = await adminConnection();
     await locker.query(`LOCK TABLES \`${crm.database}\`.messages WRITE`);
@@ -130,7 +129,7 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
       await locker.end();
     }
 
-    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, SQLITE_PATH: sqlite });
 
     await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
     expect((await crm.rows()).map((row) => row.message)).toEqual(messages('shutdown', 3).map((m) => m.text));
@@ -140,7 +139,7 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     crm = await createCrmDatabase();
     proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
     const sqlite = join(dir, 'igbridge.db');
-    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
     await service.webhook(textMessages([{ mid: 'thumbs', text: '👍', at: 1_700_000_000_000 }]));
     await service.stop();
     // Same customer, direction and millisecond, another emoji: equal under utf8mb4_unicode_ci.
@@ -150,7 +149,7 @@ describe('CRM mirror: nothing lost, nothing twice, across restarts and bad rows'
     db.close();
 
     await proxy.listen();
-    service = await startTestService({ ...crm.env, ...FAST, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, SQLITE_PATH: sqlite, CRM_MYSQL_PORT: String(proxy.port) });
 
     await waitFor(async () => (await crmReady(service!)).backlog === 0, 'an empty backlog');
     expect((await crm.rows()).map((row) => row.message)).toEqual(['😀', '👍']);

@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { crmReady, thread } from '../support/crm-service.js';
+import { FAST_CRM, crmReady, thread } from '../support/crm-service.js';
 import { textMessages } from '../support/instagram-events.js';
 import { createCrmDatabase, lockCrmTable, userConnections, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
-const FAST = { CRM_RETRY_MAX_S: '0.3', CRM_MYSQL_ACQUIRE_TIMEOUT_S: '2', CRM_MYSQL_WRITE_TIMEOUT_S: '3' };
 
 function messages(prefix: string, count: number) {
   return Array.from({ length: count }, (_, i) => ({ mid: `${prefix}.${i}`, text: `${prefix} message ${i}` }));
@@ -35,7 +34,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
 
   it('when the CRM refuses connections, then webhooks answer 200, messages wait locally, and arrive once when it is back', async () => {
     proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_PORT: String(proxy.port) });
     const sent = messages('refused', 5);
 
     const response = await service.webhook(textMessages(sent));
@@ -55,7 +54,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
 
   it('when the CRM accepts connections and never answers, then webhooks answer 200 while it hangs, and everything arrives once after', async () => {
     proxy = await TcpProxy.start({ host: crm.host, port: crm.port }, 'hang');
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_ACQUIRE_TIMEOUT_S: '120', CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_ACQUIRE_TIMEOUT_S: '120', CRM_MYSQL_PORT: String(proxy.port) });
     await waitFor(() => proxy!.hanging.size > 0, 'a connection stuck on the hanging CRM');
     const stuck = [...proxy.hanging];
 
@@ -73,7 +72,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
   });
 
   it('when the CRM table is locked, then webhooks answer 200 while the INSERT waits, the slow write is reported, and rows arrive once', async () => {
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '120', CRM_SLOW_WRITE_MS: '300', CRM_MYSQL_POOL_MAX: '5' });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_WRITE_TIMEOUT_S: '120', CRM_SLOW_WRITE_MS: '300', CRM_MYSQL_POOL_MAX: '5' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     const unlock = await lockCrmTable(crm);
     try {
@@ -97,7 +96,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
   });
 
   it('when a locked write times out, then its connection is killed, the error and TODO are logged, and after unlock every row is there once', async () => {
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '1', CRM_MYSQL_POOL_MAX: '3' });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_WRITE_TIMEOUT_S: '1', CRM_MYSQL_POOL_MAX: '3' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     const unlock = await lockCrmTable(crm);
     try {
@@ -118,7 +117,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
 
   it('when the connection dies after the INSERT committed, then the retry finds the row and the CRM has it once', async () => {
     proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_PORT: String(proxy.port) });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     const cut = proxy.cutReplyTo('insert into');
 
@@ -133,7 +132,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
     await crm.drop();
     crm = await createCrmDatabase({ createdAtColumn: 'DATETIME' });
     proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_PORT: String(proxy.port) });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     const cut = proxy.cutReplyTo('insert into');
 
@@ -146,7 +145,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
 
   it('when the CRM table lacks a column at start-up, then the log names it, the service runs local-only, and it mirrors once the column exists', async () => {
     await crm.admin.query(`ALTER TABLE \`${crm.database}\`.messages DROP COLUMN username`);
-    service = await startTestService({ ...crm.env, ...FAST });
+    service = await startTestService({ ...crm.env, ...FAST_CRM });
     await waitFor(() => service!.logs.matching('has no column `username`').length > 0, 'the misfit logged, naming the column');
 
     expect((await service.webhook(textMessages(messages('schema', 2)))).status).toBe(200);
@@ -162,7 +161,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
 
   it('when the CRM goes away while there is nothing to write, then /readyz turns down, and ok again when it is back', async () => {
     proxy = await TcpProxy.start({ host: crm.host, port: crm.port });
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_IDLE_TIMEOUT_S: '1', CRM_MYSQL_PORT: String(proxy.port) });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_IDLE_TIMEOUT_S: '1', CRM_MYSQL_PORT: String(proxy.port) });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
 
     await proxy.stop();
@@ -173,7 +172,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
   });
 
   it('when a write waits on a locked table, then /readyz says slow and a warning is logged as soon as it passes CRM_SLOW_WRITE_MS, before it ends', async () => {
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '60', CRM_SLOW_WRITE_MS: '300' });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_WRITE_TIMEOUT_S: '60', CRM_SLOW_WRITE_MS: '300' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     const unlock = await lockCrmTable(crm);
     try {
@@ -196,7 +195,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
 
   it('when the CRM refuses connections for a while, then one full failure line with the TODO, a summary per interval, and one recovery line with the outage and what drained', async () => {
     proxy = await TcpProxy.refusing({ host: crm.host, port: crm.port });
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_PORT: String(proxy.port) }, { outageSummaryMs: 1_000 });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_PORT: String(proxy.port) }, { outageSummaryMs: 1_000 });
     expect((await service.webhook(textMessages(messages('outage', 3)))).status).toBe(200);
     await waitFor(() => service!.logs.matching('failures like it since').length >= 2, 'two summaries');
     expect(await crmReady(service)).toMatchObject({ state: 'down', pending: 3 });
@@ -227,7 +226,7 @@ describe('CRM mirror when the CRM misbehaves', () => {
   });
 
   it('when a write times out on a locked table, then its failure line carries the error and the TODO in the same line', async () => {
-    service = await startTestService({ ...crm.env, ...FAST, CRM_MYSQL_WRITE_TIMEOUT_S: '0.5' });
+    service = await startTestService({ ...crm.env, ...FAST_CRM, CRM_MYSQL_WRITE_TIMEOUT_S: '0.5' });
     await waitFor(async () => (await crmReady(service!)).state === 'ok', 'the CRM validated');
     const unlock = await lockCrmTable(crm);
     try {

@@ -12,3 +12,6 @@ export async function thread(service: TestService, userId = '6000000000000001'):
   const response = await service.api(`/api/conversations/${userId}/messages?limit=200`);
   return ((await response.json()) as { messages: any[] }).messages;
 }
+
+/** CRM settings that make the mirror's retries, acquire and write timeouts short enough for a test. */
+export const FAST_CRM = { CRM_RETRY_MAX_S: '0.3', CRM_MYSQL_ACQUIRE_TIMEOUT_S: '2', CRM_MYSQL_WRITE_TIMEOUT_S: '3' };
