@@ -10,8 +10,8 @@ import type { UnknownAccounts } from './unknown-accounts.js';
  * SPEC §4–5: every event of a delivery is committed locally first; only then do the new
  * messages go to the mirror, which must not make the caller wait (told also, with no new
  * message, when a change was applied: an edit or unsend may reach the CRM, SPEC §10). Who
- * wrote is then learnt in the background, after the answer, on a budget (cached, so usually
- * no call at all), never awaited. Messages for an account igbridge has no token for are stored all the same
+ * wrote is then learnt in the background, on a budget (cached, so usually no call at all),
+ * never awaited. Messages for an account igbridge has no token for are stored all the same
  * (SPEC §12) and the account is named in the log once.
  */
 @injectable()
@@ -26,16 +26,10 @@ export class ReceiveMessage {
   async execute(events: InstagramEvent[]): Promise<RecordResult> {
     const result = await this.store.record(events);
     if (result.stored.length > 0 || result.applied > 0) await this.mirror.mirror(result.stored);
-    // Bookkeeping nobody waits for runs after Meta has its answer (the next event-loop turn).
-    if (result.stored.length > 0) setImmediate(() => this.learnAbout(result.stored));
-    return result;
-  }
-
-  /** Unknown accounts named once; each new customer's username asked for (queued, on a budget). */
-  private learnAbout(stored: RecordResult['stored']): void {
-    this.unknownAccounts?.check(stored);
-    for (const customerId of new Set(stored.map((message) => message.customerId))) {
+    if (result.stored.length > 0) this.unknownAccounts?.check(result.stored);
+    for (const customerId of new Set(result.stored.map((message) => message.customerId))) {
       this.usernames.request(customerId);
     }
+    return result;
   }
 }

@@ -69,7 +69,6 @@ describe('ReceiveMessage', () => {
       { kind: 'message', message: { ...newMessage('old'), customerId: 'c' } },
     ]);
 
-    await new Promise((resolve) => setImmediate(resolve)); // asked after the answer, in the next turn
     expect(result.stored).toHaveLength(3);
     expect(profiles.asked).toEqual(['x', 'y']);
   });
