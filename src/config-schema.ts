@@ -23,6 +23,13 @@ export const Environment = Type.Object({
   PORT: whole(3000, 0, 65535, 'HTTP listen port'),
   HOST: text('0.0.0.0', 'HTTP listen address'),
   SQLITE_PATH: text('./data/igbridge.db', 'local database file (folder created; migrations run at start-up)'),
+  DATABASE_URL: Type.Optional(Type.String({
+    description: 'postgres://… → the store is PostgreSQL, shared by every instance; unset → SQLite at SQLITE_PATH',
+    pattern: '^postgres(ql)?://', errorMessage: 'must be a postgres:// (or postgresql://) URL', writeOnly: true,
+  })),
+  PG_POOL_MAX: whole(10, 1, 1000, 'PostgreSQL connections per instance'),
+  PG_STATEMENT_TIMEOUT_MS: whole(5000, 1, 3_600_000, 'a PostgreSQL statement running longer is cancelled'),
+  CRM_CLAIM_LEASE_S: number(60, 1, 86_400, 'an outbox claim not renewed for this long is taken over by another instance'),
   LOG_LEVEL: Type.Enum([...LOG_LEVELS], { default: 'info', description: 'pino level', errorMessage: `must be one of ${LOG_LEVELS.join(', ')}` }),
   LOG_FORMAT: Type.Enum(['json', 'pretty', 'auto'], { default: 'auto', description: '`json` or `pretty`; unset: pretty on a terminal, JSON otherwise', errorMessage: 'must be json or pretty (unset: pretty on a terminal, JSON otherwise)' }),
   API_TOKEN: secret('bearer token for every /api/* route'),

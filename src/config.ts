@@ -40,6 +40,8 @@ export interface Config {
   port: number;
   host: string;
   sqlitePath: string;
+  /** SPEC §14: the shared PostgreSQL store; null → SQLite at `sqlitePath`. */
+  postgres: PostgresConfig | null;
   logLevel: Environment['LOG_LEVEL'];
   /** LOG_FORMAT: `json`, `pretty`, or unset = pretty when stdout is a terminal, JSON otherwise. */
   logFormat: 'json' | 'pretty' | 'auto';
@@ -79,6 +81,16 @@ export interface Config {
     silenceAlertMs: number;
   };
   limits: LimitsConfig;
+}
+
+/** SPEC §14: several instances on one PostgreSQL database. */
+export interface PostgresConfig {
+  /** DATABASE_URL (it may hold a password: never logged). */
+  url: string;
+  poolMax: number;
+  statementTimeoutMs: number;
+  /** CRM_CLAIM_LEASE_S: an outbox claim not renewed for this long is taken over by another instance. */
+  claimLeaseMs: number;
 }
 
 /** Hardening limits (SPEC §9). */
@@ -141,6 +153,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     port: v.PORT,
     host: v.HOST,
     sqlitePath: v.SQLITE_PATH,
+    postgres: v.DATABASE_URL
+      ? { url: v.DATABASE_URL, poolMax: v.PG_POOL_MAX, statementTimeoutMs: v.PG_STATEMENT_TIMEOUT_MS, claimLeaseMs: v.CRM_CLAIM_LEASE_S * 1000 }
+      : null,
     logLevel: v.LOG_LEVEL,
     logFormat: v.LOG_FORMAT,
     apiToken: v.API_TOKEN ?? null,

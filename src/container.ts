@@ -6,6 +6,8 @@ import { GraphConversationHistory } from './adapters/graph/graph-conversation-hi
 import { GraphMessageSender } from './adapters/graph/graph-message-sender.js';
 import { GraphProfileLookup } from './adapters/graph/graph-profile-lookup.js';
 import { HistorySync } from './adapters/history/history-sync.js';
+import { LocalClusterLock } from './adapters/local/local-cluster-lock.js';
+import { LocalLookupPace } from './adapters/local/local-lookup-pace.js';
 import { InProcessChangeFeed } from './adapters/live/in-process-change-feed.js';
 import { ObservedMessageStore } from './adapters/live/observed-message-store.js';
 import { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
@@ -75,6 +77,8 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   c.register(TOKENS.Metrics, { useValue: metrics });
   c.register(TOKENS.MetricsExporter, { useValue: metrics });
   c.register(TOKENS.ChangeFeed, { useValue: new InProcessChangeFeed() });
+  c.register(TOKENS.ClusterLock, { useValue: new LocalClusterLock() });
+  c.register(TOKENS.LookupPace, { useValue: new LocalLookupPace() });
 
   // The local store, the source of truth. Commits are counted (by direction) and announced to open inboxes.
   c.register(TOKENS.SqliteDatabase, once(TOKENS.SqliteDatabase, () => {
@@ -98,7 +102,7 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   // Look-ups on a budget (PROFILE_LOOKUPS_PER_S, PROFILE_QUEUE_MAX): a flood of new customers
   // neither crowds the event loop nor spends the Graph rate limit the Send API needs.
   c.register(TOKENS.Usernames, once(TOKENS.Usernames, (x) =>
-    new ProfileLookupBudget(x.resolve(TOKENS.ProfileLookup), x.resolve(TOKENS.Clock), x.resolve(TOKENS.Metrics), { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax })));
+    new ProfileLookupBudget(x.resolve(TOKENS.ProfileLookup), x.resolve(TOKENS.Clock), x.resolve(TOKENS.Metrics), { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax }, x.resolve(TOKENS.LookupPace))));
   c.register(TOKENS.MessageSender, once(TOKENS.MessageSender, (x) => x.resolve(GraphMessageSender)));
 
   registerCrm(c, config, logger.child({ component: 'crm' }), options);
@@ -170,7 +174,7 @@ function registerHistory(c: DependencyContainer, config: Config, log: Logger): v
     new GraphConversationHistory(config, x.resolve(TOKENS.AccountTokens), x.resolve(TOKENS.Metrics), log)));
   c.register(TOKENS.ImportHistory, once(TOKENS.ImportHistory, (x) => x.resolve(ImportHistory)));
   c.register(TOKENS.HistorySync, once(TOKENS.HistorySync, (x) =>
-    new HistorySync(x.resolve(TOKENS.ImportHistory), x.resolve(TOKENS.AccountViews), x.resolve(TOKENS.HistoryCheckpoints), x.resolve(TOKENS.WebhookWatch), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.Clock), log, config.history)));
+    new HistorySync(x.resolve(TOKENS.ImportHistory), x.resolve(TOKENS.AccountViews), x.resolve(TOKENS.HistoryCheckpoints), x.resolve(TOKENS.WebhookWatch), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.Clock), log, config.history, x.resolve(TOKENS.ClusterLock))));
 }
 
 /** A singleton made on first use and noted as opened: `Lifecycle` closes only what was. */

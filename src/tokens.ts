@@ -37,4 +37,7 @@ export const TOKENS = {
   RegisterEnvAccount: Symbol('RegisterEnvAccount'),
   UnknownAccounts: Symbol('UnknownAccounts'),
   TokenSchedule: Symbol('TokenSchedule'),
+  /** SPEC §14: what the instances sharing one store coordinate (the history pass, the look-up pace). */
+  ClusterLock: Symbol('ClusterLock'),
+  LookupPace: Symbol('LookupPace'),
 } as const;

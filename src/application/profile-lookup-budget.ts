@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import type { LookupPace } from './ports/lookup-pace.js';
 import type { Metrics } from './ports/metrics.js';
 import { ProfileRateLimited, type ProfileLookup } from './ports/profile-lookup.js';
 import type { Usernames } from './ports/usernames.js';
@@ -29,14 +30,19 @@ type Waiter = (username: string | null) => void;
  * the webhook or with the Send API for Meta's rate limit. A de-duplicated FIFO of customers,
  * started one every 1/PROFILE_LOOKUPS_PER_S seconds; when Meta says slow down, look-ups pause
  * with exponential back-off (the customer goes back in line). Cached answers skip the line.
+ * The starts are taken from the LookupPace, shared by every instance (SPEC §14): the budget is
+ * the deployment's, not multiplied by the number of instances.
  */
 export class ProfileLookupBudget implements Usernames {
   private readonly waiting = new Map<string, Waiter[]>();
   private readonly running = new Map<string, Promise<string | null>>();
-  private nextStartAt = 0;
   private pausedUntil = 0;
   private pauseMs = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** A start is being taken from the pace (one at a time). */
+  private reserving = false;
+  /** The spacing this instance keeps while the shared pace cannot be asked. */
+  private ownNextAt = 0;
   private closed = false;
   /** Where the sweep for refused customers stands (a conversation id); null: nothing was refused. */
   private sweepAfter: number | null = null;
@@ -46,6 +52,7 @@ export class ProfileLookupBudget implements Usernames {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly options: BudgetOptions,
+    private readonly pace: LookupPace,
   ) {}
 
   request(customerId: string): void {
@@ -95,20 +102,32 @@ export class ProfileLookupBudget implements Usernames {
     return true;
   }
 
+  /** Takes the next start from the pace, then waits for it; one start at a time. */
   private schedule(): void {
     if (this.waiting.size === 0) this.sweep();
-    if (this.timer || this.closed || this.waiting.size === 0) return;
-    const delay = Math.max(this.nextStartAt, this.pausedUntil) - this.clock.now();
-    this.timer = setTimeout(() => this.startNext(), Math.max(0, delay));
+    if (this.timer || this.reserving || this.closed || this.waiting.size === 0) return;
+    this.reserving = true;
+    const now = this.clock.now();
+    const spacing = SPACING_WINDOW_MS / this.options.perSecond;
+    // The shared pace unreachable (its database down): this instance keeps its own spacing.
+    const ownPace = () => {
+      const at = Math.max(this.clock.now(), this.pausedUntil, this.ownNextAt);
+      this.ownNextAt = at + spacing;
+      return at;
+    };
+    this.pace.reserve(now, spacing).catch(ownPace).then((at) => {
+      this.reserving = false;
+      if (this.closed) return;
+      this.timer = setTimeout(() => this.startNext(), Math.max(0, at - this.clock.now()));
+    });
   }
 
   private startNext(): void {
     this.timer = undefined;
-    const now = this.clock.now();
-    if (now < Math.max(this.nextStartAt, this.pausedUntil)) return this.schedule();
+    // Paused by Meta since the start was taken: take a new one after the pause.
+    if (this.clock.now() < this.pausedUntil || this.waiting.size === 0) return this.schedule();
     const [customerId, waiters] = this.waiting.entries().next().value!;
     this.waiting.delete(customerId);
-    this.nextStartAt = now + SPACING_WINDOW_MS / this.options.perSecond;
     const running = this.lookup.username(customerId);
     this.running.set(customerId, running);
     running.then(
@@ -142,6 +161,7 @@ export class ProfileLookupBudget implements Usernames {
     }
     this.pauseMs = Math.min(LONGEST_PAUSE_MS, Math.max(FIRST_PAUSE_MS, this.pauseMs * 2));
     this.pausedUntil = this.clock.now() + this.pauseMs;
+    this.pace.pause(this.pausedUntil).catch(() => {});
     this.metrics.profileQueue('rate_limited', this.waiting.size);
     // Back in line (at the end: the line is FIFO); over the bound, it is asked for again later.
     if (this.waiting.size < this.options.queueMax) this.waiting.set(customerId, [...(this.waiting.get(customerId) ?? []), ...waiters]);

@@ -6,6 +6,7 @@ import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-sto
 import { SqliteProfileCache } from '../../src/adapters/sqlite/sqlite-profile-cache.js';
 import { ProfileLookupBudget } from '../../src/application/profile-lookup-budget.js';
 import { loadConfig } from '../../src/config.js';
+import { LocalLookupPace } from '../../src/adapters/local/local-lookup-pace.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { newMessage } from '../contract/message-store.contract.js';
@@ -30,7 +31,7 @@ describe('profile look-ups on a budget, against the fake Graph API', () => {
     const config = loadConfig({ ...graph.env, ...env });
     metrics = new PrometheusMetrics({ processMetrics: false });
     lookup = new GraphProfileLookup(config, new SqliteProfileCache(db, systemClock), new FakeAccountTokens(), metrics, systemClock, createLogger('debug', logs));
-    budget = new ProfileLookupBudget(lookup, systemClock, metrics, { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax });
+    budget = new ProfileLookupBudget(lookup, systemClock, metrics, { perSecond: config.graph.profileLookupsPerS, queueMax: config.graph.profileQueueMax }, new LocalLookupPace());
   };
   beforeEach(async () => {
     graph = await startFakeGraph();

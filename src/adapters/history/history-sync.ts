@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AccountViews } from '../../application/account-views.js';
 import type { ImportHistory } from '../../application/import-history.js';
+import type { ClusterLock } from '../../application/ports/cluster-lock.js';
 import type { HistoryCheckpoints } from '../../application/ports/history-checkpoints.js';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { WebhookWatch } from '../../application/webhook-watch.js';
@@ -16,7 +17,8 @@ const FIRST_LOOKBACK_MS = 24 * 3_600_000;
 /**
  * SPEC §11 reconciliation: every HISTORY_SYNC_INTERVAL_M a pass over the conversations updated
  * since the last one stores what the webhooks did not bring — each account in turn, skipping
- * those whose token Meta refused (SPEC §12) until they get a new one. One pass at a time, in the
+ * those whose token Meta refused (SPEC §12) until they get a new one. One pass at a time (across
+ * instances too: the ClusterLock), in the
  * background (its Graph calls wait on the budget, its writes are ordinary store commits);
  * close() aborts a pass in progress, which resumes from its checkpoint at the next start.
  */
@@ -34,6 +36,7 @@ export class HistorySync {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly config: Config['history'],
+    private readonly lock: ClusterLock,
   ) {}
 
   start(): void {
@@ -50,11 +53,26 @@ export class HistorySync {
   private schedule(): void {
     if (this.abort.signal.aborted) return;
     this.timer = setTimeout(() => {
-      this.running = this.pass().then((again) => {
+      this.running = this.exclusivePass().then((again) => {
         this.running = undefined;
         if (again) this.schedule();
       });
     }, this.config.syncIntervalMs);
+  }
+
+  /**
+   * SPEC §14: one pass at a time across the instances sharing the store; an instance that finds
+   * another's pass running skips its turn (the checkpoints are shared: the next pass goes on).
+   */
+  private async exclusivePass(): Promise<boolean> {
+    try {
+      const outcome = await this.lock.runExclusive('history-sync', () => this.pass());
+      if (!outcome.ran) this.logger.info('history sync pass skipped: another instance is running one');
+      return outcome.ran ? outcome.value : true;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'history sync pass could not start: the next one tries again');
+      return !this.abort.signal.aborted;
+    }
   }
 
   /** One pass over every account whose token works; false when shutting down. */
