@@ -35,7 +35,7 @@ export class Lifecycle {
    * first), the accounts' tokens (the env pair becomes an account, refreshes), the history sync.
    * Resolves once the env pair is an account (or Meta could not say whose it is: retried later).
    */
-  start(): Promise<void> {
+  async start(): Promise<void> {
     const { crm, history } = this.config;
     if (crm.requested && !crm.enabled) {
       this.logger.warn({ missing: crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${crm.missing.join(', ')} not set`);
@@ -43,7 +43,7 @@ export class Lifecycle {
     if (crm.enabled) {
       const log = this.logger.child({ component: 'crm' });
       log.info({ host: crm.host, port: crm.port, database: crm.database, table: crm.table, user: crm.user, poolMax: crm.poolMax }, 'CRM mirror on');
-      const waiting = this.c.resolve<CrmOutbox>(TOKENS.CrmOutbox).counts().notMirrored;
+      const waiting = (await this.c.resolve<CrmOutbox>(TOKENS.CrmOutbox).counts()).notMirrored;
       if (waiting > 0) log.warn({ notMirrored: waiting }, `${waiting} message(s) were stored while the CRM mirror was off: npm run crm:backfill sends them`);
       this.c.resolve<Startable>(TOKENS.CrmPool).start();
       this.c.resolve<NonBlockingMirror>(TOKENS.MessageMirror).start();
@@ -51,7 +51,7 @@ export class Lifecycle {
     if (!this.config.instagram.accessToken && this.c.resolve<AccountStore>(TOKENS.AccountStore).list().length === 0) this.logger.warn(NO_ACCOUNT_WARNING);
     const accountsReady = this.c.resolve<TokenSchedule>(TOKENS.TokenSchedule).start();
     if (history.syncIntervalMs > 0) this.c.resolve<Startable>(TOKENS.HistorySync).start();
-    return accountsReady;
+    await accountsReady;
   }
 
   /** Shutdown, top to bottom; every step is bounded. `stopHttp`: the service's HTTP server. */

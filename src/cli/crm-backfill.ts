@@ -65,8 +65,8 @@ async function main(argv: string[]): Promise<number> {
     selection,
   });
   try {
-    const total = outbox.count(selection);
-    const failedBefore = outbox.count({ states: ['failed'], since });
+    const total = await outbox.count(selection);
+    const failedBefore = await outbox.count({ states: ['failed'], since });
     const scope = since === undefined ? '' : ` sent since ${new Date(since).toISOString()}`;
     if (options['dry-run']) {
       process.stdout.write(`crm:backfill (dry run): ${total} message(s)${scope} would be sent to ${config.crm.database}.${config.crm.table} (${total - failedBefore} never mirrored, ${failedBefore} failed before)\n`);

@@ -38,7 +38,7 @@ describe('Lifecycle: the container wires, the lifecycle starts and stops', () =>
   it('when the service starts with the CRM on, then the pool and the mirror run, and stop() closes mirror, pool and SQLite in that order', async () => {
     const { container, lifecycle, logs } = wire({ CRM_MYSQL_ENABLED: 'true', CRM_RETRY_MAX_S: '0.2' });
     const steps: string[] = [];
-    lifecycle.start();
+    await lifecycle.start();
     const mirror = container.resolve<NonBlockingMirror>(TOKENS.MessageMirror);
     const pool = container.resolve<CrmPool>(TOKENS.CrmPool);
     const db = container.resolve<SqliteDb>(TOKENS.SqliteDatabase);
@@ -58,7 +58,7 @@ describe('Lifecycle: the container wires, the lifecycle starts and stops', () =>
   it('when CRM_MYSQL_ENABLED=true but settings are missing, then start() says which, and the no-op mirror is wired', async () => {
     const { container, lifecycle, logs } = wire({ CRM_MYSQL_ENABLED: 'true', CRM_MYSQL_HOST: '' });
 
-    lifecycle.start();
+    await lifecycle.start();
 
     expect(logs.matching('CRM mirror off: CRM_MYSQL_ENABLED=true but CRM_MYSQL_HOST not set')).toHaveLength(1);
     expect(container.isRegistered(TOKENS.CrmPool)).toBe(false);
