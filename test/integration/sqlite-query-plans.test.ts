@@ -58,8 +58,8 @@ describe('query plans of the hot paths', () => {
     await outbox.nextDueAt();
     await outbox.counts();
     await outbox.markChangesSent(await outbox.changed(100));
-    profiles.get('c1');
-    profiles.saveProfile('c1', { username: 'one', name: null }, now);
+    await profiles.get('c1');
+    await profiles.saveProfile('c1', { username: 'one', name: null }, now);
 
     const problems: string[] = [];
     let explained = 0;
