@@ -24,6 +24,7 @@ interface Closable {
 export class Lifecycle {
   private readonly config: Config;
   private readonly logger: Logger;
+  private opened: Promise<void> | undefined;
 
   constructor(private readonly c: DependencyContainer) {
     this.config = c.resolve<Config>(TOKENS.Config);
@@ -31,11 +32,22 @@ export class Lifecycle {
   }
 
   /**
-   * The service's background work: the CRM connections, then the mirror (it validates the table
-   * first), the accounts' tokens (the env pair becomes an account, refreshes), the history sync.
-   * Resolves once the env pair is an account (or Meta could not say whose it is: retried later).
+   * Loads what synchronous reads answer from: the accounts (every delivery asks whose it is),
+   * read from the store into memory. The service awaits it before it answers anything, a CLI
+   * before it touches the accounts. Once: later calls share the first load.
+   */
+  open(): Promise<void> {
+    return (this.opened ??= this.c.resolve<AccountStore>(TOKENS.AccountStore).open());
+  }
+
+  /**
+   * The service's background work, once `open()` is done (it waits for it): the CRM connections,
+   * then the mirror (it validates the table first), the accounts' tokens (the env pair becomes an
+   * account, refreshes), the history sync. Resolves once the env pair is an account (or Meta
+   * could not say whose it is: retried later).
    */
   async start(): Promise<void> {
+    await this.open();
     const { crm, history } = this.config;
     if (crm.requested && !crm.enabled) {
       this.logger.warn({ missing: crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${crm.missing.join(', ')} not set`);

@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   const selection: OutboxSelection = { states: ['not_mirrored', 'failed'], since };
   // The service's writer and exactly-once use case, over this selection; a row the CRM rejects fails at once.
   const container = buildContainer(config, logger, { sqliteBusyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
+  const lifecycle = new Lifecycle(container);
   const outbox = container.resolve<CrmOutbox>(TOKENS.CrmOutbox);
   const writer = container.resolve<CrmWriter>(TOKENS.CrmWriter);
   const mirrorPending = new MirrorPendingMessages(writer, outbox, systemClock, logger, {
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     // Usernames are looked up with the accounts' tokens; the env pair is one of them (as at the service's start).
+    await lifecycle.open();
     await container.resolve<RegisterEnvAccount>(TOKENS.RegisterEnvAccount).execute().catch((error: unknown) => {
       process.stderr.write(`crm:backfill: IG_ACCESS_TOKEN could not be added as an account (${(error as Error).message}); usernames of its customers fall back to the user id\n`);
     });
@@ -103,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
     summary(mirrorPending.tally);
     return mirrorPending.tally.failed > 0 ? 1 : 0;
   } finally {
-    await new Lifecycle(container).stop();
+    await lifecycle.stop();
   }
 }
 

@@ -102,7 +102,7 @@ export class GraphProfileLookup implements ProfileLookup {
         signal: this.shutdown.signal,
         token: used.token,
       });
-      this.tokens.accepted(used);
+      await this.tokens.accepted(used);
       const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null);
       const username = text(profile.username);
       if (!this.shutdown.signal.aborted) await this.cache.saveProfile(customerId, { username, name: text(profile.name) }, this.clock.now());
@@ -116,7 +116,7 @@ export class GraphProfileLookup implements ProfileLookup {
         this.logger.warn({ customerId, graph: error.meta }, `profile look-up rate-limited by Meta; pausing look-ups: ${message}`);
         throw new ProfileRateLimited(message);
       }
-      if (error instanceof GraphError && error.meta?.code === 190) this.tokens.rejected(used, `the profile look-up answered: ${error.meta.message ?? 'code 190'}`);
+      if (error instanceof GraphError && error.meta?.code === 190) await this.tokens.rejected(used, `the profile look-up answered: ${error.meta.message ?? 'code 190'}`);
       await this.cache.saveFailure(customerId, message, this.clock.now());
       const retryMinutes = this.config.graph.profileFailureRetryMs / 60_000;
       this.logger.warn(
