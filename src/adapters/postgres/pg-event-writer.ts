@@ -20,11 +20,11 @@ export interface EventWriterOptions {
 const EXPIRE_EVERY_MS = 60_000;
 const EXPIRE_BATCH = 1_000;
 /**
- * Per-message locks are taken on the mid's hash folded into this many keys: a delivery holds at
- * most this many (PostgreSQL's lock table is shared and bounded), and two unrelated deliveries
- * rarely share one (and then only wait for each other).
+ * The advisory locks are taken on hashes folded into this many keys: a delivery holds at most
+ * this many (PostgreSQL's lock table is shared and bounded), and two unrelated deliveries rarely
+ * share one (and then only wait for each other).
  */
-const MID_LOCK_KEYS = 1_024;
+const LOCK_KEYS = 1_024;
 
 type Recorded = Omit<RecordResult, 'expired'>;
 
@@ -33,14 +33,23 @@ type Recorded = Omit<RecordResult, 'expired'>;
  * SqliteEventWriter: what a change does is the domain's (`applyChange`, `advanceWatermark`); this
  * class reads the row, asks, and writes back.
  *
- * Several instances write at once. First, the delivery locks each of its mids
- * (`pg_advisory_xact_lock`, released at commit), so a message and a change to it never pass each
- * other: without it, instance A could insert a message while B, not seeing it yet (uncommitted),
- * deferred its reaction — and nothing would apply that reaction until it expired. With it, B waits
- * for A's commit and then finds the message (READ COMMITTED: each statement sees what committed
- * before it began), or A finds B's deferred change. The keys are taken in sorted order, in one
- * statement, so two deliveries sharing mids can never each hold one the other waits for.
- * The same lock makes the read-then-write of an edit or of a deferred change safe.
+ * Several instances write at once. First, the delivery takes a transaction-scoped advisory lock
+ * (`pg_advisory_xact_lock`, released at commit or rollback) for each of its mids and for the
+ * conversation of each of its messages:
+ * - per mid, so that a message and a change to it never pass each other: without it, instance A
+ *   could insert a message while B, not seeing it yet (uncommitted), deferred its reaction — and
+ *   nothing would apply that reaction until it expired. With it, B waits for A's commit and then
+ *   finds the message (READ COMMITTED: each statement sees what committed before it began), or A
+ *   finds B's deferred change. The same lock makes the read-then-write of an edit, and of a
+ *   deferred change, safe;
+ * - per conversation, so that two deliveries touching the same conversations queue for them here,
+ *   in order, instead of meeting on the summary rows' locks in the order of their events (two
+ *   deliveries with messages for X then Y, and Y then X, would deadlock; PostgreSQL would notice
+ *   after deadlock_timeout and roll one back).
+ * The keys are taken in sorted order, in one statement, so two deliveries can never each hold one
+ * the other waits for. A read receipt's conversation is known only once its message is found: it
+ * locks the summary row there (FOR UPDATE); a deadlock that this rare path might still meet is
+ * rolled back by PostgreSQL and the delivery run again (PgMessageStore).
  */
 export class PgEventWriter {
   private readonly summaries = new PgConversationSummaries();
@@ -49,7 +58,7 @@ export class PgEventWriter {
   constructor(private readonly options: EventWriterOptions) {}
 
   async record(tx: PgTx, events: InstagramEvent[], now: number): Promise<Recorded> {
-    await this.lockMids(tx, events);
+    await this.lockKeys(tx, events);
     const result: Recorded = { stored: [], duplicates: 0, applied: 0, deferred: 0 };
     for (const event of events) {
       if (event.kind === 'message') {
@@ -81,12 +90,15 @@ export class PgEventWriter {
     return rowCount ?? 0;
   }
 
-  private async lockMids(tx: PgTx, events: InstagramEvent[]): Promise<void> {
-    const mids = [...new Set(events.map((event) => (event.kind === 'message' ? event.message.mid : event.mid)))];
-    if (mids.length === 0) return;
-    // The sorted subquery's rows reach the outer SELECT in order, so the locks are taken in order.
+  private async lockKeys(tx: PgTx, events: InstagramEvent[]): Promise<void> {
+    const keys = new Set<string>();
+    for (const event of events) {
+      if (event.kind !== 'message') keys.add(`mid:${event.mid}`);
+      else keys.add(`mid:${event.message.mid}`).add(`conversation:${event.message.accountId}:${event.message.customerId}`);
+    }
+    // The sorted subquery's rows reach the aggregate in order, so the locks are taken in order.
     await tx.execute(sql`SELECT count(pg_advisory_xact_lock(k)) FROM (
-      SELECT DISTINCT hashtextextended(mid, 0) & ${MID_LOCK_KEYS - 1} AS k FROM unnest(${sql.param(mids)}::text[]) AS mid ORDER BY k) AS keys`);
+      SELECT DISTINCT hashtextextended(key, 0) & ${LOCK_KEYS - 1} AS k FROM unnest(${sql.param([...keys])}::text[]) AS key ORDER BY k) AS keys`);
   }
 
   private async insert(tx: PgTx, message: NewMessage, now: number): Promise<Message | null> {
