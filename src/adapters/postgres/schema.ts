@@ -172,7 +172,8 @@ export const historyState = pgTable('history_state', {
 
 /** One row `/readyz` rewrites: proof that the database can still write. */
 export const health = pgTable('health', {
-  id: integer('id').primaryKey(),
+  // An identity like SQLite's INTEGER PRIMARY KEY (which numbers rows itself); /readyz writes id 1.
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   checkedAt: time('checked_at').notNull(),
 });
 
