@@ -40,8 +40,10 @@ bench: install
 typecheck: install
 	npx tsc --noEmit -p .
 
+# Migrations for both stores: SQLite (drizzle/) and PostgreSQL (drizzle-pg/).
 generate: install
 	npx drizzle-kit generate
+	npx drizzle-kit generate --config drizzle.pg.config.ts
 
 clean:
 	rm -rf node_modules dist test-results

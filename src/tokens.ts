@@ -6,6 +6,8 @@ export const TOKENS = {
   Logger: Symbol('Logger'),
   Clock: Symbol('Clock'),
   SqliteDatabase: Symbol('SqliteDatabase'),
+  /** The shared PostgreSQL store (DATABASE_URL), in place of SQLite. */
+  PostgresDatabase: Symbol('PostgresDatabase'),
   MessageStore: Symbol('MessageStore'),
   ConversationReader: Symbol('ConversationReader'),
   MessageMirror: Symbol('MessageMirror'),

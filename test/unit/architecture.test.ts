@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-const FORBIDDEN = /^(koa|@koa\/|drizzle-orm|drizzle-kit|better-sqlite3|mysql2|pino|prom-client)/;
+const FORBIDDEN = /^(koa|@koa\/|drizzle-orm|drizzle-kit|better-sqlite3|mysql2|pg(\/|$)|pino|prom-client)/;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -71,6 +71,14 @@ describe('the hexagon', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('when the PostgreSQL driver is imported, then only by adapters/postgres', () => {
+    const importers = files(SRC)
+      .filter((file) => imports(file).some((spec) => /^pg(\/|$)/.test(spec)))
+      .map((file) => relative(SRC, file))
+      .filter((file) => !file.startsWith('adapters/postgres/'));
+    expect(importers).toEqual([]);
+  });
+
   it('when the boundary rule is checked, then it would catch a leak', () => {
     expect(adapterMayImport('adapters/mysql', 'adapters/sqlite/sqlite-crm-outbox.js')).toBe(false);
     expect(adapterMayImport('adapters/mysql', 'application/crm-mirror/non-blocking-mirror.js')).toBe(false);
@@ -78,6 +86,8 @@ describe('the hexagon', () => {
     expect(adapterMayImport('adapters/mysql', 'application/receive-message.js')).toBe(false);
     expect(adapterMayImport('adapters/http', 'application/receive-message.js')).toBe(true);
     expect(FORBIDDEN.test('drizzle-orm/sqlite-core')).toBe(true);
+    expect(FORBIDDEN.test('pg')).toBe(true);
+    expect(FORBIDDEN.test('pgpass-like')).toBe(false);
     expect(imports(join(SRC, 'container.ts')).some((spec) => spec.includes('adapters/'))).toBe(true);
   });
 });

@@ -1,0 +1,33 @@
+/** SQLSTATE classes and codes that say "the database cannot take this now", not "this is wrong". */
+const UNAVAILABLE_CLASSES = ['08', '53', '57'];
+const UNAVAILABLE_CODES = new Set(['40001', '40P01', '55P03', '25006']);
+const NETWORK = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/;
+
+/**
+ * Whether an error from `pg` means PostgreSQL is unreachable or too busy (refused, cut, timed out,
+ * shutting down, out of connections, a statement cancelled by statement_timeout, a deadlock or a
+ * read-only standby after a fail-over): nothing was committed and the same work can be retried.
+ */
+export function isUnavailable(failure: unknown): boolean {
+  const error = driverError(failure);
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2)) || NETWORK.test(code)) return true;
+  // pg's own messages for a connection that died or never came (no code).
+  return /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/i.test((error as Error | null)?.message ?? '');
+}
+
+/** A deadlock or a serialization failure: PostgreSQL rolled the transaction back, run it again. */
+export function isRetryable(failure: unknown): boolean {
+  const code = (driverError(failure) as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * The driver's error behind Drizzle's `DrizzleQueryError`, whose message carries the query's
+ * parameters (message texts, tokens): those must never reach a log or an answer.
+ */
+export function driverError(error: unknown): unknown {
+  let current = error;
+  while (current instanceof Error && 'query' in current && 'params' in current && current.cause !== undefined) current = current.cause;
+  return current;
+}
