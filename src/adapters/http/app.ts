@@ -54,7 +54,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
     readRoutes(deps.reader, new ReadTurns(deps.metrics)),
     accountRoutes(deps.accounts),
     sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
-    healthRoutes(deps.reader, deps.crmStatus, deps.webhooks, deps.accounts),
+    healthRoutes(deps.reader, deps.crmStatus, deps.webhooks, deps.accounts, deps.config.postgres ? 'postgresql' : 'sqlite'),
     eventsRoutes(deps.changes, { maxClients: deps.config.limits.eventsMaxClients, metrics: deps.metrics }),
     metricsRoutes(deps.metricsExporter, deps.config.limits.metricsToken),
     openApiRoutes(),

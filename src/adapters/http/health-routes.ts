@@ -8,11 +8,15 @@ import type { CrmStatus } from '../../application/ports/crm-status.js';
 import type { WebhookWatch } from '../../application/webhook-watch.js';
 import { accountJson } from './presenters.js';
 
+/** Where messages are kept: the `store` field of `/readyz`, and the name of its own field. */
+export type StoreKind = 'sqlite' | 'postgresql';
+const STORE_NAMES: Record<StoreKind, string> = { sqlite: 'the local database', postgresql: 'PostgreSQL' };
+
 /**
- * `/healthz`: the process answers (it never touches SQLite). `/readyz`: SQLite can write; the
- * CRM and the accounts' tokens are reported, never required.
+ * `/healthz`: the process answers (it never touches the store). `/readyz`: the store (SQLite, or
+ * PostgreSQL with DATABASE_URL) can write; the CRM and the accounts' tokens are reported, never required.
  */
-export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhooks: WebhookWatch, accounts: AccountViews): Router {
+export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhooks: WebhookWatch, accounts: AccountViews, store: StoreKind = 'sqlite'): Router {
   const router = new Router(EXACT_PATHS);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -23,14 +27,15 @@ export function healthRoutes(reader: ConversationReader, crm: CrmStatus, webhook
     } catch (error) {
       const reason = (error as Error).message;
       ctx.status = 503;
-      const answer: NotReadyAnswer = { status: 'error', sqlite: 'error', reason, error: { code: 'sqlite_unavailable', message: `the local database cannot write: ${reason}` } };
+      const answer: NotReadyAnswer = { status: 'error', store, [store]: 'error', reason, error: { code: `${store}_unavailable`, message: `${STORE_NAMES[store]} cannot write: ${reason}` } };
       ctx.body = answer;
       return;
     }
     const { lastReceivedAt, state } = webhooks.health();
     const answer: ReadyAnswer = {
       status: 'ok',
-      sqlite: 'ok',
+      store,
+      [store]: 'ok',
       crm: await crm.status(),
       webhooks: { last_received_at: lastReceivedAt === null ? null : new Date(lastReceivedAt).toISOString(), state },
       accounts: accounts.list().map(accountJson),

@@ -38,6 +38,9 @@ export interface MirrorTally {
  *    and only they pay for that check.
  * A batch the CRM rejects for its data is split in halves until the bad row is alone.
  */
+/** How often in-doubt rows are looked for even when none of this instance's writes left any. */
+export const DOUBT_RECHECK_MS = 30_000;
+
 export class MirrorPendingMessages {
   readonly tally: MirrorTally = { mirrored: 0, alreadyThere: 0, failed: 0 };
   private readonly selection: OutboxSelection;
@@ -45,9 +48,12 @@ export class MirrorPendingMessages {
    * Whether rows may be in doubt. Only this use case leaves rows in doubt (and they stay due),
    * so once a look-up finds none, none appear until one of its writes ends in doubt; a start
    * (after a crash, say) looks again. Without it every batch of a catch-up first scanned the
-   * whole backlog for in-doubt rows (the flag is not indexed).
+   * whole backlog for in-doubt rows (the flag is not indexed). With an outbox shared by several
+   * instances (SPEC §14) another instance may die leaving rows in doubt, which become this one's
+   * once their claim lapses: the look-up is repeated every DOUBT_RECHECK_MS.
    */
   private mayHaveDoubtful = true;
+  private doubtCheckedAt = -Infinity;
   /** The last step wrote fewer rows than a batch holds: it reached the live tail of the queue. */
   atTail = false;
   /** The round under way: a round asked for meanwhile starts after it (never two writes at once). */
@@ -79,6 +85,8 @@ export class MirrorPendingMessages {
     const now = this.clock.now();
     const pending = this.selection === PENDING;
     this.atTail = false;
+    if (now - this.doubtCheckedAt >= DOUBT_RECHECK_MS) this.mayHaveDoubtful = true;
+    if (this.mayHaveDoubtful) this.doubtCheckedAt = now;
     const doubtful = pending && this.mayHaveDoubtful ? await this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
     if (pending && doubtful.length === 0) this.mayHaveDoubtful = false;
     if (doubtful.length > 0 && this.writer.idempotent) return this.writeAgain(doubtful, afterId, onRows);

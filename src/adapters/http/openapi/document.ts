@@ -191,10 +191,10 @@ export function openApiDocument(version: string) {
         get: {
           operationId: 'readyz',
           tags: ['operations'],
-          summary: 'SQLite can write (one row of a health table); the CRM state is reported, never required',
+          summary: 'The store (SQLite, or PostgreSQL with DATABASE_URL) can write (one row of a health table); the CRM state is reported, never required',
           responses: {
             '200': json(ref('Ready'), 'Ready'),
-            '503': json(ref('NotReady'), 'SQLite cannot write (locked, disk full, …)'),
+            '503': json(ref('NotReady'), 'The store cannot write (SQLite locked or its disk full; PostgreSQL unreachable or failing)'),
           },
         },
       },

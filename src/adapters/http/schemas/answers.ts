@@ -130,7 +130,9 @@ export const CrmReport = Type.Object(
 export const Ready = Type.Object(
   {
     status: Type.Literal('ok'),
-    sqlite: Type.Literal('ok'),
+    store: Type.Enum(['sqlite', 'postgresql'], { description: 'where messages are kept: SQLite (one instance) or PostgreSQL (DATABASE_URL, shared by every instance)' }),
+    sqlite: Type.Optional(Type.Literal('ok', { description: 'with store sqlite: the file takes writes' })),
+    postgresql: Type.Optional(Type.Literal('ok', { description: 'with store postgresql: the database takes writes' })),
     crm: CrmReport,
     webhooks: Type.Object(
       { last_received_at: IsoTime, state: Type.Enum(['ok', 'silent']) },

@@ -32,10 +32,12 @@ export const ErrorBody = Type.Object(
   { examples: [{ error: { code: 'unauthorized', message: 'missing bearer token (Authorization: Bearer <API_TOKEN>)' } }] },
 );
 
-/** `/readyz` when SQLite cannot write: the error body with the old top-level fields kept. */
+/** `/readyz` when the store cannot write: the error body with the old top-level fields kept. */
 export const NotReady = Type.Object({
   status: Type.Literal('error'),
-  sqlite: Type.Literal('error'),
+  store: Type.Enum(['sqlite', 'postgresql']),
+  sqlite: Type.Optional(Type.Literal('error')),
+  postgresql: Type.Optional(Type.Literal('error')),
   reason: Type.String(),
   error: ErrorBody.properties.error,
 });
