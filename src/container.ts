@@ -8,6 +8,19 @@ import { GraphProfileLookup } from './adapters/graph/graph-profile-lookup.js';
 import { HistorySync } from './adapters/history/history-sync.js';
 import { LocalClusterLock } from './adapters/local/local-cluster-lock.js';
 import { LocalLookupPace } from './adapters/local/local-lookup-pace.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { openPostgres, migratePostgres, type PgDb } from './adapters/postgres/database.js';
+import { PgAccountStore } from './adapters/postgres/pg-account-store.js';
+import { PgChangeFeed } from './adapters/postgres/pg-change-feed.js';
+import { PgClusterLock } from './adapters/postgres/pg-cluster-lock.js';
+import { PgConversationReader } from './adapters/postgres/pg-conversation-reader.js';
+import { PgCrmOutbox } from './adapters/postgres/pg-crm-outbox.js';
+import { driverError, isUnavailable } from './adapters/postgres/pg-errors.js';
+import { PgHistoryCheckpoints } from './adapters/postgres/pg-history-checkpoints.js';
+import { PgLookupPace } from './adapters/postgres/pg-lookup-pace.js';
+import { PgMessageStore } from './adapters/postgres/pg-message-store.js';
+import { PgProfileCache } from './adapters/postgres/pg-profile-cache.js';
 import { InProcessChangeFeed } from './adapters/live/in-process-change-feed.js';
 import { ObservedMessageStore } from './adapters/live/observed-message-store.js';
 import { PrometheusMetrics } from './adapters/metrics/prometheus-metrics.js';
@@ -40,7 +53,7 @@ import { TokenBook } from './application/token-book.js';
 import { TokenSchedule } from './application/token-schedule.js';
 import { UnknownAccounts } from './application/unknown-accounts.js';
 import { WebhookWatch } from './application/webhook-watch.js';
-import type { Config } from './config.js';
+import type { Config, PostgresConfig } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { sqliteFiles, warnLooseModes } from './private-files.js';
 import { TOKENS } from './tokens.js';
@@ -76,20 +89,12 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
   metrics.watchAccounts(() => c.resolve<AccountViews>(TOKENS.AccountViews).list(), () => c.resolve<Clock>(TOKENS.Clock).now());
   c.register(TOKENS.Metrics, { useValue: metrics });
   c.register(TOKENS.MetricsExporter, { useValue: metrics });
-  c.register(TOKENS.ChangeFeed, { useValue: new InProcessChangeFeed() });
-  c.register(TOKENS.ClusterLock, { useValue: new LocalClusterLock() });
-  c.register(TOKENS.LookupPace, { useValue: new LocalLookupPace() });
-
-  // The local store, the source of truth. Commits are counted (by direction) and announced to open inboxes.
-  c.register(TOKENS.SqliteDatabase, once(TOKENS.SqliteDatabase, () => {
-    const db = openSqlite(config.sqlitePath, options.sqliteBusyTimeoutMs);
-    warnLooseModes(sqliteFiles(config.sqlitePath), logger);
-    return db;
-  }));
+  // The store, the source of truth: SQLite, or PostgreSQL shared by every instance (SPEC §14).
+  if (config.postgres) registerPostgres(c, config, config.postgres, logger);
+  else registerSqlite(c, config, logger, options);
+  // Commits are counted (by direction) and announced to open inboxes (and, on PostgreSQL, to the other instances').
   c.register(TOKENS.MessageStore, once(TOKENS.MessageStore, (x) =>
-    new ObservedMessageStore(x.resolve(SqliteMessageStore), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.ChangeFeed))));
-  c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => x.resolve(SqliteConversationReader)));
-  c.register(TOKENS.ProfileCache, once(TOKENS.ProfileCache, (x) => x.resolve(SqliteProfileCache)));
+    new ObservedMessageStore(x.resolve(TOKENS.StoreWriter), x.resolve(TOKENS.Metrics), x.resolve(TOKENS.ChangeFeed))));
 
   registerAccounts(c, config, logger.child({ component: 'accounts' }), options);
   // Meta's Graph API, each call with the token of its account (SPEC §12): without any account,
@@ -113,11 +118,95 @@ export function buildContainer(config: Config, logger: Logger, options: Containe
 }
 
 /**
+ * What the service awaits before it answers (Lifecycle.open): SQLite opens and migrates when first
+ * used; PostgreSQL is migrated (one instance at a time), read for what start-up needs, and its
+ * listening connection opened.
+ */
+export interface StoreOpening {
+  open(): Promise<void>;
+  /** When the newest message a webhook brought was received (the silence alarm's memory); after open(). */
+  lastWebhookAt(): number | null;
+}
+
+/** How long start-up waits for PostgreSQL to answer before it gives up (the process exits 1). */
+const POSTGRES_START_WAIT_MS = 30_000;
+
+/** One instance, one file: SQLite at SQLITE_PATH, and the in-process cluster parts (a cluster of one). */
+function registerSqlite(c: DependencyContainer, config: Config, logger: Logger, options: ContainerOptions): void {
+  c.register(TOKENS.SqliteDatabase, once(TOKENS.SqliteDatabase, () => {
+    const db = openSqlite(config.sqlitePath, options.sqliteBusyTimeoutMs);
+    warnLooseModes(sqliteFiles(config.sqlitePath), logger);
+    return db;
+  }));
+  c.register(TOKENS.StoreWriter, once(TOKENS.StoreWriter, (x) => x.resolve(SqliteMessageStore)));
+  c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => x.resolve(SqliteConversationReader)));
+  c.register(TOKENS.ProfileCache, once(TOKENS.ProfileCache, (x) => x.resolve(SqliteProfileCache)));
+  c.register(TOKENS.AccountStore, once(TOKENS.AccountStore, (x) => x.resolve(SqliteAccountStore)));
+  c.register(TOKENS.CrmOutbox, once(TOKENS.CrmOutbox, (x) => new SqliteCrmOutbox(x.resolve(TOKENS.SqliteDatabase))));
+  c.register(TOKENS.HistoryCheckpoints, once(TOKENS.HistoryCheckpoints, (x) => new SqliteHistoryCheckpoints(x.resolve(TOKENS.SqliteDatabase), x.resolve(TOKENS.Clock))));
+  c.register(TOKENS.StoreOpening, once(TOKENS.StoreOpening, (x): StoreOpening => ({
+    open: async () => void x.resolve(TOKENS.SqliteDatabase),
+    lastWebhookAt: () => x.resolve<SqliteHistoryCheckpoints>(TOKENS.HistoryCheckpoints).lastWebhookAt(),
+  })));
+  c.register(TOKENS.ChangeFeed, { useValue: new InProcessChangeFeed() });
+  c.register(TOKENS.ClusterLock, { useValue: new LocalClusterLock() });
+  c.register(TOKENS.LookupPace, { useValue: new LocalLookupPace() });
+}
+
+/**
+ * SPEC §14: every instance on one PostgreSQL database — the store, the shared outbox (claims under
+ * this instance's id), live updates through LISTEN/NOTIFY, the history pass under an advisory
+ * lock, the look-up pace in one row.
+ */
+function registerPostgres(c: DependencyContainer, config: Config, pg: PostgresConfig, logger: Logger): void {
+  const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const log = logger.child({ component: 'postgresql' });
+  c.register(TOKENS.PostgresDatabase, once(TOKENS.PostgresDatabase, () => openPostgres(pg.url, { poolMax: pg.poolMax, statementTimeoutMs: pg.statementTimeoutMs, logger: log })));
+  const db = (x: DependencyContainer) => x.resolve<PgDb>(TOKENS.PostgresDatabase);
+  c.register(TOKENS.StoreWriter, once(TOKENS.StoreWriter, (x) => x.resolve(PgMessageStore)));
+  c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => x.resolve(PgConversationReader)));
+  c.register(TOKENS.ProfileCache, once(TOKENS.ProfileCache, (x) => new PgProfileCache(db(x), x.resolve(TOKENS.Clock))));
+  c.register(TOKENS.AccountStore, once(TOKENS.AccountStore, (x) => new PgAccountStore(db(x))));
+  c.register(TOKENS.CrmOutbox, once(TOKENS.CrmOutbox, (x) =>
+    new PgCrmOutbox(db(x), x.resolve(TOKENS.Clock), { instanceId, leaseMs: pg.claimLeaseMs, writeTimeoutMs: config.crm.writeTimeoutMs })));
+  c.register(TOKENS.HistoryCheckpoints, once(TOKENS.HistoryCheckpoints, (x) => new PgHistoryCheckpoints(db(x), x.resolve(TOKENS.Clock))));
+  c.register(TOKENS.ChangeFeed, once(TOKENS.ChangeFeed, (x) => new PgChangeFeed(new InProcessChangeFeed(), db(x).$client, pg.url, instanceId, log)));
+  c.register(TOKENS.ClusterLock, once(TOKENS.ClusterLock, (x) => new PgClusterLock(db(x).$client)));
+  c.register(TOKENS.LookupPace, once(TOKENS.LookupPace, (x) => new PgLookupPace(db(x).$client)));
+  let lastWebhookAt: number | null = null;
+  c.register(TOKENS.StoreOpening, once(TOKENS.StoreOpening, (x): StoreOpening => ({
+    open: async () => {
+      await migrateWhenUp(db(x), log);
+      lastWebhookAt = await x.resolve<PgHistoryCheckpoints>(TOKENS.HistoryCheckpoints).lastWebhookAt();
+      await x.resolve<PgChangeFeed>(TOKENS.ChangeFeed).start();
+      log.info({ instance: instanceId, poolMax: pg.poolMax }, 'store: PostgreSQL (DATABASE_URL), shared by every instance');
+    },
+    lastWebhookAt: () => lastWebhookAt,
+  })));
+}
+
+/** Migrates once PostgreSQL answers: a start while it restarts waits, up to POSTGRES_START_WAIT_MS. */
+async function migrateWhenUp(db: PgDb, log: Logger): Promise<void> {
+  const deadline = Date.now() + POSTGRES_START_WAIT_MS;
+  for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      return await migratePostgres(db);
+    } catch (error) {
+      const cause = driverError(error);
+      if (!isUnavailable(cause) || Date.now() + wait > deadline) {
+        throw new Error(`PostgreSQL (DATABASE_URL) could not be prepared: ${(cause as Error).message}`);
+      }
+      log.warn({ err: { code: (cause as { code?: string }).code, message: (cause as Error).message }, retryInMs: wait }, 'PostgreSQL does not answer yet; start-up waits');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+/**
  * SPEC §12: the accounts and their tokens in SQLite, Meta's answers about tokens, the token a
  * Graph call uses, the env pair as an account, and the refresh schedule (started by Lifecycle).
  */
 function registerAccounts(c: DependencyContainer, config: Config, log: Logger, options: ContainerOptions): void {
-  c.register(TOKENS.AccountStore, once(TOKENS.AccountStore, (x) => x.resolve(SqliteAccountStore)));
   c.register(TOKENS.AccountGraph, once(TOKENS.AccountGraph, (x) => x.resolve(GraphAccountApi)));
   c.register(TokenAlerts, { useFactory: instanceCachingFactory((x) => new TokenAlerts(x.resolve(TOKENS.Clock), log)) });
   c.register(TOKENS.AccountTokens, once(TOKENS.AccountTokens, (x) =>
@@ -144,7 +233,6 @@ function registerAccounts(c: DependencyContainer, config: Config, log: Logger, o
 function registerCrm(c: DependencyContainer, config: Config, log: Logger, options: ContainerOptions): void {
   const mirrorOptions: MirrorOptions = { batchSize: config.crm.batchSize, maxAttempts: config.crm.maxAttempts, retryBaseMs: 500, retryMaxMs: config.crm.retryMaxMs };
   c.register(TOKENS.MirrorOptions, { useValue: mirrorOptions });
-  c.register(TOKENS.CrmOutbox, once(TOKENS.CrmOutbox, (x) => new SqliteCrmOutbox(x.resolve(TOKENS.SqliteDatabase))));
   if (config.crm.missing.length === 0) {
     c.register(TOKENS.CrmPool, once(TOKENS.CrmPool, (x) => new CrmPool(config.crm, log, x.resolve(TOKENS.Metrics))));
     c.register(TOKENS.CrmWriter, once(TOKENS.CrmWriter, (x) =>
@@ -166,9 +254,8 @@ function registerCrm(c: DependencyContainer, config: Config, log: Logger, option
  * the import, and the reconciliation (every HISTORY_SYNC_INTERVAL_M; 0 = off).
  */
 function registerHistory(c: DependencyContainer, config: Config, log: Logger): void {
-  c.register(TOKENS.HistoryCheckpoints, once(TOKENS.HistoryCheckpoints, (x) => new SqliteHistoryCheckpoints(x.resolve(TOKENS.SqliteDatabase), x.resolve(TOKENS.Clock))));
   c.register(TOKENS.WebhookWatch, once(TOKENS.WebhookWatch, (x) =>
-    new WebhookWatch(x.resolve<SqliteHistoryCheckpoints>(TOKENS.HistoryCheckpoints).lastWebhookAt(), config.history.silenceAlertMs, x.resolve(TOKENS.Metrics))));
+    new WebhookWatch(x.resolve<StoreOpening>(TOKENS.StoreOpening).lastWebhookAt(), config.history.silenceAlertMs, x.resolve(TOKENS.Metrics))));
   c.register(TOKENS.ContactBook, { useFactory: (x) => x.resolve(TOKENS.ProfileCache) });
   c.register(TOKENS.ConversationHistory, once(TOKENS.ConversationHistory, (x) =>
     new GraphConversationHistory(config, x.resolve(TOKENS.AccountTokens), x.resolve(TOKENS.Metrics), log)));

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
+import type { PgDb } from './adapters/postgres/database.js';
 import type { SqliteDb } from './adapters/sqlite/database.js';
+import type { StoreOpening } from './container.js';
 import type { NonBlockingMirror } from './application/crm-mirror/non-blocking-mirror.js';
 import type { CrmOutbox } from './application/ports/crm-outbox.js';
 import type { AccountStore } from './application/ports/account-store.js';
@@ -32,12 +34,16 @@ export class Lifecycle {
   }
 
   /**
-   * Loads what synchronous reads answer from: the accounts (every delivery asks whose it is),
-   * read from the store into memory. The service awaits it before it answers anything, a CLI
-   * before it touches the accounts. Once: later calls share the first load.
+   * Opens the store (PostgreSQL: migrated, its live-update connection listening) and loads what
+   * synchronous reads answer from: the accounts (every delivery asks whose it is), read into
+   * memory. The service awaits it before it answers anything, a CLI before it touches the
+   * accounts. Once: later calls share the first load.
    */
   open(): Promise<void> {
-    return (this.opened ??= this.c.resolve<AccountStore>(TOKENS.AccountStore).open());
+    return (this.opened ??= (async () => {
+      await this.c.resolve<StoreOpening>(TOKENS.StoreOpening).open();
+      await this.c.resolve<AccountStore>(TOKENS.AccountStore).open();
+    })());
   }
 
   /**
@@ -80,8 +86,11 @@ export class Lifecycle {
     // 5. Profile look-ups, queued and in flight (after the mirror, which asks for usernames; they write to SQLite).
     await this.made<Closable>(TOKENS.Usernames)?.close();
     await this.made<Closable>(TOKENS.ProfileLookup)?.close();
-    // 6. SQLite, last.
+    // 6. The store, last: SQLite, or this instance's PostgreSQL connections (the live-update one first).
+    this.made<{ close(): void }>(TOKENS.ChangeFeed)?.close();
+    await this.made<{ close(): Promise<void> }>(TOKENS.AccountStore)?.close?.();
     this.made<SqliteDb>(TOKENS.SqliteDatabase)?.$client.close();
+    await this.made<PgDb>(TOKENS.PostgresDatabase)?.$client.end();
   }
 
   /** The instance behind `token` if the container made one; never makes one. */

@@ -9,6 +9,10 @@ export const TOKENS = {
   /** The shared PostgreSQL store (DATABASE_URL), in place of SQLite. */
   PostgresDatabase: Symbol('PostgresDatabase'),
   MessageStore: Symbol('MessageStore'),
+  /** The store's own MessageStore (SQLite or PostgreSQL), which MessageStore decorates. */
+  StoreWriter: Symbol('StoreWriter'),
+  /** What start-up awaits of the store (StoreOpening in container.ts). */
+  StoreOpening: Symbol('StoreOpening'),
   ConversationReader: Symbol('ConversationReader'),
   MessageMirror: Symbol('MessageMirror'),
   CrmStatus: Symbol('CrmStatus'),

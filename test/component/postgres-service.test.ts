@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { textMessages } from '../support/instagram-events.js';
+import { createPgDatabase, type PgTestDatabase } from '../support/postgres.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * SPEC §14 with one instance: DATABASE_URL makes PostgreSQL the store for everything SQLite
+ * holds, with the same routes and answers; PostgreSQL trouble → webhooks 503 + Retry-After,
+ * /readyz says why, and the service recovers by itself.
+ */
+const started: TestService[] = [];
+const databases: PgTestDatabase[] = [];
+const proxies: TcpProxy[] = [];
+afterEach(async () => {
+  for (const service of started.splice(0)) await service.stop();
+  for (const proxy of proxies.splice(0)) await proxy.stop();
+  for (const database of databases.splice(0)) await database.drop();
+});
+
+async function onPostgres(env: Record<string, string> = {}): Promise<{ service: TestService; db: PgTestDatabase }> {
+  const db = await createPgDatabase();
+  databases.push(db);
+  const service = await startTestService({ DATABASE_URL: db.url, ...env });
+  started.push(service);
+  return { service, db };
+}
+
+describe('the service on PostgreSQL (DATABASE_URL)', () => {
+  it('when webhooks arrive, then messages are stored in PostgreSQL (once under redelivery) and read back through the API', async () => {
+    const { service, db } = await onPostgres();
+    const body = textMessages([{ mid: 'pg.1', text: 'hello' }, { mid: 'pg.2', text: 'again' }]);
+    expect((await service.webhook(body)).status).toBe(200);
+    expect((await service.webhook(body)).status).toBe(200);
+    const rows = await db.rows<{ mid: string; crm_state: string }>('SELECT mid, crm_state FROM messages ORDER BY id');
+    expect(rows).toEqual([{ mid: 'pg.1', crm_state: 'not_mirrored' }, { mid: 'pg.2', crm_state: 'not_mirrored' }]);
+    const list = (await (await service.api('/api/conversations')).json()) as { conversations: any[] };
+    expect(list.conversations).toEqual([expect.objectContaining({ user_id: '6000000000000001', message_count: 2, last_message: expect.objectContaining({ mid: 'pg.2', text: 'again' }) })]);
+    const thread = (await (await service.api('/api/conversations/6000000000000001/messages')).json()) as { messages: any[] };
+    expect(thread.messages.map((m) => m.mid).sort()).toEqual(['pg.1', 'pg.2']);
+    // Nothing went to a SQLite file.
+    expect(await db.rows('SELECT 1 FROM health')).toHaveLength(0);
+  });
+
+  it('when /readyz is asked, then it names the store and writes to it', async () => {
+    const { service, db } = await onPostgres();
+    const response = await fetch(`${service.url}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', store: 'postgresql', postgresql: 'ok' });
+    expect(await db.rows('SELECT id FROM health')).toEqual([{ id: 1 }]);
+  });
+
+  it('when PostgreSQL goes away, then webhooks answer 503 with Retry-After and nothing half-stored, /readyz says why, and the service recovers by itself', async () => {
+    const db = await createPgDatabase();
+    databases.push(db);
+    const url = new URL(db.url);
+    const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+    proxies.push(proxy);
+    url.port = String(proxy.port);
+    const service = await startTestService({ DATABASE_URL: url.toString() });
+    started.push(service);
+    expect((await service.webhook(textMessages([{ mid: 'before', text: 'ok' }]))).status).toBe(200);
+
+    await proxy.stop(); // every connection cut, new ones refused
+    const refused = await service.webhook(textMessages([{ mid: 'during', text: 'down' }]));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await refused.json()).toMatchObject({ error: { code: 'store_busy' } });
+    const ready = await fetch(`${service.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'error', store: 'postgresql', postgresql: 'error', error: { code: 'postgresql_unavailable' } });
+
+    await proxy.listen();
+    await waitFor(async () => (await fetch(`${service.url}/readyz`)).status === 200, '/readyz 200 again');
+    expect((await service.webhook(textMessages([{ mid: 'during', text: 'down' }]))).status).toBe(200);
+    expect((await db.rows<{ mid: string }>('SELECT mid FROM messages ORDER BY id')).map((r) => r.mid)).toEqual(['before', 'during']);
+    expect(service.logs.text()).not.toContain(url.password || 'no-password-in-url');
+  });
+});
