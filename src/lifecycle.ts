@@ -24,6 +24,7 @@ interface Closable {
 export class Lifecycle {
   private readonly config: Config;
   private readonly logger: Logger;
+  private opened: Promise<void> | undefined;
 
   constructor(private readonly c: DependencyContainer) {
     this.config = c.resolve<Config>(TOKENS.Config);
@@ -31,11 +32,22 @@ export class Lifecycle {
   }
 
   /**
-   * The service's background work: the CRM connections, then the mirror (it validates the table
-   * first), the accounts' tokens (the env pair becomes an account, refreshes), the history sync.
-   * Resolves once the env pair is an account (or Meta could not say whose it is: retried later).
+   * Loads what synchronous reads answer from: the accounts (every delivery asks whose it is),
+   * read from the store into memory. The service awaits it before it answers anything, a CLI
+   * before it touches the accounts. Once: later calls share the first load.
    */
-  start(): Promise<void> {
+  open(): Promise<void> {
+    return (this.opened ??= this.c.resolve<AccountStore>(TOKENS.AccountStore).open());
+  }
+
+  /**
+   * The service's background work, once `open()` is done (it waits for it): the CRM connections,
+   * then the mirror (it validates the table first), the accounts' tokens (the env pair becomes an
+   * account, refreshes), the history sync. Resolves once the env pair is an account (or Meta
+   * could not say whose it is: retried later).
+   */
+  async start(): Promise<void> {
+    await this.open();
     const { crm, history } = this.config;
     if (crm.requested && !crm.enabled) {
       this.logger.warn({ missing: crm.missing }, `CRM mirror off: CRM_MYSQL_ENABLED=true but ${crm.missing.join(', ')} not set`);
@@ -43,7 +55,7 @@ export class Lifecycle {
     if (crm.enabled) {
       const log = this.logger.child({ component: 'crm' });
       log.info({ host: crm.host, port: crm.port, database: crm.database, table: crm.table, user: crm.user, poolMax: crm.poolMax }, 'CRM mirror on');
-      const waiting = this.c.resolve<CrmOutbox>(TOKENS.CrmOutbox).counts().notMirrored;
+      const waiting = (await this.c.resolve<CrmOutbox>(TOKENS.CrmOutbox).counts()).notMirrored;
       if (waiting > 0) log.warn({ notMirrored: waiting }, `${waiting} message(s) were stored while the CRM mirror was off: npm run crm:backfill sends them`);
       this.c.resolve<Startable>(TOKENS.CrmPool).start();
       this.c.resolve<NonBlockingMirror>(TOKENS.MessageMirror).start();
@@ -51,7 +63,7 @@ export class Lifecycle {
     if (!this.config.instagram.accessToken && this.c.resolve<AccountStore>(TOKENS.AccountStore).list().length === 0) this.logger.warn(NO_ACCOUNT_WARNING);
     const accountsReady = this.c.resolve<TokenSchedule>(TOKENS.TokenSchedule).start();
     if (history.syncIntervalMs > 0) this.c.resolve<Startable>(TOKENS.HistorySync).start();
-    return accountsReady;
+    await accountsReady;
   }
 
   /** Shutdown, top to bottom; every step is bounded. `stopHttp`: the service's HTTP server. */

@@ -40,7 +40,9 @@ function within(promise: Promise<void>, ms: number): Promise<void> {
 export async function startService(config: Config, logger: Logger, options: ContainerOptions = {}): Promise<RunningService> {
   const container = buildContainer(config, logger, options);
   const lifecycle = new Lifecycle(container);
-  // The env account is usually known at once; when Meta must name it (IG_ACCOUNT_ID=me), wait a little, never long.
+  // The accounts are loaded before anything is answered (a delivery asks whose it is)...
+  await lifecycle.open();
+  // ...and the env account is usually known at once; when Meta must name it (IG_ACCOUNT_ID=me), wait a little, never long.
   await within(lifecycle.start(), ACCOUNTS_READY_WAIT_MS);
   const clock = container.resolve<Clock>(TOKENS.Clock);
   const app = buildHttpApp({

@@ -23,7 +23,7 @@ export class AddAccount {
   async execute(token: string): Promise<{ account: AccountView; added: boolean }> {
     const owner = await this.graph.owner(token);
     const now = this.clock.now();
-    const added = this.store.saveToken({ id: owner.id, username: owner.username, token, at: now, envTokenHash: null });
+    const added = await this.store.saveToken({ id: owner.id, username: owner.username, token, at: now, envTokenHash: null });
     return { account: view(this.store.get(owner.id)!, now, this.config.tokens.warnMs), added };
   }
 }

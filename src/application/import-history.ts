@@ -50,7 +50,7 @@ export class ImportHistory {
 
   async execute(options: HistoryOptions): Promise<HistoryReport> {
     const { account } = options;
-    const saved = this.checkpoints.load(options.walk, account);
+    const saved = await this.checkpoints.load(options.walk, account);
     const resume = options.dryRun ? null : (saved?.progress ?? null);
     const since = resume ? resume.since : options.since;
     const limit = resume ? resume.limit : (options.limit ?? null);
@@ -74,17 +74,17 @@ export class ImportHistory {
         tally.conversations++;
         at.doneInPage++;
         at.newestSeen = Math.max(at.newestSeen ?? 0, conversation.updatedAt);
-        if (!options.dryRun) this.checkpoints.save(options.walk, account, at);
+        if (!options.dryRun) await this.checkpoints.save(options.walk, account, at);
         options.onProgress?.(tally, limit ?? listed, page.after !== null);
       }
       if (wanted.length < todo.length || page.after === null) break;
       at.cursor = page.after;
       at.doneInPage = 0;
-      if (!options.dryRun) this.checkpoints.save(options.walk, account, at);
+      if (!options.dryRun) await this.checkpoints.save(options.walk, account, at);
     }
     if (!options.dryRun) {
       const highWater = options.walk === 'sync' ? Math.max(at.highWater ?? 0, at.newestSeen ?? 0) || null : at.highWater;
-      this.checkpoints.save(options.walk, account, { cursor: null, doneInPage: 0, highWater, newestSeen: null, progress: null });
+      await this.checkpoints.save(options.walk, account, { cursor: null, doneInPage: 0, highWater, newestSeen: null, progress: null });
     }
     return { tally, resumed: resume !== null };
   }
@@ -127,7 +127,7 @@ export class ImportHistory {
   }
 
   private async store(events: InstagramEvent[], usernames: Array<{ customerId: string; username: string }>, tally: HistoryTally): Promise<void> {
-    if (usernames.length > 0) this.contacts.remember(usernames);
+    if (usernames.length > 0) await this.contacts.remember(usernames);
     const result = await this.receive.execute(events);
     tally.imported += result.stored.length;
     tally.known += result.duplicates;

@@ -40,6 +40,10 @@ export class ProfileLookupBudget implements Usernames {
   private closed = false;
   /** Where the sweep for refused customers stands (a conversation id); null: nothing was refused. */
   private sweepAfter: number | null = null;
+  /** A window of the sweep is being read (one at a time). */
+  private sweeping = false;
+  /** The line refused someone while a window was read: the sweep goes round again from the start. */
+  private refusedWhileSweeping = false;
 
   constructor(
     private readonly lookup: ProfileLookup,
@@ -49,12 +53,16 @@ export class ProfileLookupBudget implements Usernames {
   ) {}
 
   request(customerId: string): void {
-    if (this.lookup.known(customerId) === undefined) this.enqueue(customerId);
+    // A cache that cannot answer now: the customer is asked for again (next message, or the CRM row).
+    this.lookup.known(customerId).then((known) => {
+      if (known === undefined) this.enqueue(customerId);
+    }, () => undefined);
   }
 
-  of(customerId: string, maxWaitMs: number): Promise<string | null> {
-    const known = this.lookup.known(customerId);
-    if (known !== undefined) return Promise.resolve(known.username);
+  async of(customerId: string, maxWaitMs: number): Promise<string | null> {
+    // A cache that cannot answer now: the user id will do (as for a look-up that fails).
+    const known = await this.lookup.known(customerId).catch(() => ({ username: null }));
+    if (known !== undefined) return known.username;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.metrics.profileQueue('wait_expired', this.waiting.size);
@@ -87,6 +95,7 @@ export class ProfileLookupBudget implements Usernames {
     if (this.waiting.size >= this.options.queueMax) {
       this.metrics.profileQueue('overflow', this.waiting.size);
       this.sweepAfter ??= 0;
+      if (this.sweeping) this.refusedWhileSweeping = true;
       return false;
     }
     this.waiting.set(customerId, waiter ? [waiter] : []);
@@ -126,12 +135,24 @@ export class ProfileLookupBudget implements Usernames {
    * found a window of conversations at a time and queued, until the newest conversation.
    */
   private sweep(): void {
-    if (this.sweepAfter === null || this.closed) return;
-    const { customers, last } = this.lookup.unknown(this.sweepAfter, Math.min(SWEEP_WINDOW, this.options.queueMax));
-    this.sweepAfter = last;
-    for (const customerId of customers) if (!this.running.has(customerId)) this.waiting.set(customerId, []);
-    // A window with nobody to look up: the next one on a later turn of the event loop.
-    if (this.waiting.size === 0 && last !== null && !this.timer) this.timer = setTimeout(() => ((this.timer = undefined), this.schedule()), 0);
+    if (this.sweepAfter === null || this.closed || this.sweeping) return;
+    this.sweeping = true;
+    this.refusedWhileSweeping = false;
+    this.lookup.unknown(this.sweepAfter, Math.min(SWEEP_WINDOW, this.options.queueMax)).then(
+      ({ customers, last }) => {
+        this.sweeping = false;
+        if (this.closed) return;
+        this.sweepAfter = last ?? (this.refusedWhileSweeping ? 0 : null);
+        for (const customerId of customers) if (!this.running.has(customerId) && !this.waiting.has(customerId)) this.waiting.set(customerId, []);
+        if (this.waiting.size > 0) this.schedule();
+        // A window with nobody to look up: the next one on a later turn of the event loop.
+        else if (this.sweepAfter !== null && !this.timer) this.timer = setTimeout(() => ((this.timer = undefined), this.schedule()), 0);
+      },
+      () => {
+        // The conversations could not be read now: the sweep resumes from here at the next look-up.
+        this.sweeping = false;
+      },
+    );
   }
 
   private failed(customerId: string, waiters: Waiter[], error: unknown): void {

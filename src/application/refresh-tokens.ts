@@ -37,6 +37,8 @@ export class RefreshTokens {
   ) {}
 
   async execute(signal?: AbortSignal): Promise<void> {
+    // Another process or instance may have added, removed or refreshed an account since.
+    await this.store.reload();
     for (const account of this.store.list()) {
       if (signal?.aborted) return;
       const now = this.clock.now();
@@ -55,7 +57,7 @@ export class RefreshTokens {
   private async learnUsername(id: string, token: string, signal?: AbortSignal): Promise<void> {
     try {
       const owner = await this.graph.owner(token, signal);
-      if (owner.id === id && owner.username) this.store.setUsername(id, owner.username);
+      if (owner.id === id && owner.username) await this.store.setUsername(id, owner.username);
     } catch {
       // The next refresh asks again.
     }
@@ -67,7 +69,7 @@ export class RefreshTokens {
       const at = this.clock.now();
       const expiresAt = at + fresh.expiresInS * 1000;
       this.failedAt.delete(account.id);
-      if (this.store.saveRefreshed(account.id, account.token, fresh.token, expiresAt, at)) {
+      if (await this.store.saveRefreshed(account.id, account.token, fresh.token, expiresAt, at)) {
         this.metrics.tokenRefresh('ok');
         this.logger.info({ account: account.id, expires_at: new Date(expiresAt).toISOString() }, `account ${account.id}: access token refreshed`);
         if (account.username === null) await this.learnUsername(account.id, fresh.token, signal);
@@ -77,7 +79,7 @@ export class RefreshTokens {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof TokenRejected) {
         this.metrics.tokenRefresh('invalid');
-        this.tokens.rejected({ accountId: account.id, token: account.token }, `Meta refused to refresh it: ${message}`);
+        await this.tokens.rejected({ accountId: account.id, token: account.token }, `Meta refused to refresh it: ${message}`);
         return;
       }
       this.metrics.tokenRefresh('error');

@@ -14,7 +14,7 @@ export type EnvAccountOutcome = 'none' | 'unchanged' | 'stored';
  * is stored the first time, and again only when the env value changes — so a token igbridge has
  * refreshed since is not replaced by the older one at each start. With IG_ACCOUNT_ID=me the id is
  * Meta's answer to `GET /me` (which throws like AccountGraph when Meta cannot say); with an id,
- * nothing is asked and all of it happens before the first await.
+ * Meta is asked nothing: only the store is written.
  */
 @injectable()
 export class RegisterEnvAccount {
@@ -33,7 +33,7 @@ export class RegisterEnvAccount {
     const applied = this.store.byEnvTokenHash(hash);
     if (applied && (accountId === 'me' || accountId === applied.id)) return 'unchanged';
     const owner = accountId === 'me' ? await this.graph.owner(token, signal) : { id: accountId, username: null };
-    const added = this.store.saveToken({ id: owner.id, username: owner.username, token, at: this.clock.now(), envTokenHash: hash });
+    const added = await this.store.saveToken({ id: owner.id, username: owner.username, token, at: this.clock.now(), envTokenHash: hash });
     this.logger.info(
       { account: owner.id, username: owner.username },
       added ? `account ${owner.id}: added from IG_ACCESS_TOKEN` : `account ${owner.id}: IG_ACCESS_TOKEN changed, its new value is now the account's token`,

@@ -41,16 +41,16 @@ export class TokenBook implements AccountTokens {
     return this.store.list().length > 0;
   }
 
-  rejected(used: AccountToken, reason: string): void {
-    if (!this.store.markInvalid(used.accountId, used.token, reason)) return;
+  async rejected(used: AccountToken, reason: string): Promise<void> {
+    if (!(await this.store.markInvalid(used.accountId, used.token, reason))) return;
     const account = this.store.get(used.accountId);
     if (account) this.alerts.check(view(account, this.clock.now(), this.config.tokens.warnMs));
   }
 
-  accepted(used: AccountToken): void {
+  async accepted(used: AccountToken): Promise<void> {
     // Read first: the usual case (a token that works) writes nothing.
     if (this.store.get(used.accountId)?.tokenError == null) return;
-    if (this.store.markValid(used.accountId, used.token)) {
+    if (await this.store.markValid(used.accountId, used.token)) {
       this.logger.info({ account: used.accountId, token_state: 'ok', warnDays: this.config.tokens.warnMs / 86_400_000 }, `account ${used.accountId}: Meta accepts its token again`);
     }
   }

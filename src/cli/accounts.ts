@@ -55,16 +55,18 @@ async function main(argv: string[]): Promise<number> {
   // Logs (a Graph failure) go to stderr; the answers to stdout.
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, destination(2));
   const container = buildContainer(config, logger, { storeOnly: true, sqliteBusyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
+  const lifecycle = new Lifecycle(container);
   try {
+    await lifecycle.open();
     if (command === 'add') return await add(container, parsed.values.token!);
     // The env pair is an account as well (as the service makes it at start-up).
     await container.resolve<RegisterEnvAccount>(TOKENS.RegisterEnvAccount).execute().catch((error: unknown) => {
       process.stderr.write(`accounts: IG_ACCESS_TOKEN could not be added as an account: ${(error as Error).message}\n`);
     });
     if (command === 'list') return list(container.resolve<AccountViews>(TOKENS.AccountViews).list());
-    return remove(container, rest[0]!, config.instagram.accessToken !== null);
+    return await remove(container, rest[0]!, config.instagram.accessToken !== null);
   } finally {
-    await new Lifecycle(container).stop();
+    await lifecycle.stop();
   }
 }
 
@@ -96,8 +98,8 @@ function list(accounts: AccountView[]): number {
   return 0;
 }
 
-function remove(container: ReturnType<typeof buildContainer>, id: string, envTokenSet: boolean): number {
-  if (!container.resolve<AccountStore>(TOKENS.AccountStore).remove(id)) {
+async function remove(container: ReturnType<typeof buildContainer>, id: string, envTokenSet: boolean): Promise<number> {
+  if (!(await container.resolve<AccountStore>(TOKENS.AccountStore).remove(id))) {
     process.stderr.write(`accounts: no account ${id} (npm run accounts -- list shows them)\n`);
     return 1;
   }

@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   const selection: OutboxSelection = { states: ['not_mirrored', 'failed'], since };
   // The service's writer and exactly-once use case, over this selection; a row the CRM rejects fails at once.
   const container = buildContainer(config, logger, { sqliteBusyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
+  const lifecycle = new Lifecycle(container);
   const outbox = container.resolve<CrmOutbox>(TOKENS.CrmOutbox);
   const writer = container.resolve<CrmWriter>(TOKENS.CrmWriter);
   const mirrorPending = new MirrorPendingMessages(writer, outbox, systemClock, logger, {
@@ -65,8 +66,8 @@ async function main(argv: string[]): Promise<number> {
     selection,
   });
   try {
-    const total = outbox.count(selection);
-    const failedBefore = outbox.count({ states: ['failed'], since });
+    const total = await outbox.count(selection);
+    const failedBefore = await outbox.count({ states: ['failed'], since });
     const scope = since === undefined ? '' : ` sent since ${new Date(since).toISOString()}`;
     if (options['dry-run']) {
       process.stdout.write(`crm:backfill (dry run): ${total} message(s)${scope} would be sent to ${config.crm.database}.${config.crm.table} (${total - failedBefore} never mirrored, ${failedBefore} failed before)\n`);
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     // Usernames are looked up with the accounts' tokens; the env pair is one of them (as at the service's start).
+    await lifecycle.open();
     await container.resolve<RegisterEnvAccount>(TOKENS.RegisterEnvAccount).execute().catch((error: unknown) => {
       process.stderr.write(`crm:backfill: IG_ACCESS_TOKEN could not be added as an account (${(error as Error).message}); usernames of its customers fall back to the user id\n`);
     });
@@ -103,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
     summary(mirrorPending.tally);
     return mirrorPending.tally.failed > 0 ? 1 : 0;
   } finally {
-    await new Lifecycle(container).stop();
+    await lifecycle.stop();
   }
 }
 

@@ -55,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
   // The webhook's store path (de-duplicated on mid) without the service's background work:
   // with the CRM mirror on, imported messages are committed `pending` and the service mirrors them.
   const container = buildContainer(config, logger, { storeOnly: true, sqliteBusyTimeoutMs: CLI_BUSY_TIMEOUT_MS });
+  const lifecycle = new Lifecycle(container);
   const importer = container.resolve<ImportHistory>(TOKENS.ImportHistory);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
   const dryRun = options['dry-run'] ?? false;
   let progress: Progress | undefined;
   try {
+    await lifecycle.open();
     const accounts = await accountsToWalk(container, options.account, stop.signal);
     if (typeof accounts === 'string') return usage(accounts);
     for (const account of accounts) {
@@ -89,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`history:import: stopped: ${error.message}. ${again} (nothing is stored twice).\n`);
     return 1;
   } finally {
-    await new Lifecycle(container).stop();
+    await lifecycle.stop();
   }
 }
 

@@ -28,14 +28,14 @@ describe('CRM state counts kept by triggers', () => {
       Array.from({ length: 40 }, (_, i) => ({ kind: 'message' as const, message: newMessage(`p${i}`, { sentAt: i }) })),
     );
     await new SqliteMessageStore(db, { crm: { enabled: false } as never, ...ttl }, clock).record([{ kind: 'message', message: newMessage('off') }]);
-    const due = outbox.due(PENDING, false, clock.now(), 100);
-    outbox.markInDoubt(due.slice(0, 30).map((m) => m.id));
-    outbox.markMirrored(due.slice(0, 25).map((m) => m.id), clock.now());
-    outbox.markMirrored(due.slice(0, 5).map((m) => m.id), clock.now());
-    outbox.markRejected(due[30]!.id, 'too long', 1, clock.now());
-    outbox.markRejected(due[31]!.id, 'too long', 5, clock.now());
+    const due = await outbox.due(PENDING, false, clock.now(), 100);
+    await outbox.markInDoubt(due.slice(0, 30).map((m) => m.id));
+    await outbox.markMirrored(due.slice(0, 25).map((m) => m.id), clock.now());
+    await outbox.markMirrored(due.slice(0, 5).map((m) => m.id), clock.now());
+    await outbox.markRejected(due[30]!.id, 'too long', 1, clock.now());
+    await outbox.markRejected(due[31]!.id, 'too long', 5, clock.now());
 
-    expect(outbox.counts()).toEqual({ pending: 14, failed: 1, notMirrored: 1 });
-    expect(outbox.counts()).toEqual(counted(path));
+    expect(await outbox.counts()).toEqual({ pending: 14, failed: 1, notMirrored: 1 });
+    expect(await outbox.counts()).toEqual(counted(path));
   });
 });

@@ -79,7 +79,7 @@ describe('profile look-ups on a budget, against the fake Graph API', () => {
 
     const calls = await graph.waitFor((r) => r.method === 'GET', 5, 20_000);
     expect(calls.map((r) => r.endpoint).sort()).toEqual([0, 1, 2, 3, 4].map(customer));
-    await waitFor(() => lookup.known(customer(4))?.username === `user_${customer(4)}`, 'the last one cached');
+    await waitFor(async () => (await lookup.known(customer(4)))?.username === `user_${customer(4)}`, 'the last one cached');
     expect(graph.profileRequests()).toHaveLength(5);
   });
 
@@ -96,7 +96,7 @@ describe('profile look-ups on a budget, against the fake Graph API', () => {
     expect(calls.map((r) => r.endpoint).sort()).toEqual([customer(0), customer(0), customer(1)]);
     const [first, retry] = calls.filter((r) => r.endpoint === customer(0));
     expect(retry!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(1000 - JITTER_MS);
-    await waitFor(() => lookup.known(customer(0))?.username === 'patient', 'the username cached');
+    await waitFor(async () => (await lookup.known(customer(0)))?.username === 'patient', 'the username cached');
     expect(logs.matching('rate-limited by Meta')).toHaveLength(1);
     expect(logs.matching('profile look-up failed')).toHaveLength(0);
     expect(await metrics.text()).toMatch(/igbridge_profile_queue_events_total\{event="rate_limited"\} 1/);
@@ -104,7 +104,7 @@ describe('profile look-ups on a budget, against the fake Graph API', () => {
 
   it('when a username is cached, then asking for it skips the line and makes no call', async () => {
     start({ PROFILE_LOOKUPS_PER_S: '50' });
-    new SqliteProfileCache(db, systemClock).saveProfile(customer(0), { username: 'cached', name: null }, Date.now());
+    await new SqliteProfileCache(db, systemClock).saveProfile(customer(0), { username: 'cached', name: null }, Date.now());
     budget.request(customer(0));
     expect(await budget.of(customer(0), 0)).toBe('cached');
     expect(graph.requests).toHaveLength(0);

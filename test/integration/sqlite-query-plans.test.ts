@@ -54,12 +54,12 @@ describe('query plans of the hot paths', () => {
     await reader.conversations({ limit: 10, before: { sentAt: 300, id: 300 }, accountId: 'acct' });
     await reader.messages('c1', { limit: 5, before: null, accountId: 'acct' });
     await reader.accountsOf('c1');
-    outbox.due(PENDING, false, now, 100);
-    outbox.nextDueAt();
-    outbox.counts();
-    outbox.markChangesSent(outbox.changed(100));
-    profiles.get('c1');
-    profiles.saveProfile('c1', { username: 'one', name: null }, now);
+    await outbox.due(PENDING, false, now, 100);
+    await outbox.nextDueAt();
+    await outbox.counts();
+    await outbox.markChangesSent(await outbox.changed(100));
+    await profiles.get('c1');
+    await profiles.saveProfile('c1', { username: 'one', name: null }, now);
 
     const problems: string[] = [];
     let explained = 0;

@@ -11,6 +11,10 @@ export class FakeAccountStore implements AccountStore {
     }
   }
 
+  async open(): Promise<void> {}
+
+  async reload(): Promise<void> {}
+
   list(): Account[] {
     return [...this.accounts.values()].map(strip);
   }
@@ -25,7 +29,7 @@ export class FakeAccountStore implements AccountStore {
     return account ? strip(account) : null;
   }
 
-  saveToken(given: GivenToken): boolean {
+  async saveToken(given: GivenToken): Promise<boolean> {
     const before = this.accounts.get(given.id);
     this.accounts.set(given.id, {
       id: given.id,
@@ -41,32 +45,32 @@ export class FakeAccountStore implements AccountStore {
     return before === undefined;
   }
 
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     return this.accounts.delete(id);
   }
 
-  saveRefreshed(id: string, oldToken: string, newToken: string, expiresAt: number, at: number): boolean {
+  async saveRefreshed(id: string, oldToken: string, newToken: string, expiresAt: number, at: number): Promise<boolean> {
     const account = this.accounts.get(id);
     if (!account || account.token !== oldToken) return false;
     Object.assign(account, { token: newToken, tokenError: null, tokenAt: at, expiresAt, refreshedAt: at });
     return true;
   }
 
-  markInvalid(id: string, token: string, reason: string): boolean {
+  async markInvalid(id: string, token: string, reason: string): Promise<boolean> {
     const account = this.accounts.get(id);
     if (!account || account.token !== token || account.tokenError !== null) return false;
     account.tokenError = reason;
     return true;
   }
 
-  markValid(id: string, token: string): boolean {
+  async markValid(id: string, token: string): Promise<boolean> {
     const account = this.accounts.get(id);
     if (!account || account.token !== token || account.tokenError === null) return false;
     account.tokenError = null;
     return true;
   }
 
-  setUsername(id: string, username: string): void {
+  async setUsername(id: string, username: string): Promise<void> {
     const account = this.accounts.get(id);
     if (account) account.username = username;
   }

@@ -20,11 +20,11 @@ export class FakeAccountTokens implements AccountTokens {
     return this.account !== null;
   }
 
-  rejected(used: AccountToken, reason: string): void {
+  async rejected(used: AccountToken, reason: string): Promise<void> {
     this.rejections.push({ used, reason });
   }
 
-  accepted(used: AccountToken): void {
+  async accepted(used: AccountToken): Promise<void> {
     this.acceptances.push(used);
   }
 }

@@ -35,7 +35,7 @@ export class FakeCrmOutbox implements CrmOutbox {
     return { state: message.crm.state, inDoubt, attempts: message.crm.attempts, lastError: message.crm.lastError, nextAttemptAt };
   }
 
-  due(selection: OutboxSelection, inDoubt: boolean | undefined, now: number, limit: number, afterId = 0): OutboxMessage[] {
+  async due(selection: OutboxSelection, inDoubt: boolean | undefined, now: number, limit: number, afterId = 0): Promise<OutboxMessage[]> {
     const pendingOnly = selection.states.length === 1 && selection.states[0] === 'pending';
     return [...this.rows.values()]
       .filter((r) => selection.states.includes(r.message.crm.state) && r.message.id > afterId)
@@ -47,29 +47,34 @@ export class FakeCrmOutbox implements CrmOutbox {
       .map((r) => ({ ...structuredClone(r.message), inDoubt: r.inDoubt }));
   }
 
-  nextDueAt(): number | null {
+  async nextDueAt(): Promise<number | null> {
     const times = [...this.rows.values()].filter((r) => r.message.crm.state === 'pending').map((r) => r.nextAttemptAt ?? Infinity);
     return times.length === 0 ? null : Math.min(...times);
   }
 
-  counts() {
-    const of = (state: CrmState) => this.count({ states: [state] });
+  async counts() {
+    const of = (state: CrmState) => this.countNow({ states: [state] });
     return { pending: of('pending'), failed: of('failed'), notMirrored: of('not_mirrored') };
   }
 
-  count(selection: OutboxSelection): number {
+  async count(selection: OutboxSelection): Promise<number> {
+    return this.countNow(selection);
+  }
+
+  /** `count`, read at once (for assertions). */
+  countNow(selection: OutboxSelection): number {
     return [...this.rows.values()].filter((r) => selection.states.includes(r.message.crm.state) && (selection.since === undefined || r.message.sentAt >= selection.since)).length;
   }
 
-  markInDoubt(ids: number[]): void {
+  async markInDoubt(ids: number[]): Promise<void> {
     for (const id of ids) this.rows.get(id)!.inDoubt = true;
   }
 
-  markForRetry(ids: number[], error: string, inDoubt: boolean): void {
+  async markForRetry(ids: number[], error: string, inDoubt: boolean): Promise<void> {
     for (const id of ids) Object.assign(this.rows.get(id)!, { inDoubt }).message.crm.lastError = error;
   }
 
-  markMirrored(ids: number[], at: number): void {
+  async markMirrored(ids: number[], at: number): Promise<void> {
     for (const id of ids) {
       const row = this.rows.get(id)!;
       Object.assign(row, { inDoubt: false, nextAttemptAt: null });
@@ -77,7 +82,7 @@ export class FakeCrmOutbox implements CrmOutbox {
     }
   }
 
-  markRejected(id: number, error: string, maxAttempts: number, retryAt: number): CrmState {
+  async markRejected(id: number, error: string, maxAttempts: number, retryAt: number): Promise<CrmState> {
     const row = this.rows.get(id)!;
     const crm = row.message.crm;
     Object.assign(row, { inDoubt: false, nextAttemptAt: retryAt });
@@ -85,7 +90,7 @@ export class FakeCrmOutbox implements CrmOutbox {
     return crm.state;
   }
 
-  changed(limit: number): Message[] {
+  async changed(limit: number): Promise<Message[]> {
     return [...this.rows.values()]
       .filter((r) => r.message.crm.state === 'mirrored' && (r.message.editCount > (r.editsSent ?? 0) || (r.message.deletedAt !== null && !r.unsendSent)))
       .sort((a, b) => a.message.id - b.message.id)
@@ -93,7 +98,7 @@ export class FakeCrmOutbox implements CrmOutbox {
       .map((r) => structuredClone(r.message));
   }
 
-  markChangesSent(sent: Message[], error: string | null = null): void {
+  async markChangesSent(sent: Message[], error: string | null = null): Promise<void> {
     for (const message of sent) {
       const row = this.rows.get(message.id)!;
       Object.assign(row, { editsSent: message.editCount, unsendSent: message.deletedAt !== null });

@@ -10,6 +10,7 @@ import { buildContainer } from '../../src/container.js';
 import { Lifecycle } from '../../src/lifecycle.js';
 import { createLogger } from '../../src/logger.js';
 import { TOKENS } from '../../src/tokens.js';
+import { FakeAccountStore } from '../support/fake-account-store.js';
 import { LogCapture } from '../support/log-capture.js';
 
 const dirs: string[] = [];
@@ -38,7 +39,7 @@ describe('Lifecycle: the container wires, the lifecycle starts and stops', () =>
   it('when the service starts with the CRM on, then the pool and the mirror run, and stop() closes mirror, pool and SQLite in that order', async () => {
     const { container, lifecycle, logs } = wire({ CRM_MYSQL_ENABLED: 'true', CRM_RETRY_MAX_S: '0.2' });
     const steps: string[] = [];
-    lifecycle.start();
+    await lifecycle.start();
     const mirror = container.resolve<NonBlockingMirror>(TOKENS.MessageMirror);
     const pool = container.resolve<CrmPool>(TOKENS.CrmPool);
     const db = container.resolve<SqliteDb>(TOKENS.SqliteDatabase);
@@ -55,10 +56,27 @@ describe('Lifecycle: the container wires, the lifecycle starts and stops', () =>
     await expect(pool.acquire()).rejects.toMatchObject({ kind: 'unavailable', message: 'the CRM pool is closed' });
   });
 
+  it('when the service starts, then the accounts are loaded (open) before anything reads them, once however often it is asked', async () => {
+    const { container, lifecycle } = wire({ IG_ACCESS_TOKEN: 'EAAB-env', IG_ACCOUNT_ID: '17841400000000001' });
+    const store = new FakeAccountStore();
+    const steps: string[] = [];
+    let loaded = false;
+    store.open = () => new Promise<void>((resolve) => setTimeout(() => (steps.push('open'), (loaded = true), resolve()), 10));
+    const read = store.byEnvTokenHash.bind(store);
+    store.byEnvTokenHash = (hash) => (steps.push(loaded ? 'read' : 'read before open'), read(hash));
+    container.register(TOKENS.AccountStore, { useValue: store });
+
+    await Promise.all([lifecycle.open(), lifecycle.start()]);
+
+    expect(steps).toEqual(['open', 'read']);
+    expect(store.get('17841400000000001')?.token).toBe('EAAB-env');
+    await lifecycle.stop();
+  });
+
   it('when CRM_MYSQL_ENABLED=true but settings are missing, then start() says which, and the no-op mirror is wired', async () => {
     const { container, lifecycle, logs } = wire({ CRM_MYSQL_ENABLED: 'true', CRM_MYSQL_HOST: '' });
 
-    lifecycle.start();
+    await lifecycle.start();
 
     expect(logs.matching('CRM mirror off: CRM_MYSQL_ENABLED=true but CRM_MYSQL_HOST not set')).toHaveLength(1);
     expect(container.isRegistered(TOKENS.CrmPool)).toBe(false);

@@ -35,13 +35,13 @@ describe('MirrorPendingMessages with a mid column in the CRM (SPEC §10)', () =>
     outbox.change(1, { text: 'Red, please' });
 
     await mirrorPending.execute();
-    expect(outbox.changed(10).map((m) => m.id)).toEqual([1]);
+    expect((await outbox.changed(10)).map((m) => m.id)).toEqual([1]);
     expect((await mirrorPending.execute()).outcome).toBe('progress');
     expect((await mirrorPending.execute()).outcome).toBe('idle');
 
     expect(writer.statements).toEqual([{ ids: [1, 2], ifAbsent: false }, { ids: [1], ifAbsent: false, update: true }]);
     expect(writer.updated.get('mid.1')).toEqual({ text: 'Red, please', unsent: false });
-    expect(outbox.changed(10)).toEqual([]);
+    expect(await outbox.changed(10)).toEqual([]);
   });
 
   it('when the CRM is down for an update, then the change stays due and goes with the next round', async () => {
@@ -51,7 +51,7 @@ describe('MirrorPendingMessages with a mid column in the CRM (SPEC §10)', () =>
     writer.trouble.push({ kind: 'unavailable' });
 
     expect((await mirrorPending.execute()).outcome).toBe('transient');
-    expect(outbox.changed(10).map((m) => m.id)).toEqual([2]);
+    expect((await outbox.changed(10)).map((m) => m.id)).toEqual([2]);
     expect(outbox.row(2)).toMatchObject({ state: 'mirrored', lastError: 'unavailable (scripted)' });
 
     expect((await mirrorPending.execute()).outcome).toBe('progress');
@@ -81,6 +81,6 @@ describe('MirrorPendingMessages with a mid column in the CRM (SPEC §10)', () =>
     expect((await mirrorPending.execute()).outcome).toBe('progress');
 
     expect(writer.statements).toEqual([{ ids: [1, 2], ifAbsent: false }]);
-    expect(outbox.changed(10)).toEqual([]);
+    expect(await outbox.changed(10)).toEqual([]);
   });
 });

@@ -30,6 +30,17 @@ describe('MirrorPendingMessages: every message into the CRM exactly once', () =>
     expect(mirrorPending.tally).toEqual({ mirrored: 3, alreadyThere: 0, failed: 0 });
   });
 
+  it('when two rounds are asked for at once, then the second starts after the first: one write, nothing read twice', async () => {
+    const { outbox, writer, mirrorPending } = setUp(3);
+
+    const outcomes = await Promise.all([mirrorPending.execute(), mirrorPending.execute()]);
+
+    expect(outcomes.map((round) => round.outcome)).toEqual(['progress', 'idle']);
+    expect(writer.statements).toEqual([{ ids: [1, 2, 3], ifAbsent: false }]);
+    expect(writer.duplicates()).toEqual([]);
+    expect(outbox.row(3)).toMatchObject({ state: 'mirrored', inDoubt: false });
+  });
+
   it('when a write is sent but its answer is lost, then the rows stay pending in doubt and their retry does not insert them twice', async () => {
     const { outbox, writer, logs, mirrorPending } = setUp(2);
     writer.trouble.push({ kind: 'in_doubt', committed: true });

@@ -79,7 +79,7 @@ describe('NonBlockingMirror: the CRM writer, in the background', () => {
 
     expect(times.slice(1).map((at, i) => at - times[i])).toEqual([500, 1_000, 2_000, 4_000, 4_000]);
     expect(mirror.health).toBe('ok');
-    expect(outbox.counts().pending).toBe(0);
+    expect((await outbox.counts()).pending).toBe(0);
     expect(logs.matching('CRM unavailable').map((line) => line.retryInMs)).toEqual([500, 1_000, 2_000, 4_000, 4_000]);
     await until(() => writer.caughtUpCalls > 0); // after the tail's linger
     expect(writer.caughtUpCalls).toBe(1); // the writer reports the outage's end
@@ -121,10 +121,44 @@ describe('NonBlockingMirror: the CRM writer, in the background', () => {
       batchSize: 500, maxAttempts: 3, retryBaseMs: 500, retryMaxMs: 4_000,
     });
     restarted.start();
-    await until(() => outbox.counts().pending === 0);
+    await until(() => outbox.countNow({ states: ['pending'] }) === 0);
     expect(writer.statements.slice(1)).toEqual([{ ids: [1], ifAbsent: true }, { ids: [2], ifAbsent: true }]);
     expect(writer.duplicates()).toEqual([]);
     await restarted.close(1_000);
+  });
+
+  it('when a message is handed over while the outbox is still answering when the next row is due, then the wake is not lost: it is written after the linger', async () => {
+    const { outbox, writer, mirror, receive } = setUp();
+    const nextDueAt = outbox.nextDueAt.bind(outbox);
+    let answer: (() => void) | undefined;
+    outbox.nextDueAt = () => new Promise((resolve) => (answer = () => void nextDueAt().then(resolve)));
+    mirror.start();
+    await until(() => answer !== undefined);
+
+    await receive(1);
+    answer!();
+    await vi.advanceTimersByTimeAsync(25);
+
+    expect(writer.statements).toEqual([{ ids: [1], ifAbsent: false }]);
+    await mirror.close(1_000);
+  });
+
+  it('when close comes while the outbox is still answering when the next row is due (a shared store), then the loop stops without its idle sleep', async () => {
+    const { outbox, writer, logs, mirror } = setUp();
+    let answer: ((at: number | null) => void) | undefined;
+    outbox.nextDueAt = () => new Promise((resolve) => (answer = resolve));
+    mirror.start();
+    await until(() => answer !== undefined);
+
+    let closed = false;
+    const closing = mirror.close(1_000).then(() => (closed = true));
+    answer!(null);
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(closed).toBe(true);
+    await closing;
+    expect(writer.aborted).toBe(0);
+    expect(logs.matching('still in flight at shutdown')).toEqual([]);
   });
 
   it('when stopped while idle, then close returns at once without aborting anything', async () => {

@@ -45,7 +45,7 @@ describe('RegisterEnvAccount: IG_ACCOUNT_ID + IG_ACCESS_TOKEN is the first accou
   it('when the stored token was refreshed since and the env value did not change, then the refreshed token stays', async () => {
     const store = new FakeAccountStore();
     await register(store, { IG_ACCESS_TOKEN: 'ENV1', IG_ACCOUNT_ID: 'me' }).run();
-    store.saveRefreshed(ID, 'ENV1', 'ENV1.r1', 5_000, 2_000);
+    await store.saveRefreshed(ID, 'ENV1', 'ENV1.r1', 5_000, 2_000);
 
     const again = register(store, { IG_ACCESS_TOKEN: 'ENV1', IG_ACCOUNT_ID: 'me' }, 3_000);
 
@@ -57,8 +57,8 @@ describe('RegisterEnvAccount: IG_ACCOUNT_ID + IG_ACCESS_TOKEN is the first accou
   it('when the env value changes, then it replaces the stored token (usable again, expiry unknown) and the log says so', async () => {
     const store = new FakeAccountStore();
     await register(store, { IG_ACCESS_TOKEN: 'ENV1', IG_ACCOUNT_ID: ID }).run();
-    store.saveRefreshed(ID, 'ENV1', 'ENV1.r1', 5_000, 2_000);
-    store.markInvalid(ID, 'ENV1.r1', 'Meta code 190');
+    await store.saveRefreshed(ID, 'ENV1', 'ENV1.r1', 5_000, 2_000);
+    await store.markInvalid(ID, 'ENV1.r1', 'Meta code 190');
 
     const changed = register(store, { IG_ACCESS_TOKEN: 'ENV2', IG_ACCOUNT_ID: ID }, 3_000);
 

@@ -77,7 +77,7 @@ export class GraphConversationHistory implements ConversationHistory {
       try {
         const body = await this.client.call({ operation: 'history', method: 'GET', path, query, signal, token: used.token });
         this.metrics.historyCall('ok');
-        this.tokens.accepted(used);
+        await this.tokens.accepted(used);
         return body;
       } catch (error) {
         if (signal?.aborted) throw historyStopped();
@@ -85,7 +85,7 @@ export class GraphConversationHistory implements ConversationHistory {
         this.metrics.historyCall(outcome);
         const graph = error instanceof GraphError ? error.meta : null;
         if (outcome === 'token_invalid') {
-          this.tokens.rejected(used, `the Conversations API answered: ${graph?.message ?? 'code 190'}`);
+          await this.tokens.rejected(used, `the Conversations API answered: ${graph?.message ?? 'code 190'}`);
           throw new DomainError('history_token_invalid', `Meta refused the access token of account ${account} (code 190: invalid, expired or revoked): its history walk stopped. Generate a new Instagram User token with instagram_business_basic and instagram_business_manage_messages and run npm run accounts -- add --token <token> (or set IG_ACCESS_TOKEN and restart)`, { graph, account });
         }
         if (outcome === 'unavailable') throw new DomainError('history_unavailable', (error as Error).message, { graph });

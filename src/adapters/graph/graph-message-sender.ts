@@ -45,10 +45,10 @@ export class GraphMessageSender implements MessageSender {
     } catch (error) {
       const details = error instanceof GraphError ? { reason: error.reason, graph: error.meta } : {};
       this.logger.warn({ account: accountId, recipient: outgoing.recipientId, ...details, err: error }, 'send refused or failed; nothing stored');
-      if (error instanceof GraphError && error.meta?.code === 190) this.tokens.rejected(used, `the Send API answered: ${error.meta.message ?? 'code 190'}`);
+      if (error instanceof GraphError && error.meta?.code === 190) await this.tokens.rejected(used, `the Send API answered: ${error.meta.message ?? 'code 190'}`);
       throw error;
     }
-    this.tokens.accepted(used);
+    await this.tokens.accepted(used);
     const mid = answer.message_id;
     if (typeof mid !== 'string' || mid.length === 0) {
       // Meta said 2xx without a message id: it may have gone out, but it cannot be stored under its mid.

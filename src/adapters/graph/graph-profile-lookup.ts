@@ -35,24 +35,17 @@ export class GraphProfileLookup implements ProfileLookup {
     this.client = new GraphClient(config.graph, metrics);
   }
 
-  known(customerId: string): { username: string | null } | undefined {
-    // No account with a token: nothing can be looked up (the CRM gets the user id at once).
-    if (this.shutdown.signal.aborted || !/^[A-Za-z0-9_.-]{1,256}$/.test(customerId) || !this.tokens.any()) return { username: null };
-    const cached = this.cache.get(customerId);
-    const now = this.clock.now();
-    const fresh = cached?.fetchedAt != null && now - cached.fetchedAt < this.config.graph.profileRefreshMs;
-    const failedLately = cached?.failedAt != null && now - cached.failedAt < this.config.graph.profileFailureRetryMs;
-    return cached && (fresh || failedLately) ? { username: cached.username } : undefined;
+  async known(customerId: string): Promise<{ username: string | null } | undefined> {
+    if (!this.usable(customerId)) return { username: null };
+    return this.answer(await this.cache.get(customerId));
   }
 
+  /** One look-up per customer at a time: a second ask shares the first, cache read included. */
   async username(customerId: string): Promise<string | null> {
     try {
-      const known = this.known(customerId);
-      if (known) return known.username;
-      const cached = this.cache.get(customerId);
       let pending = this.inFlight.get(customerId);
       if (!pending) {
-        pending = this.fetch(customerId, cached?.username ?? null).finally(() => this.inFlight.delete(customerId));
+        pending = this.lookUp(customerId).finally(() => this.inFlight.delete(customerId));
         this.inFlight.set(customerId, pending);
       }
       return await pending;
@@ -63,7 +56,7 @@ export class GraphProfileLookup implements ProfileLookup {
     }
   }
 
-  unknown(after: number, window: number): { customers: string[]; last: number | null } {
+  unknown(after: number, window: number): Promise<{ customers: string[]; last: number | null }> {
     return this.cache.unknown(after, window);
   }
 
@@ -73,11 +66,31 @@ export class GraphProfileLookup implements ProfileLookup {
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
+  /** No account with a token (or shutting down): nothing can be looked up (the CRM gets the user id at once). */
+  private usable(customerId: string): boolean {
+    return !this.shutdown.signal.aborted && /^[A-Za-z0-9_.-]{1,256}$/.test(customerId) && this.tokens.any();
+  }
+
+  /** The cached answer while it holds: a fresh username, or a failure too recent to retry. */
+  private answer(cached: { username: string | null; fetchedAt: number | null; failedAt: number | null } | null): { username: string | null } | undefined {
+    const now = this.clock.now();
+    const fresh = cached?.fetchedAt != null && now - cached.fetchedAt < this.config.graph.profileRefreshMs;
+    const failedLately = cached?.failedAt != null && now - cached.failedAt < this.config.graph.profileFailureRetryMs;
+    return cached && (fresh || failedLately) ? { username: cached.username } : undefined;
+  }
+
+  private async lookUp(customerId: string): Promise<string | null> {
+    if (!this.usable(customerId)) return null;
+    const cached = await this.cache.get(customerId);
+    const known = this.answer(cached);
+    return known ? known.username : this.fetch(customerId, cached?.username ?? null);
+  }
+
   private async fetch(customerId: string, known: string | null): Promise<string | null> {
     const used = await this.tokens.tokenForCustomer(customerId);
     if (!used) {
       // Its account is not one igbridge has a token for (the unknown account is logged once on receipt).
-      this.cache.saveFailure(customerId, 'no access token for the account this customer writes to', this.clock.now());
+      await this.cache.saveFailure(customerId, 'no access token for the account this customer writes to', this.clock.now());
       return known;
     }
     try {
@@ -89,10 +102,10 @@ export class GraphProfileLookup implements ProfileLookup {
         signal: this.shutdown.signal,
         token: used.token,
       });
-      this.tokens.accepted(used);
+      await this.tokens.accepted(used);
       const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null);
       const username = text(profile.username);
-      if (!this.shutdown.signal.aborted) this.cache.saveProfile(customerId, { username, name: text(profile.name) }, this.clock.now());
+      if (!this.shutdown.signal.aborted) await this.cache.saveProfile(customerId, { username, name: text(profile.name) }, this.clock.now());
       this.logger.debug({ customerId, username }, 'profile looked up');
       return username;
     } catch (error) {
@@ -103,8 +116,8 @@ export class GraphProfileLookup implements ProfileLookup {
         this.logger.warn({ customerId, graph: error.meta }, `profile look-up rate-limited by Meta; pausing look-ups: ${message}`);
         throw new ProfileRateLimited(message);
       }
-      if (error instanceof GraphError && error.meta?.code === 190) this.tokens.rejected(used, `the profile look-up answered: ${error.meta.message ?? 'code 190'}`);
-      this.cache.saveFailure(customerId, message, this.clock.now());
+      if (error instanceof GraphError && error.meta?.code === 190) await this.tokens.rejected(used, `the profile look-up answered: ${error.meta.message ?? 'code 190'}`);
+      await this.cache.saveFailure(customerId, message, this.clock.now());
       const retryMinutes = this.config.graph.profileFailureRetryMs / 60_000;
       this.logger.warn(
         { customerId, reason: error instanceof GraphError ? error.reason : undefined, graph: error instanceof GraphError ? error.meta : undefined, retryMinutes },

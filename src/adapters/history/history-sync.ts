@@ -68,7 +68,7 @@ export class HistorySync {
 
   /** One account's pass; false when the sync must stop (shutting down). */
   private async passFor(account: string): Promise<boolean> {
-    const highWater = this.checkpoints.load('sync', account)?.highWater ?? null;
+    const highWater = (await this.checkpoints.load('sync', account))?.highWater ?? null;
     const since = highWater === null ? this.clock.now() - FIRST_LOOKBACK_MS : highWater - OVERLAP_MS;
     try {
       const { tally, resumed } = await this.importer.execute({ walk: 'sync', account, since, signal: this.abort.signal });

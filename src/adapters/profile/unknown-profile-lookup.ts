@@ -2,7 +2,7 @@ import type { ProfileLookup } from '../../application/ports/profile-lookup.js';
 
 /** No look-up configured: the CRM's `username` falls back to the IGSID, at once. */
 export class UnknownProfileLookup implements ProfileLookup {
-  known(): { username: string | null } {
+  async known(): Promise<{ username: string | null }> {
     return { username: null };
   }
 
@@ -10,7 +10,7 @@ export class UnknownProfileLookup implements ProfileLookup {
     return null;
   }
 
-  unknown(): { customers: string[]; last: number | null } {
+  async unknown(): Promise<{ customers: string[]; last: number | null }> {
     return { customers: [], last: null };
   }
 }

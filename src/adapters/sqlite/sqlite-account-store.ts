@@ -25,7 +25,8 @@ function toAccount(row: Row): Account {
  * The `accounts` table. A handful of rows, asked for on every delivery (which account, is there a
  * token): they are kept in memory and read again only when the table may have changed — after a
  * write of this store, or when another connection (`npm run accounts` in another process)
- * committed, which SQLite's `data_version` tells in a microsecond.
+ * committed, which SQLite's `data_version` tells in a microsecond. So `open()` and `reload()` need
+ * do no more than that check; the writes are `async` for the port's sake and commit when called.
  */
 @injectable()
 export class SqliteAccountStore implements AccountStore {
@@ -34,6 +35,15 @@ export class SqliteAccountStore implements AccountStore {
 
   constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {
     this.dataVersion = db.$client.prepare('PRAGMA data_version').pluck();
+  }
+
+  async open(): Promise<void> {
+    this.current();
+  }
+
+  /** Already current at every read (data_version): this only reads now what the next read would. */
+  async reload(): Promise<void> {
+    this.current();
   }
 
   list(): readonly Account[] {
@@ -64,7 +74,7 @@ export class SqliteAccountStore implements AccountStore {
     return row ? toAccount(row) : null;
   }
 
-  saveToken(given: GivenToken): boolean {
+  async saveToken(given: GivenToken): Promise<boolean> {
     const fresh = { token: given.token, tokenState: 'ok' as const, tokenError: null, tokenAt: given.at, expiresAt: null, refreshedAt: null };
     const existed = this.db.transaction((tx) => {
       const before = tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, given.id)).get();
@@ -82,11 +92,11 @@ export class SqliteAccountStore implements AccountStore {
     return this.changed(!existed);
   }
 
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     return this.changed(this.db.delete(accounts).where(eq(accounts.id, id)).run().changes > 0);
   }
 
-  saveRefreshed(id: string, oldToken: string, newToken: string, expiresAt: number, at: number): boolean {
+  async saveRefreshed(id: string, oldToken: string, newToken: string, expiresAt: number, at: number): Promise<boolean> {
     return this.changed(this.db
       .update(accounts)
       .set({ token: newToken, tokenState: 'ok', tokenError: null, tokenAt: at, expiresAt, refreshedAt: at })
@@ -94,7 +104,7 @@ export class SqliteAccountStore implements AccountStore {
       .run().changes > 0);
   }
 
-  markInvalid(id: string, token: string, reason: string): boolean {
+  async markInvalid(id: string, token: string, reason: string): Promise<boolean> {
     return this.changed(this.db
       .update(accounts)
       .set({ tokenState: 'invalid', tokenError: reason.slice(0, 500) })
@@ -102,7 +112,7 @@ export class SqliteAccountStore implements AccountStore {
       .run().changes > 0);
   }
 
-  markValid(id: string, token: string): boolean {
+  async markValid(id: string, token: string): Promise<boolean> {
     return this.changed(this.db
       .update(accounts)
       .set({ tokenState: 'ok', tokenError: null })
@@ -110,7 +120,7 @@ export class SqliteAccountStore implements AccountStore {
       .run().changes > 0);
   }
 
-  setUsername(id: string, username: string): void {
+  async setUsername(id: string, username: string): Promise<void> {
     this.changed(this.db.update(accounts).set({ username }).where(eq(accounts.id, id)).run());
   }
 }

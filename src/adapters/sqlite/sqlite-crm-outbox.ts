@@ -21,7 +21,8 @@ function pendingOnly(selection: OutboxSelection): boolean {
  * The transactional outbox: the CRM state columns of the local `messages` table. A message is
  * inserted `pending` in the same transaction as the message itself; this class moves it on.
  * `crm_in_doubt` is set BEFORE a write is sent and cleared when its outcome is known, so a
- * crash in between leaves the row marked and its retry checks the CRM first.
+ * crash in between leaves the row marked and its retry checks the CRM first. The methods are
+ * `async` for the port's sake only: each statement still runs (and commits) when it is called.
  */
 export class SqliteCrmOutbox implements CrmOutbox {
   constructor(private readonly db: SqliteDb) {}
@@ -31,7 +32,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * true/false picks the rows whose earlier write has an unknown outcome, or the others;
    * undefined takes both. `afterId` lets a backfill walk once.
    */
-  due(selection: OutboxSelection, inDoubt: boolean | undefined, now: number, limit: number, afterId = 0): OutboxMessage[] {
+  async due(selection: OutboxSelection, inDoubt: boolean | undefined, now: number, limit: number, afterId = 0): Promise<OutboxMessage[]> {
     return this.db
       .select()
       .from(messages)
@@ -52,7 +53,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
   }
 
   /** When the next pending row becomes due (null: none waiting). */
-  nextDueAt(): number | null {
+  async nextDueAt(): Promise<number | null> {
     const row = this.db
       .select({ at: sql<number | null>`min(${messages.crmNextAttemptAt})` })
       .from(messages)
@@ -62,13 +63,13 @@ export class SqliteCrmOutbox implements CrmOutbox {
   }
 
   /** How many messages stand in each CRM state that still needs work. */
-  counts(): { pending: number; failed: number; notMirrored: number } {
+  async counts(): Promise<{ pending: number; failed: number; notMirrored: number }> {
     // Kept by triggers (crm_state_counts): three rows, however many messages there are.
     const n = new Map(this.db.select().from(crmStateCounts).all().map((row) => [row.state, row.count]));
     return { pending: n.get('pending') ?? 0, failed: n.get('failed') ?? 0, notMirrored: n.get('not_mirrored') ?? 0 };
   }
 
-  count(selection: OutboxSelection): number {
+  async count(selection: OutboxSelection): Promise<number> {
     return this.db
       .select({ n: sql<number>`count(*)` })
       .from(messages)
@@ -79,7 +80,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
       .get()!.n;
   }
 
-  markInDoubt(ids: number[]): void {
+  async markInDoubt(ids: number[]): Promise<void> {
     this.db.update(messages).set({ crmInDoubt: true }).where(byIds(ids)).run();
   }
 
@@ -87,7 +88,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * The write failed and the rows stay to do, with its error. `inDoubt`: it may have reached the
    * CRM (the retry checks first); otherwise nothing arrived and the retry is a plain INSERT.
    */
-  markForRetry(ids: number[], error: string, inDoubt: boolean): void {
+  async markForRetry(ids: number[], error: string, inDoubt: boolean): Promise<void> {
     this.db.update(messages).set({ crmInDoubt: inDoubt, crmLastError: error }).where(byIds(ids)).run();
   }
 
@@ -97,7 +98,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * INSERT went out) and their retry would find them in the CRM. One fsync less per CRM write
    * on the event loop that answers webhooks.
    */
-  markMirrored(ids: number[], at: number): void {
+  async markMirrored(ids: number[], at: number): Promise<void> {
     const client = this.db.$client;
     const synchronous = client.pragma('synchronous', { simple: true }) as number;
     client.pragma('synchronous = NORMAL');
@@ -116,7 +117,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * The CRM refused this row's data: one more attempt counted; at `maxAttempts` it is `failed`
    * (backfill retries it), otherwise it waits until `retryAt`. Returns the new state.
    */
-  markRejected(id: number, error: string, maxAttempts: number, retryAt: number): CrmState {
+  async markRejected(id: number, error: string, maxAttempts: number, retryAt: number): Promise<CrmState> {
     const row = this.db
       .update(messages)
       .set({
@@ -136,7 +137,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * The second queue: mirrored messages edited or unsent since their CRM row was written (or
    * last updated), oldest first; read through the partial index `messages_crm_changes`.
    */
-  changed(limit: number): Message[] {
+  async changed(limit: number): Promise<Message[]> {
     return this.db.select().from(messages).where(CRM_CHANGE_PENDING).orderBy(asc(messages.id)).limit(limit).all().map((row) => toMessage(row));
   }
 
@@ -145,7 +146,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * arrived meanwhile raised the edit count or set the unsend, so it is still due. `error`: the
    * CRM refused the update, kept for the inbox (cleared otherwise).
    */
-  markChangesSent(sent: Message[], error: string | null = null): void {
+  async markChangesSent(sent: Message[], error: string | null = null): Promise<void> {
     this.db.transaction((tx) => {
       for (const message of sent) {
         tx.update(messages)

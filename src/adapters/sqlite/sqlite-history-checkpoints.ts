@@ -4,14 +4,17 @@ import type { Clock } from '../../domain/clock.js';
 import type { SqliteDb } from './database.js';
 import { historyState, messages } from './schema.js';
 
-/** The `history_state` table: one row per walk and account (`sync:<account id>`), written after each conversation. */
+/**
+ * The `history_state` table: one row per walk and account (`sync:<account id>`), written after
+ * each conversation (`async` for the port's sake: each statement runs when it is called).
+ */
 export class SqliteHistoryCheckpoints implements HistoryCheckpoints {
   constructor(
     private readonly db: SqliteDb,
     private readonly clock: Clock,
   ) {}
 
-  load(walk: HistoryWalk, account: string): HistoryCheckpoint | null {
+  async load(walk: HistoryWalk, account: string): Promise<HistoryCheckpoint | null> {
     const row = this.db.select().from(historyState).where(eq(historyState.walk, `${walk}:${account}`)).get();
     if (!row) return null;
     return {
@@ -23,7 +26,7 @@ export class SqliteHistoryCheckpoints implements HistoryCheckpoints {
     };
   }
 
-  save(walk: HistoryWalk, account: string, checkpoint: HistoryCheckpoint): void {
+  async save(walk: HistoryWalk, account: string, checkpoint: HistoryCheckpoint): Promise<void> {
     const values = {
       cursor: checkpoint.cursor,
       doneInPage: checkpoint.doneInPage,

@@ -9,7 +9,10 @@ import { contacts, conversations } from './schema.js';
 
 export type CachedProfile = typeof contacts.$inferSelect;
 
-/** The `contacts` table: what the Graph profile look-up last learnt about a customer, or how it failed. */
+/**
+ * The `contacts` table: what the Graph profile look-up last learnt about a customer, or how it
+ * failed. `async` for the ports' sake: each statement runs (and commits) when it is called.
+ */
 @injectable()
 export class SqliteProfileCache implements ProfileCache, ContactBook {
   /** Asked for every message of a customer (is the name known?): prepared once, not built per call. */
@@ -37,7 +40,7 @@ export class SqliteProfileCache implements ProfileCache, ContactBook {
   }
 
   /** Usernames Meta named in a message (history): fresh as a look-up, the name kept. */
-  remember(known: Array<{ customerId: string; username: string }>): void {
+  async remember(known: Array<{ customerId: string; username: string }>): Promise<void> {
     const at = this.clock.now();
     this.db.transaction((tx) => {
       for (const { customerId, username } of known) {
@@ -47,16 +50,16 @@ export class SqliteProfileCache implements ProfileCache, ContactBook {
     });
   }
 
-  get(customerId: string): CachedProfile | null {
+  async get(customerId: string): Promise<CachedProfile | null> {
     return this.byCustomer.get({ customerId }) ?? null;
   }
 
-  saveProfile(customerId: string, profile: { username: string | null; name: string | null }, at: number): void {
+  async saveProfile(customerId: string, profile: { username: string | null; name: string | null }, at: number): Promise<void> {
     this.upsertProfile.run({ customerId, username: profile.username, name: profile.name, at });
   }
 
   /** Keeps what was known before (a username stays usable while a refresh fails). */
-  saveFailure(customerId: string, error: string, at: number): void {
+  async saveFailure(customerId: string, error: string, at: number): Promise<void> {
     this.upsertFailure.run({ customerId, error: error.slice(0, 1000), at });
   }
 
@@ -64,7 +67,7 @@ export class SqliteProfileCache implements ProfileCache, ContactBook {
    * A window of conversations (by id, so at most `window` rows are read), and those of them
    * whose customer has no contact row yet; `last` is the window's end, null past the newest.
    */
-  unknown(after: number, window: number): { customers: string[]; last: number | null } {
+  async unknown(after: number, window: number): Promise<{ customers: string[]; last: number | null }> {
     const c = conversations;
     const rows = this.db
       .select({ customerId: c.customerId })

@@ -13,7 +13,7 @@ export class DisabledCrmStatus implements CrmStatus {
   ) {}
 
   async status(): Promise<CrmStatusReport> {
-    const counts = crmCounts(this.outbox.counts());
+    const counts = crmCounts(await this.outbox.counts());
     if (this.config.requested && this.config.missing.length > 0) {
       const missing = [...this.config.missing];
       return { state: 'disabled', reason: `CRM_MYSQL_ENABLED=true but ${missing.join(', ')} not set`, missing, ...counts };

@@ -19,10 +19,11 @@ export class MirrorCrmStatus implements CrmStatus {
   ) {}
 
   async status(): Promise<CrmStatusReport> {
+    const counts = crmCounts(await this.outbox.counts());
     return {
       state: this.state(),
       ...(this.mirror.misfit ? { reason: this.mirror.misfit } : {}),
-      ...crmCounts(this.outbox.counts()),
+      ...counts,
     };
   }
 

@@ -50,6 +50,8 @@ export class MirrorPendingMessages {
   private mayHaveDoubtful = true;
   /** The last step wrote fewer rows than a batch holds: it reached the live tail of the queue. */
   atTail = false;
+  /** The round under way: a round asked for meanwhile starts after it (never two writes at once). */
+  private current: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly writer: CrmWriter,
@@ -63,13 +65,21 @@ export class MirrorPendingMessages {
 
   /**
    * One round: the due in-doubt rows (one by one), else one batch. `afterId` walks a backfill
-   * (rows after it); `onRows` hears of every row the round settled.
+   * (rows after it); `onRows` hears of every row the round settled. Rounds run one after the
+   * other, even when asked for together: each awaits the outbox and the CRM, and two
+   * interleaved would send two writes at once and could read the same due rows twice.
    */
-  async execute(afterId = 0, onRows?: (rows: Message[]) => void): Promise<{ outcome: RoundOutcome; lastId: number }> {
+  execute(afterId = 0, onRows?: (rows: Message[]) => void): Promise<{ outcome: RoundOutcome; lastId: number }> {
+    const round = this.current.then(() => this.round(afterId, onRows));
+    this.current = round.catch(() => undefined);
+    return round;
+  }
+
+  private async round(afterId: number, onRows?: (rows: Message[]) => void): Promise<{ outcome: RoundOutcome; lastId: number }> {
     const now = this.clock.now();
     const pending = this.selection === PENDING;
     this.atTail = false;
-    const doubtful = pending && this.mayHaveDoubtful ? this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
+    const doubtful = pending && this.mayHaveDoubtful ? await this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
     if (pending && doubtful.length === 0) this.mayHaveDoubtful = false;
     if (doubtful.length > 0 && this.writer.idempotent) return this.writeAgain(doubtful, afterId, onRows);
     if (doubtful.length > 0) {
@@ -79,7 +89,7 @@ export class MirrorPendingMessages {
       }
       return { outcome: 'progress', lastId: afterId };
     }
-    const batch = this.outbox.due(this.selection, pending ? false : undefined, now, this.options.batchSize, afterId);
+    const batch = await this.outbox.due(this.selection, pending ? false : undefined, now, this.options.batchSize, afterId);
     if (batch.length === 0) return { outcome: pending ? await this.writeChanges() : 'idle', lastId: afterId };
     const lastId = batch[batch.length - 1].id;
     this.atTail = batch.length < this.options.batchSize;
@@ -114,24 +124,24 @@ export class MirrorPendingMessages {
    * order; a failure leaves them due (retried with the back-off). Without one they stay local.
    */
   private async writeChanges(): Promise<RoundOutcome> {
-    const changed = this.outbox.changed(this.options.batchSize);
+    const changed = await this.outbox.changed(this.options.batchSize);
     if (changed.length === 0) return 'idle';
     if (!this.writer.updatesChanges) {
-      this.outbox.markChangesSent(changed);
+      await this.outbox.markChangesSent(changed);
       return 'progress';
     }
     for (const message of changed) {
       try {
         const found = await this.writer.update(message);
-        this.outbox.markChangesSent([message]);
+        await this.outbox.markChangesSent([message]);
         if (!found) this.logger.warn({ id: message.id, mid: message.mid }, `CRM has no row with mid ${message.mid} (written before mid was mapped?): its edit/unsend stays local`);
       } catch (error) {
         const failure = asFailure(error);
         if (failure.kind !== 'rejected') {
-          this.outbox.markForRetry([message.id], failure.message, false);
+          await this.outbox.markForRetry([message.id], failure.message, false);
           return 'transient';
         }
-        this.outbox.markChangesSent([message], failure.message);
+        await this.outbox.markChangesSent([message], failure.message);
         this.logger.error(
           { id: message.id, mid: message.mid, rows: 1, ...this.failureFields(failure) },
           `CRM write failed (rejected): ${failure.message}; the change to message ${message.mid} stays local`,
@@ -143,20 +153,20 @@ export class MirrorPendingMessages {
 
   private async writeBatch(batch: OutboxMessage[]): Promise<RoundOutcome> {
     const ids = batch.map((m) => m.id);
-    this.outbox.markInDoubt(ids);
+    await this.outbox.markInDoubt(ids);
     try {
       await this.writer.mirror(batch);
-      this.outbox.markMirrored(ids, this.clock.now());
+      await this.outbox.markMirrored(ids, this.clock.now());
       this.tally.mirrored += batch.length;
       return 'progress';
     } catch (error) {
       const failure = asFailure(error);
       if (failure.kind === 'in_doubt') {
         this.mayHaveDoubtful = true;
-        this.outbox.markForRetry(ids, failure.message, true);
+        await this.outbox.markForRetry(ids, failure.message, true);
         return 'transient';
       }
-      this.outbox.markForRetry(ids, failure.message, false);
+      await this.outbox.markForRetry(ids, failure.message, false);
       if (failure.kind === 'unavailable') return 'transient';
       if (batch.length === 1) return this.reject(batch[0], failure);
       this.logger.error(
@@ -174,7 +184,7 @@ export class MirrorPendingMessages {
   private async writeIfAbsent(message: OutboxMessage): Promise<RoundOutcome> {
     try {
       const inserted = await this.writer.mirrorIfAbsent(message);
-      this.outbox.markMirrored([message.id], this.clock.now());
+      await this.outbox.markMirrored([message.id], this.clock.now());
       if (inserted) this.tally.mirrored++;
       else this.tally.alreadyThere++;
       this.logger.info({ id: message.id, mid: message.mid, inserted }, inserted
@@ -185,14 +195,14 @@ export class MirrorPendingMessages {
       const failure = asFailure(error);
       if (failure.kind === 'rejected') return this.reject(message, failure);
       this.mayHaveDoubtful = true;
-      this.outbox.markForRetry([message.id], failure.message, true);
+      await this.outbox.markForRetry([message.id], failure.message, true);
       return 'transient';
     }
   }
 
-  private reject(message: Message, failure: CrmWriteError): RoundOutcome {
+  private async reject(message: Message, failure: CrmWriteError): Promise<RoundOutcome> {
     const retryAt = this.clock.now() + backoff(message.crm.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs);
-    const state = this.outbox.markRejected(message.id, failure.message, this.options.maxAttempts, retryAt);
+    const state = await this.outbox.markRejected(message.id, failure.message, this.options.maxAttempts, retryAt);
     if (state === 'failed') this.tally.failed++;
     const attempts = message.crm.attempts + 1;
     this.logger.error(

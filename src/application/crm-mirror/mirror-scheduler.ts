@@ -99,7 +99,7 @@ export class MirrorScheduler {
         this.state = 'down';
         const delay = backoff(failures, this.options.retryBaseMs, this.options.retryMaxMs);
         // The writer said what failed (summarised during an outage): only a debug line per retry.
-        this.logger.debug({ failures, retryInMs: delay, backlog: this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
+        this.logger.debug({ failures, retryInMs: delay, backlog: await this.backlog() }, 'CRM unavailable: messages stay pending locally, retrying');
         await this.sleep(delay, false);
         continue;
       }
@@ -114,7 +114,8 @@ export class MirrorScheduler {
       }
       this.writer.caughtUp();
       // Woken by a new message; the poll also finds rows queued without a wake, and rejected rows when due.
-      const next = this.outbox.nextDueAt();
+      // An outbox that cannot answer now means the plain poll (the next round logs what fails).
+      const next = await this.outbox.nextDueAt().catch(() => null);
       await this.sleep(Math.min(this.idlePollMs, next === null ? this.idlePollMs : Math.max(0, next - this.clock.now())), true);
     }
   }
@@ -148,9 +149,9 @@ export class MirrorScheduler {
     }
   }
 
-  private backlog(): number | undefined {
+  private async backlog(): Promise<number | undefined> {
     try {
-      return this.outbox.counts().pending;
+      return (await this.outbox.counts()).pending;
     } catch {
       return undefined;
     }
@@ -160,9 +161,11 @@ export class MirrorScheduler {
    * Waits `ms`; a wake (a new message) cuts it short when `wakeable`, after a short linger so
    * that messages arriving together share one CRM write and one pair of outbox updates
    * instead of one each (each outbox update is an fsync on the webhook's event loop);
-   * close always cuts it short at once.
+   * close always cuts it short at once, and a sleep that starts after close (the loop was awaiting
+   * the outbox when close came) does not wait at all.
    */
   private sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     if (wakeable && this.woken) {
       this.woken = false;
       return this.sleep(this.lingerMs, false);

@@ -16,8 +16,8 @@ export interface AccountTokens {
   tokenForCustomer(customerId: string): Promise<AccountToken | null>;
   /** Whether any account has a token (without one, no look-up is even tried). */
   any(): boolean;
-  /** Meta answered 190 to a call made with this token: the account is marked invalid and the log says what to do. */
-  rejected(used: AccountToken, reason: string): void;
-  /** Meta accepted this token: an invalid mark is cleared. */
-  accepted(used: AccountToken): void;
+  /** Meta answered 190 to a call made with this token: the account is marked invalid (resolved once stored) and the log says what to do. */
+  rejected(used: AccountToken, reason: string): Promise<void>;
+  /** Meta accepted this token: an invalid mark is cleared (resolved once stored; at once when there was none). */
+  accepted(used: AccountToken): Promise<void>;
 }

@@ -29,6 +29,7 @@ export interface HistoryCheckpoint {
 
 /** One checkpoint per walk and account (SPEC §12: each account's conversations are walked apart). */
 export interface HistoryCheckpoints {
-  load(walk: HistoryWalk, account: string): HistoryCheckpoint | null;
-  save(walk: HistoryWalk, account: string, checkpoint: HistoryCheckpoint): void;
+  load(walk: HistoryWalk, account: string): Promise<HistoryCheckpoint | null>;
+  /** Resolves once the checkpoint is stored. */
+  save(walk: HistoryWalk, account: string, checkpoint: HistoryCheckpoint): Promise<void>;
 }
