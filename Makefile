@@ -1,4 +1,4 @@
-# igbridge — `make run` starts the service, `make test` runs every test (real MySQL included).
+# igbridge — `make run` starts the service, `make test` runs every test (real MySQL and PostgreSQL included).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_RUN := node --import tsx
@@ -7,7 +7,7 @@ NODE_RUN := node --import tsx
 
 help:
 	@echo "make run    install, create .env if absent, migrate SQLite, start on PORT (default 3000)"
-	@echo "make test   install, make sure MySQL answers, run every test"
+	@echo "make test   install, make sure MySQL and PostgreSQL answer, run every test"
 	@echo "make bench  load and fault benchmark (prints a table)"
 
 node_modules/.install-stamp: package.json package-lock.json
@@ -30,6 +30,7 @@ run: install .env build
 
 test: install
 	@bash scripts/ensure-mysql.sh
+	@bash scripts/ensure-postgres.sh
 	@bash scripts/ensure-chromium.sh
 	npx vitest run
 

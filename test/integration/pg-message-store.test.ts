@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { migratePostgres } from '../../src/adapters/postgres/database.js';
 import { PgConversationReader } from '../../src/adapters/postgres/pg-conversation-reader.js';
 import { PgMessageStore } from '../../src/adapters/postgres/pg-message-store.js';
+import { CRM_COUNT_SLOTS } from '../../src/adapters/postgres/schema.js';
 import type { InstagramEvent } from '../../src/domain/instagram-event.js';
 import { messageStoreContract, newMessage } from '../contract/message-store.contract.js';
 import { migratedPgDatabase } from '../support/pg-store.js';
@@ -24,6 +25,12 @@ describe('PgMessageStore on a real PostgreSQL', () => {
     await migratePostgres(db);
     expect(await database.rows('SELECT mid FROM messages')).toEqual([{ mid: 'a' }]);
     expect(await database.rows('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).toEqual([{ n: 2 }]);
+  });
+
+  it('when the state count triggers write, then they spread over CRM_COUNT_SLOTS slots, as the schema says', async () => {
+    const database = await migratedPgDatabase();
+    const [{ source }] = await database.rows<{ source: string }>("SELECT prosrc AS source FROM pg_proc WHERE proname = 'crm_state_count_add'");
+    expect(source).toContain(`pg_backend_pid() % ${CRM_COUNT_SLOTS}`);
   });
 
   it('when the mirror is on, then new rows wait as pending; when off, as not_mirrored — and the state counts follow', async () => {

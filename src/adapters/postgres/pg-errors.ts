@@ -6,7 +6,8 @@ const NETWORK = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EN
 /**
  * Whether an error from `pg` means PostgreSQL is unreachable or too busy (refused, cut, timed out,
  * shutting down, out of connections, a statement cancelled by statement_timeout, a deadlock or a
- * read-only standby after a fail-over): nothing was committed and the same work can be retried.
+ * read-only standby after a fail-over): the work can be tried again later. (A connection lost
+ * during COMMIT may have committed: what is retried must be idempotent, as a delivery is.)
  */
 export function isUnavailable(failure: unknown): boolean {
   const error = driverError(failure);
