@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessChangeFeed } from '../../src/adapters/live/in-process-change-feed.js';
@@ -7,29 +6,18 @@ import { PgClusterLock } from '../../src/adapters/postgres/pg-cluster-lock.js';
 import type { Change } from '../../src/application/ports/change-feed.js';
 import pino from 'pino';
 import { LogCapture } from '../support/log-capture.js';
+import { createPgDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
 
-const ADMIN = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function freshDatabase(): Promise<string> {
-  const name = `igb_cluster_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN);
-  url.pathname = `/${name}`;
-  cleanups.push(async () => {
-    const a = new pg.Client({ connectionString: ADMIN });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await a.end();
-  });
-  return url.toString();
+  const database = await createPgDatabase();
+  cleanups.push(() => database.drop());
+  return database.url;
 }
 
 function pool(url: string): pg.Pool {

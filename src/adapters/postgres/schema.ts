@@ -199,3 +199,13 @@ export const crmStateCounts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.state, t.slot] })],
 );
+
+/**
+ * PostgreSQL only (SPEC §14): the profile look-up pace every instance shares (PgLookupPace). One
+ * row: the earliest time the next look-up may start, and until when Meta asked to pause.
+ */
+export const lookupPace = pgTable('lookup_pace', {
+  id: integer('id').primaryKey(),
+  nextAt: time('next_at').notNull(),
+  pausedUntil: time('paused_until').notNull().default(0),
+});
