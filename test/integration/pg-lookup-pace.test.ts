@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphProfileLookup } from '../../src/adapters/graph/graph-profile-lookup.js';
 import { PrometheusMetrics } from '../../src/adapters/metrics/prometheus-metrics.js';
-import { migratePostgres, openPostgres, type PgDb } from '../../src/adapters/postgres/database.js';
 import { PgLookupPace } from '../../src/adapters/postgres/pg-lookup-pace.js';
 import { PgProfileCache } from '../../src/adapters/postgres/pg-profile-cache.js';
 import { ProfileLookupBudget } from '../../src/application/profile-lookup-budget.js';
@@ -11,7 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { FakeAccountTokens } from '../support/fake-account-tokens.js';
 import { LogCapture } from '../support/log-capture.js';
-import { createPgDatabase, type PgTestDatabase } from '../support/postgres.js';
+import { migratedPgDatabase } from '../support/pg-store.js';
 
 /** A look-up request may reach the fake this much later than it was started (a loaded machine). */
 const JITTER_MS = 250;
@@ -20,16 +19,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function database(): Promise<{ test: PgTestDatabase; open(): PgDb }> {
-  const test = await createPgDatabase();
-  cleanups.push(() => test.drop());
-  const open = () => {
-    const db = openPostgres(test.url, { poolMax: 2, statementTimeoutMs: 5_000 });
-    cleanups.push(() => db.$client.end());
-    return db;
-  };
-  await migratePostgres(open());
-  return { test, open };
+async function database() {
+  const test = await migratedPgDatabase();
+  return { test, open: () => test.open(2) };
 }
 
 describe('the profile look-up pace shared by the instances (PostgreSQL)', () => {
