@@ -39,7 +39,7 @@ import { AccountViews } from './application/account-views.js';
 import { AddAccount } from './application/add-account.js';
 import { DisabledCrmStatus } from './application/crm-mirror/disabled-crm-status.js';
 import { MirrorCrmStatus } from './application/crm-mirror/mirror-crm-status.js';
-import type { MirrorOptions } from './application/crm-mirror/mirror-pending-messages.js';
+import { DOUBT_RECHECK_MS, type MirrorOptions } from './application/crm-mirror/mirror-pending-messages.js';
 import { NonBlockingMirror } from './application/crm-mirror/non-blocking-mirror.js';
 import { ImportHistory } from './application/import-history.js';
 import { ProfileLookupBudget } from './application/profile-lookup-budget.js';
@@ -231,7 +231,11 @@ function registerAccounts(c: DependencyContainer, config: Config, log: Logger, o
  * mirror around that writer when CRM_MYSQL_ENABLED=true, the no-op mirror otherwise.
  */
 function registerCrm(c: DependencyContainer, config: Config, log: Logger, options: ContainerOptions): void {
-  const mirrorOptions: MirrorOptions = { batchSize: config.crm.batchSize, maxAttempts: config.crm.maxAttempts, retryBaseMs: 500, retryMaxMs: config.crm.retryMaxMs };
+  const mirrorOptions: MirrorOptions = {
+    batchSize: config.crm.batchSize, maxAttempts: config.crm.maxAttempts, retryBaseMs: 500, retryMaxMs: config.crm.retryMaxMs,
+    // Several instances: rows a dead one left in doubt become this one's when their claim lapses.
+    ...(config.postgres ? { doubtRecheckMs: Math.min(DOUBT_RECHECK_MS, config.postgres.claimLeaseMs) } : {}),
+  };
   c.register(TOKENS.MirrorOptions, { useValue: mirrorOptions });
   if (config.crm.missing.length === 0) {
     c.register(TOKENS.CrmPool, once(TOKENS.CrmPool, (x) => new CrmPool(config.crm, log, x.resolve(TOKENS.Metrics))));

@@ -92,3 +92,12 @@ describe('the shared CRM outbox (PostgreSQL)', () => {
     expect(await a.count({ states: ['failed'] })).toBe(1);
   });
 });
+
+describe('when the next row is due (PostgreSQL)', () => {
+  it('when another instance holds the pending rows, then they are due for this one when the claim lapses, not now', async () => {
+    const { a, b, now } = await outboxes(2);
+    await a.due(PENDING, false, now(), 10);
+    expect(await b.nextDueAt()).toBe(now() + LEASE_MS);
+    expect(await a.nextDueAt()).toBe(T0);
+  });
+});

@@ -74,9 +74,19 @@ export class PgCrmOutbox implements CrmOutbox {
     return rows.map((row) => ({ ...toMessage(row), inDoubt: row.crmInDoubt }));
   }
 
+  /**
+   * When the next pending row becomes due for this instance: a row another instance holds is due
+   * when its claim lapses (else an idle instance would poll its neighbour's batch in a loop). Only
+   * idle instances ask, so the pending rows are then few: the claimed batches and those waiting
+   * for a retry.
+   */
   async nextDueAt(): Promise<number | null> {
+    const now = this.clock.now();
     const [row] = await this.db
-      .select({ at: sql<string | null>`min(${messages.crmNextAttemptAt})` })
+      .select({
+        at: sql<string | null>`min(CASE WHEN ${messages.crmClaimedUntil} > ${now} AND ${messages.crmClaimedBy} <> ${this.claim.instanceId}
+          THEN greatest(${messages.crmNextAttemptAt}, ${messages.crmClaimedUntil}) ELSE ${messages.crmNextAttemptAt} END)`,
+      })
       .from(messages)
       .where(eq(messages.crmState, 'pending'));
     return row?.at == null ? null : Number(row.at);

@@ -14,6 +14,8 @@ export interface MirrorOptions {
   retryMaxMs: number;
   /** The service drains `PENDING`; a backfill its own selection. */
   selection?: OutboxSelection;
+  /** How often in-doubt rows are looked for although none of this drainer's writes left any (default DOUBT_RECHECK_MS). */
+  doubtRecheckMs?: number;
 }
 
 /** What a round did: nothing was due, some rows moved on, or the CRM stopped answering. */
@@ -38,7 +40,7 @@ export interface MirrorTally {
  *    and only they pay for that check.
  * A batch the CRM rejects for its data is split in halves until the bad row is alone.
  */
-/** How often in-doubt rows are looked for even when none of this instance's writes left any. */
+/** How often in-doubt rows are looked for even when none of this instance's writes left any (with PostgreSQL: CRM_CLAIM_LEASE_S, if shorter). */
 export const DOUBT_RECHECK_MS = 30_000;
 
 export class MirrorPendingMessages {
@@ -50,7 +52,7 @@ export class MirrorPendingMessages {
    * (after a crash, say) looks again. Without it every batch of a catch-up first scanned the
    * whole backlog for in-doubt rows (the flag is not indexed). With an outbox shared by several
    * instances (SPEC §14) another instance may die leaving rows in doubt, which become this one's
-   * once their claim lapses: the look-up is repeated every DOUBT_RECHECK_MS.
+   * once their claim lapses: the look-up is repeated every `doubtRecheckMs`.
    */
   private mayHaveDoubtful = true;
   private doubtCheckedAt = -Infinity;
@@ -85,7 +87,7 @@ export class MirrorPendingMessages {
     const now = this.clock.now();
     const pending = this.selection === PENDING;
     this.atTail = false;
-    if (now - this.doubtCheckedAt >= DOUBT_RECHECK_MS) this.mayHaveDoubtful = true;
+    if (now - this.doubtCheckedAt >= (this.options.doubtRecheckMs ?? DOUBT_RECHECK_MS)) this.mayHaveDoubtful = true;
     if (this.mayHaveDoubtful) this.doubtCheckedAt = now;
     const doubtful = pending && this.mayHaveDoubtful ? await this.outbox.due(this.selection, true, now, this.options.batchSize, afterId) : [];
     if (pending && doubtful.length === 0) this.mayHaveDoubtful = false;
