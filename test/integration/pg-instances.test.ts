@@ -6,7 +6,7 @@ import type { InstagramEvent } from '../../src/domain/instagram-event.js';
 import { newMessage } from '../contract/message-store.contract.js';
 import { PgEventWriter } from '../../src/adapters/postgres/pg-event-writer.js';
 import { createPgDatabase } from '../support/postgres.js';
-import { migratedPgDatabase, type MigratedPgDatabase } from '../support/pg-store.js';
+import { migratedPgDatabase, PG_MIGRATIONS, type MigratedPgDatabase } from '../support/pg-store.js';
 import { waitFor } from '../support/wait.js';
 
 const config = { crm: { enabled: true } as never, deferredChangeTtlMs: 48 * 3_600_000 };
@@ -140,7 +140,7 @@ describe('several instances on one PostgreSQL', () => {
     const pools = Array.from({ length: 4 }, () => openPostgres(database.url, { poolMax: 2, statementTimeoutMs: 10_000 }));
     try {
       await Promise.all(pools.map((db) => migratePostgres(db)));
-      expect(await database.rows('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).toEqual([{ n: 2 }]);
+      expect(await database.rows('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).toEqual([{ n: PG_MIGRATIONS }]);
       expect(await database.rows("SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'messages_crm_count_%'")).toEqual([{ n: 3 }]);
     } finally {
       await Promise.all(pools.map((db) => db.$client.end()));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { onTestFinished } from 'vitest';
 import { migratePostgres, openPostgres, type PgDb } from '../../src/adapters/postgres/database.js';
 import { createPgDatabase, type PgTestDatabase } from './postgres.js';
@@ -26,3 +27,6 @@ export async function migratedPgDatabase(): Promise<MigratedPgDatabase> {
   await migratePostgres(open());
   return { ...database, open };
 }
+
+/** How many migrations drizzle-pg/ holds (what a migrated database's journal table counts). */
+export const PG_MIGRATIONS = (JSON.parse(readFileSync(new URL('../../drizzle-pg/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] }).entries.length;
