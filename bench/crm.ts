@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { createCrmDatabase, type CrmTestDatabase } from '../test/support/mysql.js';
 import { sleep } from './processes.js';
+import { sqliteMids, sqliteStore, type BenchStore } from './stores.js';
 
 /**
  * A fresh CRM database (the test suite's table: id, the five columns, extra columns with
@@ -17,6 +17,52 @@ export interface CrmCount {
   distinct: number;
 }
 
+export interface ExactlyOnce {
+  /** Mids answered 2xx. */
+  acked: number;
+  /** Messages the store holds, and how many of its rows repeat a mid. */
+  stored: number;
+  storeDuplicates: number;
+  /** Acknowledged mids the store does not hold. */
+  storeMissing: number;
+  crmRows: number;
+  /** Stored mids (every acknowledged one among them) with no CRM row. */
+  crmMissing: number;
+  /** CRM rows beyond the first for a mid. */
+  crmDuplicates: number;
+  /** CRM rows whose mid the store does not hold. */
+  crmStrangers: number;
+  met: boolean;
+}
+
+/**
+ * Every acknowledged mid stored once and in the CRM once, mid by mid (each bench message's text
+ * names its mid). The store's messages that were not acknowledged (a request the load generator
+ * gave up on at its end) must reach the CRM once too.
+ */
+export async function exactlyOnceByMid(crm: CrmTestDatabase, store: BenchStore, acked: string[]): Promise<ExactlyOnce> {
+  const stored = await store.mids();
+  const storedRows = await store.count();
+  const [rows] = await crm.admin.query(`SELECT message FROM \`${crm.database}\`.messages`);
+  const inCrm = new Map<string, number>();
+  for (const { message } of rows as Array<{ message: string }>) {
+    const mid = /^bench message (\S+):/.exec(message)?.[1] ?? message;
+    inCrm.set(mid, (inCrm.get(mid) ?? 0) + 1);
+  }
+  const count = (values: Iterable<number>) => [...values].reduce((sum, n) => sum + n, 0);
+  const result = {
+    acked: acked.length,
+    stored: stored.size,
+    storeDuplicates: storedRows - stored.size,
+    storeMissing: acked.filter((mid) => !stored.has(mid)).length,
+    crmRows: (rows as unknown[]).length,
+    crmMissing: [...stored.keys()].filter((mid) => !inCrm.has(mid)).length,
+    crmDuplicates: count([...inCrm.values()].map((n) => n - 1)),
+    crmStrangers: [...inCrm.keys()].filter((mid) => !stored.has(mid)).length,
+  };
+  return { ...result, met: result.storeDuplicates + result.storeMissing + result.crmMissing + result.crmDuplicates + result.crmStrangers === 0 };
+}
+
 /** Rows in the CRM, and distinct message texts (each bench message's text names its mid). */
 export async function crmCount(crm: CrmTestDatabase): Promise<CrmCount> {
   const [rows] = await crm.admin.query(`SELECT COUNT(*) AS n, COUNT(DISTINCT message) AS d FROM \`${crm.database}\`.messages`);
@@ -24,50 +70,34 @@ export async function crmCount(crm: CrmTestDatabase): Promise<CrmCount> {
   return { rows: Number(row.n), distinct: Number(row.d) };
 }
 
-export function sqliteMids(path: string): Map<string, number> {
-  const db = new Database(path, { readonly: true });
-  try {
-    const rows = db.prepare('SELECT mid, received_at AS at FROM messages').all() as Array<{ mid: string; at: number }>;
-    return new Map(rows.map((r) => [r.mid, r.at]));
-  } finally {
-    db.close();
-  }
-}
-
-export function sqliteCount(path: string): number {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT count(*) FROM messages').pluck().get() as number;
-  } finally {
-    db.close();
-  }
-}
-
 /**
- * Waits until the CRM holds every message SQLite holds, once each (bounded). Returns the
- * milliseconds it took, or null when it did not happen within `timeoutMs`.
+ * Waits until the CRM holds every message the store holds (SQLite at a path, or any BenchStore),
+ * once each (bounded). Returns the milliseconds it took, or null when it did not happen within
+ * `timeoutMs`.
  */
-export async function untilMirrored(crm: CrmTestDatabase, sqlitePath: string, timeoutMs = 120_000): Promise<{ ms: number | null; count: CrmCount; local: number }> {
+export async function untilMirrored(crm: CrmTestDatabase, local: string | BenchStore, timeoutMs = 120_000): Promise<{ ms: number | null; count: CrmCount; local: number }> {
+  const store = typeof local === 'string' ? sqliteStore(local) : local;
   const started = performance.now();
-  // Polls a cheap COUNT(*) (a DISTINCT over the texts would load the CRM it measures). SQLite is
+  // Polls a cheap COUNT(*) (a DISTINCT over the texts would load the CRM it measures). The store is
   // counted again each time: a request the load generator abandoned at its end may commit late.
   let rows = 0;
   let ms: number | null = null;
   while (performance.now() - started < timeoutMs) {
     rows = await crmRows(crm);
-    if (rows >= sqliteCount(sqlitePath)) {
+    if (rows >= (await store.count())) {
       ms = performance.now() - started;
       break;
     }
     await sleep(100);
   }
   const count = await crmCount(crm);
-  const after = sqliteCount(sqlitePath);
+  const after = await store.count();
   const done = ms !== null && count.rows === after && count.distinct === after;
   return { ms: done ? ms : null, count, local: after };
 }
 
-async function crmRows(crm: CrmTestDatabase): Promise<number> {
+/** Rows in the CRM table (a cheap COUNT(*)). */
+export async function crmRows(crm: CrmTestDatabase): Promise<number> {
   const [rows] = await crm.admin.query(`SELECT COUNT(*) AS n FROM \`${crm.database}\`.messages`);
   return Number((rows as Array<{ n: number }>)[0].n);
 }

@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
  * `<prefix>.<n>`. Prints one JSON line with the numbers; the mids answered 2xx go to `ackFile`.
  */
 export interface LoadOptions {
-  url: string;
+  /** Several URLs (instances): the connections go to them in turn. */
+  url: string | string[];
   secret: string;
   prefix: string;
   connections: number;
@@ -65,7 +66,8 @@ async function main(options: LoadOptions): Promise<void> {
   let next = 0;
   const acked: number[] = [];
   const result = await autocannon({
-    url: options.url,
+    // autocannon takes several URLs and gives connection i to URL i mod n (its README; the types say string).
+    url: options.url as string,
     connections: options.connections,
     duration: options.duration ?? 10,
     amount: options.amount,

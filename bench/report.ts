@@ -62,7 +62,34 @@ export function verdicts(rows: Row[]): Verdict[] {
     const cost = Number(attackedStreams.extra.costPercent);
     out.push({ target: 'event streams: 3,000 attempts during a burst cost < 10 % of webhook throughput', measured: `${cost} % (${attackedStreams.extra.attackedRps} vs ${attackedStreams.extra.aloneRps} req/s alone)`, met: cost < 10 });
   }
-  out.push(...scaleVerdicts(rows));
+  out.push(...scaleVerdicts(rows), ...instancesVerdicts(rows));
+  return out;
+}
+
+/** Issue 17's target: two instances on PostgreSQL ≥ 1.6 × one, with the same exactly-once verdict. */
+function instancesVerdicts(rows: Row[]): Verdict[] {
+  const out: Verdict[] = [];
+  const runs = rows.filter((r) => r.scenario.startsWith('two-instances'));
+  const one = find(runs, 'two-instances: PostgreSQL, 1');
+  const two = find(runs, 'two-instances: PostgreSQL, 2');
+  if (one && two) {
+    const ratio = two.rps / one.rps;
+    out.push({ target: 'two-instances: 2 instances on PostgreSQL ≥ 1.6 × the throughput of 1', measured: `${ratio.toFixed(2)} × (${Math.round(two.rps)} / ${Math.round(one.rps)} req/s)`, met: ratio >= 1.6 });
+  }
+  for (const r of runs) {
+    const e = r.extra ?? {};
+    const name = r.scenario.replace('two-instances: ', '');
+    out.push({
+      target: `two-instances (${name}): every acknowledged mid once in the store and once in the CRM, zero non-2xx`,
+      measured: `${r.acked} acknowledged, ${r.non2xx} non-2xx; store: ${r.missing} missing, ${e.storeDuplicates} duplicates; CRM: ${e.crmMissing} missing, ${e.crmDuplicates} duplicates, ${e.crmStrangers} unknown (${e.crmRows} rows, ${e.sqlite} stored)`,
+      met: e.exactlyOnce === 'yes' && r.non2xx === 0,
+    });
+    out.push({
+      target: `two-instances (${name}): CRM catch-up after the saturation load (reported)`,
+      measured: `${fmtMs(r.caughtUpMs)} for a backlog of ${Number(e.backlogAtLoadEnd).toLocaleString('en')}; saturation p99 ${e.satP99} ms`,
+      met: r.caughtUpMs !== null && r.caughtUpMs !== undefined,
+    });
+  }
   return out;
 }
 
@@ -98,7 +125,7 @@ function crmColumn(r: Row): string {
   if (r.lag) return `lag p50 ${r.lag.p50} ms / p99 ${r.lag.p99} ms`;
   if (r.caughtUpMs !== undefined) {
     const rate = r.extra?.drainRate ? ` (drain ${Number(r.extra.drainRate).toLocaleString('en')} msg/s)` : '';
-    return `all ${exactlyOnce(r) ? 'exactly once' : 'NOT exactly once'} ${fmtMs(r.caughtUpMs)} after it came back${rate}`;
+    return `all ${exactlyOnce(r) ? 'exactly once' : 'NOT exactly once'} ${fmtMs(r.caughtUpMs)} after ${r.caughtUpFrom ?? 'it came back'}${rate}`;
   }
   return '—';
 }

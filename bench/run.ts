@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { adminConnection } from '../test/support/mysql.js';
 import { TcpProxy } from '../test/support/tcp-proxy.js';
 import { crmLags, freshCrm, importWindowMs, percentile, untilMirrored } from './crm.js';
-import { ROOT, runLoad, sleep } from './processes.js';
+import { ROOT, runLoad } from './processes.js';
 import { render, verdicts } from './report.js';
+import { twoInstances } from './instances.js';
 import { big, newCustomers } from './scale.js';
 import { slowBodies, streams } from './security.js';
-import { CONNECTIONS, discard, drive, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, workspace, type Row } from './scenario.js';
+import { CONNECTIONS, crmState, discard, drive, exitCodes, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, stopChecked, workspace, type Row } from './scenario.js';
 
 /**
  * `make bench`: igbridge under load with the CRM healthy, absent, refusing, hanging and
@@ -59,8 +60,8 @@ async function withCrm(fault: Fault): Promise<Row> {
     if (fault === 'healthy' || fault === 'locked') await crmState(service.url, 'ok');
     await locker?.query(`LOCK TABLES \`${crm.database}\`.messages WRITE`);
     // Healthy: let the saturation backlog drain, so the fixed rate shows the steady state.
-    const between = fault === 'healthy' ? async () => void (await untilMirrored(crm, ws.sqlitePath, 60_000)) : undefined;
-    const phases = await drive(fault, ws, service, between);
+    const afterSaturation = fault === 'healthy' ? async () => void (await untilMirrored(crm, ws.sqlitePath, 60_000)) : undefined;
+    const phases = await drive(fault, ws, service, { afterSaturation });
     const result = row(fault, phases, ws, service.peakRssMb(), fault);
 
     const cameBack = performance.now();
@@ -127,20 +128,6 @@ async function backlog(name: string, count: number): Promise<Row> {
   }
 }
 
-async function crmState(url: string, wanted: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const ready = (await (await fetch(`${url}/readyz`)).json()) as { crm?: { state?: string } };
-    if (ready.crm?.state === wanted) return;
-    await sleep(100);
-  }
-  throw new Error(`the CRM never became ${wanted}`);
-}
-
-const exitCodes: Record<string, number | null> = {};
-async function stopChecked(service: { stop(): Promise<number | null> }, name: string): Promise<void> {
-  exitCodes[name] = await service.stop();
-}
-
 function machine(): Record<string, string> {
   const mariadb = (() => {
     try {
@@ -162,7 +149,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const before = machine();
   process.stderr.write(`igbridge bench: ${SECONDS} s per phase, fixed rate ${FIXED_RATE} req/s, ${CONNECTIONS} connections at saturation\n`);
-  const plan: Array<[string, () => Promise<Row>]> = [
+  const plan: Array<[string, () => Promise<Row | Row[]>]> = [
     ['baseline', baseline],
     ['disabled', disabled],
     ['healthy', () => withCrm('healthy')],
@@ -175,14 +162,16 @@ async function main(): Promise<void> {
     ['big', big],
     ['slow-bodies', slowBodies],
     ['streams', streams],
+    ['two-instances', twoInstances],
   ];
   const rows: Row[] = [];
   for (const [name, scenario] of plan) {
     if (only && !only.includes(name)) continue;
     process.stderr.write(`… ${name}\n`);
-    const result = await scenario();
-    rows.push(result);
-    process.stderr.write(`  ${JSON.stringify(result)}\n`);
+    for (const result of [await scenario()].flat()) {
+      rows.push(result);
+      process.stderr.write(`  ${JSON.stringify(result)}\n`);
+    }
   }
   const text = render(rows, verdicts(rows), { ...before, loadAfter: machine().load, minutes: ((Date.now() - started) / 60_000).toFixed(1), exitCodes: JSON.stringify(exitCodes) });
   process.stdout.write(`${text}\n`);

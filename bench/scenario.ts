@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult } from './load.js';
-import { freePort, runLoad, startChild, type ChildService } from './processes.js';
-import { sqliteMids } from './crm.js';
+import { freePort, runLoad, sleep, startChild, type ChildService } from './processes.js';
+import { sqliteMids } from './stores.js';
 
 export const SECRET = 'bench-app-secret';
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -27,6 +27,8 @@ export interface Row {
   lag?: { p50: number; p99: number };
   /** Milliseconds until the CRM held every message once after it came back. */
   caughtUpMs?: number | null;
+  /** What caughtUpMs counts from (default: the CRM's return). */
+  caughtUpFrom?: string;
   extra?: Record<string, number | string>;
 }
 
@@ -46,8 +48,11 @@ export function discard(ws: Workspace): void {
   if (!process.env.BENCH_KEEP) rmSync(ws.dir, { recursive: true, force: true });
 }
 
-/** The service as a user runs it: `node --import tsx src/main.ts`, configured by env only. */
-export async function startIgbridge(ws: Workspace, crmEnv: Record<string, string>): Promise<ChildService> {
+/**
+ * The service as a user runs it: `node --import tsx src/main.ts`, configured by env only (`env`
+ * on top of the bench's settings). Several instances of one scenario each log to a file of their own.
+ */
+export async function startIgbridge(ws: Workspace, env: Record<string, string>, logFile = ws.logFile): Promise<ChildService> {
   const port = await freePort();
   return startChild('src/main.ts', {
     PORT: String(port),
@@ -61,8 +66,8 @@ export async function startIgbridge(ws: Workspace, crmEnv: Record<string, string
     CRM_MYSQL_ENABLED: 'false',
     // The bench's CRM comes back within a second of recovering; production waits up to 60 s.
     CRM_RETRY_MAX_S: '1',
-    ...crmEnv,
-  }, ws.logFile, process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []);
+    ...env,
+  }, logFile, process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []);
 }
 
 export async function startBaseline(ws: Workspace): Promise<ChildService> {
@@ -76,9 +81,18 @@ export interface Phases {
   acked: string[];
 }
 
-/** Warm-up, then saturation (req/s), then the fixed rate (latency). */
-export async function drive(name: string, ws: Workspace, service: ChildService, between?: () => Promise<void>): Promise<Phases> {
-  const base = { url: service.url, secret: SECRET, ackFile: join(ws.dir, 'acked.json') };
+export interface PhaseHooks {
+  beforeSaturation?: () => void | Promise<void>;
+  /** Runs as soon as the saturation load has ended, before the fixed rate. */
+  afterSaturation?: () => void | Promise<void>;
+}
+
+/**
+ * Warm-up, then saturation (req/s), then the fixed rate (latency). A target with several URLs
+ * (instances) gets the load generator's connections in turn, as a round-robin TCP balancer would.
+ */
+export async function drive(name: string, ws: Workspace, target: { url: string | string[] }, hooks: PhaseHooks = {}): Promise<Phases> {
+  const base = { url: target.url, secret: SECRET, ackFile: join(ws.dir, 'acked.json') };
   const acked: string[] = [];
   const run = async (phase: string, options: { duration?: number; amount?: number; rate?: number; connections: number }) => {
     const prefix = `${name}-${phase}`;
@@ -87,8 +101,9 @@ export async function drive(name: string, ws: Workspace, service: ChildService, 
     return result;
   };
   await run('warm', { duration: WARMUP_SECONDS, connections: CONNECTIONS });
+  await hooks.beforeSaturation?.();
   const saturation = await run('sat', { duration: SECONDS, connections: CONNECTIONS });
-  await between?.();
+  await hooks.afterSaturation?.();
   const fixed = await run('rate', { duration: SECONDS, rate: FIXED_RATE, connections: 10 });
   return { saturation, fixed, acked };
 }
@@ -112,4 +127,21 @@ export function row(scenario: string, phases: Phases, ws: Workspace, peakRssMb: 
     peakRssMb,
     crm,
   };
+}
+
+/** Waits until the service's /readyz shows the CRM in state `wanted` (bounded: 30 s). */
+export async function crmState(url: string, wanted: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const ready = (await (await fetch(`${url}/readyz`)).json()) as { crm?: { state?: string } };
+    if (ready.crm?.state === wanted) return;
+    await sleep(100);
+  }
+  throw new Error(`the CRM never became ${wanted}`);
+}
+
+/** Each scenario's service exit code on SIGTERM (0 expected), for the report. */
+export const exitCodes: Record<string, number | null> = {};
+
+export async function stopChecked(service: { stop(): Promise<number | null> }, name: string): Promise<void> {
+  exitCodes[name] = await service.stop();
 }
