@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { migratePostgres, openPostgres } from '../../src/adapters/postgres/database.js';
+import { inTransaction, migratePostgres, openPostgres } from '../../src/adapters/postgres/database.js';
 import { PgConversationReader } from '../../src/adapters/postgres/pg-conversation-reader.js';
 import { PgMessageStore } from '../../src/adapters/postgres/pg-message-store.js';
 import type { InstagramEvent } from '../../src/domain/instagram-event.js';
@@ -40,7 +40,7 @@ async function whileOpen(database: MigratedPgDatabase, first: InstagramEvent[], 
   const writer = new PgEventWriter({ mirrored: true, deferredTtlMs: config.deferredChangeTtlMs });
   const b = new PgMessageStore(database.open(2), config, clock);
   let outcome: Promise<unknown> | undefined;
-  await database.open(2).transaction(async (tx) => {
+  await inTransaction(database.open(2), async (tx) => {
     await writer.record(tx, first, clock.now());
     let settled = false;
     outcome = b.record(second).finally(() => (settled = true));

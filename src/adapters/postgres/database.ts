@@ -8,8 +8,11 @@ import { MIGRATIONS_LOCK } from './advisory-locks.js';
 import * as schema from './schema.js';
 
 export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
-/** A transaction of PgDb (what `db.transaction` hands its callback). */
-export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
+/**
+ * Drizzle on the one pooled connection a transaction runs on (`inTransaction`), with that
+ * connection as `$client` for statements prepared once (named, parsed once per connection).
+ */
+export type PgTx = NodePgDatabase<typeof schema> & { $client: pg.PoolClient };
 
 export interface PostgresOptions {
   /** PG_POOL_MAX: connections this instance opens at most. */
@@ -50,6 +53,32 @@ export function openPostgres(url: string, options: PostgresOptions): PgDb {
   pool.on('error', report);
   pool.on('connect', (client) => client.on('error', () => {}));
   return drizzle({ client: pool, schema }) as PgDb;
+}
+
+/** Drizzle on each pooled connection, made once: a pool lends the same few connections again and again. */
+const onConnection = new WeakMap<pg.PoolClient, PgTx>();
+
+/**
+ * Runs `work` in a transaction (READ COMMITTED) on one connection of the pool: BEGIN, then COMMIT
+ * if `work` resolves, ROLLBACK if it throws. A connection whose ROLLBACK failed is closed rather
+ * than lent again. Unlike Drizzle's own `transaction`, `work` gets the connection itself too.
+ */
+export async function inTransaction<T>(db: PgDb, work: (tx: PgTx) => Promise<T>): Promise<T> {
+  const client = await db.$client.connect();
+  let broken: Error | undefined;
+  try {
+    let tx = onConnection.get(client);
+    if (!tx) onConnection.set(client, (tx = drizzle({ client, schema })));
+    await client.query('BEGIN');
+    const result = await work(tx);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((failure: Error) => (broken = failure));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /**

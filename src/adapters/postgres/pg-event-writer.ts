@@ -7,6 +7,7 @@ import { advanceWatermark } from '../../domain/read-watermark.js';
 import type { PgDb, PgTx } from './database.js';
 import { toMessage } from './message-row.js';
 import { PgConversationSummaries } from './pg-conversation-summaries.js';
+import { PgMessageInsert } from './pg-message-insert.js';
 import { deferredChanges, messages } from './schema.js';
 
 export interface EventWriterOptions {
@@ -25,6 +26,9 @@ const EXPIRE_BATCH = 1_000;
  * share one (and then only wait for each other).
  */
 const LOCK_KEYS = 1_024;
+/** The sorted subquery's rows reach the aggregate in order, so the locks are taken in order. */
+const LOCK_KEYS_STATEMENT = `SELECT count(pg_advisory_xact_lock(k)) FROM (
+  SELECT DISTINCT hashtextextended(key, 0) & ${LOCK_KEYS - 1} AS k FROM unnest($1::text[]) AS key ORDER BY k) AS keys`;
 
 type Recorded = Omit<RecordResult, 'expired'>;
 
@@ -53,6 +57,7 @@ type Recorded = Omit<RecordResult, 'expired'>;
  */
 export class PgEventWriter {
   private readonly summaries = new PgConversationSummaries();
+  private readonly inserts = new PgMessageInsert();
   private lastExpiry = -Infinity;
 
   constructor(private readonly options: EventWriterOptions) {}
@@ -96,37 +101,25 @@ export class PgEventWriter {
       if (event.kind !== 'message') keys.add(`mid:${event.mid}`);
       else keys.add(`mid:${event.message.mid}`).add(`conversation:${event.message.accountId}:${event.message.customerId}`);
     }
-    // The sorted subquery's rows reach the aggregate in order, so the locks are taken in order.
-    await tx.execute(sql`SELECT count(pg_advisory_xact_lock(k)) FROM (
-      SELECT DISTINCT hashtextextended(key, 0) & ${LOCK_KEYS - 1} AS k FROM unnest(${sql.param([...keys])}::text[]) AS key ORDER BY k) AS keys`);
+    await tx.$client.query({ name: 'igbridge_lock_keys', text: LOCK_KEYS_STATEMENT, values: [[...keys]] });
   }
 
   private async insert(tx: PgTx, message: NewMessage, now: number): Promise<Message | null> {
-    const pending = this.options.mirrored;
-    const [inserted] = await tx
-      .insert(messages)
-      .values({
-        ...message,
-        origin: message.origin ?? 'webhook',
-        receivedAt: now,
-        crmState: pending ? 'pending' : 'not_mirrored',
-        crmNextAttemptAt: pending ? now : null,
-      })
-      .onConflictDoNothing({ target: messages.mid })
-      .returning();
+    const waitingSince = now - this.options.deferredTtlMs;
+    const inserted = await this.inserts.run(tx.$client, message, { now, mirrored: this.options.mirrored, waitingSince });
     if (!inserted) return null;
-    let watermark = await this.summaries.added(tx, inserted);
+    await this.summaries.outboundAdded(tx, message, inserted.lastOutSentAt);
+    if (!inserted.changesWaiting) return toMessage(inserted.row, inserted.watermark);
     const d = deferredChanges;
     const waiting = await tx
       .select()
       .from(d)
-      .where(and(eq(d.mid, message.mid), gte(d.receivedAt, now - this.options.deferredTtlMs)))
+      .where(and(eq(d.mid, message.mid), gte(d.receivedAt, waitingSince)))
       .orderBy(asc(d.kind), asc(d.id));
-    if (waiting.length === 0) return toMessage(inserted, watermark);
     for (const deferred of waiting) await this.apply(tx, JSON.parse(deferred.change) as MessageChange);
     await tx.delete(d).where(eq(d.mid, message.mid));
-    const [row] = await tx.select().from(messages).where(eq(messages.id, inserted.id));
-    watermark = await this.summaries.watermark(tx, row!.accountId, row!.customerId);
+    const [row] = await tx.select().from(messages).where(eq(messages.id, inserted.row.id));
+    const watermark = await this.summaries.watermark(tx, row!.accountId, row!.customerId);
     return toMessage(row!, watermark);
   }
 
