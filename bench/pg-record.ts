@@ -11,10 +11,12 @@ import { coresUsed, sampleCpu } from './cpu.js';
  * customers in turn), through PgMessageStore.record, for SECONDS, on a fresh database. Prints
  * deliveries/s and the CPU this process and PostgreSQL used per delivery, to see what a change to
  * the write path buys before it meets the noise of the whole bench.
- * Usage: node --import tsx bench/pg-record.ts [seconds] [concurrency]
+ * Usage: node --import tsx bench/pg-record.ts [seconds] [concurrency] [pool max]
  */
 const SECONDS = Number(process.argv[2] ?? 5);
 const CONCURRENCY = Number(process.argv[3] ?? 16);
+/** PG_POOL_MAX's default. */
+const POOL_MAX = Number(process.argv[4] ?? 10);
 
 function delivery(n: number): InstagramEvent[] {
   const mid = `pg-record.${n}`;
@@ -31,7 +33,7 @@ function delivery(n: number): InstagramEvent[] {
 
 async function main(): Promise<void> {
   const database = await createPgDatabase();
-  const db = openPostgres(database.url, { poolMax: 10, statementTimeoutMs: 5_000 });
+  const db = openPostgres(database.url, { poolMax: POOL_MAX, statementTimeoutMs: 5_000 });
   try {
     await migratePostgres(db);
     const store = new PgMessageStore(db, { crm: { enabled: true } as never, deferredChangeTtlMs: 48 * 3_600_000 }, { now: () => Date.now() });
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     const cores = coresUsed(before, sampleCpu({}));
     const perSecond = done / SECONDS;
     const usPer = (c: number) => Math.round((c * 1e6) / perSecond);
-    process.stdout.write(`${JSON.stringify({ deliveriesPerS: Math.round(perSecond), nodeUsPerDelivery: usPer(cores.bench!), postgresUsPerDelivery: usPer(cores.postgres!), cores })}\n`);
+    process.stdout.write(`${JSON.stringify({ concurrency: CONCURRENCY, poolMax: POOL_MAX, deliveriesPerS: Math.round(perSecond), nodeUsPerDelivery: usPer(cores.bench!), postgresUsPerDelivery: usPer(cores.postgres!), cores })}\n`);
   } finally {
     await db.$client.end();
     await database.drop();
