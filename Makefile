@@ -36,6 +36,7 @@ test: install
 
 bench: install
 	@bash scripts/ensure-mysql.sh
+	@bash scripts/ensure-postgres.sh
 	$(NODE_RUN) bench/run.ts
 
 typecheck: install

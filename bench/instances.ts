@@ -31,21 +31,30 @@ export const SETUPS: InstancesSetup[] = [
 ];
 /** BENCH_TWO_ONLY=pg-1,pg-2 runs only those set-ups (while looking into one). */
 const only = process.env.BENCH_TWO_ONLY?.split(',');
+/**
+ * The PostgreSQL set-ups run this many times each, alternating (1, 2, 1, 2…), so that a drift in
+ * the machine's speed falls on both; the verdict compares their means (bench/report.ts).
+ */
+const ROUNDS = Number(process.env.BENCH_TWO_ROUNDS ?? 2);
 
 const CATCH_UP_TIMEOUT_MS = 180_000;
 
 export async function twoInstances(): Promise<Row[]> {
+  const chosen = SETUPS.filter((setup) => !only || only.includes(setup.key));
+  const runs = [
+    ...chosen.filter((setup) => !setup.postgres).map((setup) => ({ setup, round: 0 })),
+    ...Array.from({ length: ROUNDS }, (_, i) => chosen.filter((setup) => setup.postgres).map((setup) => ({ setup, round: ROUNDS > 1 ? i + 1 : 0 }))).flat(),
+  ];
   const rows: Row[] = [];
-  for (const setup of SETUPS) {
-    if (only && !only.includes(setup.key)) continue;
-    process.stderr.write(`  … ${setup.name}\n`);
-    rows.push(await measure(setup));
+  for (const { setup, round } of runs) {
+    process.stderr.write(`  … ${setup.name}${round ? `, round ${round}` : ''}\n`);
+    rows.push(await measure(setup, round));
   }
   return rows;
 }
 
-async function measure(setup: InstancesSetup): Promise<Row> {
-  const { key } = setup;
+async function measure(setup: InstancesSetup, round: number): Promise<Row> {
+  const key = round ? `${setup.key}.${round}` : setup.key;
   const ws = workspace(`two-instances-${key}`);
   const crm = await freshCrm();
   let pg: PgTestDatabase | undefined;
@@ -78,7 +87,7 @@ async function measure(setup: InstancesSetup): Promise<Row> {
     const check = await exactlyOnceByMid(crm, store, phases.acked);
     const { saturation, fixed } = phases;
     return {
-      scenario: `two-instances: ${setup.name}`,
+      scenario: `two-instances: ${setup.name}${round ? ` (round ${round})` : ''}`,
       rps: saturation.rps,
       p50: fixed.p50,
       p99: fixed.p99,

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
 import { migratePostgres } from '../../src/adapters/postgres/database.js';
 import { PgConversationReader } from '../../src/adapters/postgres/pg-conversation-reader.js';
 import { PgMessageStore } from '../../src/adapters/postgres/pg-message-store.js';
@@ -25,6 +26,19 @@ describe('PgMessageStore on a real PostgreSQL', () => {
     await migratePostgres(db);
     expect(await database.rows('SELECT mid FROM messages')).toEqual([{ mid: 'a' }]);
     expect(await database.rows('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).toEqual([{ n: PG_MIGRATIONS }]);
+  });
+
+  it('when a new message has no changes waiting, then its delivery is four statements: BEGIN, the locks, the insert (with its summary), COMMIT', async () => {
+    const store = new PgMessageStore((await migratedPgDatabase()).open(), crm(true), fixedClock);
+    await store.record([message('a')]); // the first delivery also expires old deferred changes
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      await store.record([message('b')]);
+      const statements = query.mock.calls.map(([sent]) => (typeof sent === 'string' ? sent : (sent as { text: string }).text).trim().split(/\s/)[0]);
+      expect(statements).toEqual(['BEGIN', 'SELECT', 'WITH', 'COMMIT']);
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('when the state count triggers write, then they spread over CRM_COUNT_SLOTS slots, as the schema says', async () => {
