@@ -28,11 +28,13 @@ const columns = Object.entries(getTableColumns(messages));
  * data-modifying CTEs. Built by Drizzle once, then sent as a named prepared statement: each
  * connection parses and plans it once, and nothing is rebuilt per message.
  *
- * Measured (bench/pg-record.ts, BENCHMARKS.md): the three statements and Drizzle building each on
- * every delivery cost more CPU than the writes themselves, in this process and in PostgreSQL.
- * The waiting changes are only looked for here: applying them (rare) is PgEventWriter's, in the
- * same transaction. The caller holds the mid's advisory lock, taken by an earlier statement, so
- * this statement's snapshot sees every change deferred for the mid before (READ COMMITTED).
+ * Measured with bench/pg-record.ts (BENCHMARKS.md, issue 17): with the insert, the summary and the
+ * check as three statements built by Drizzle on every delivery (six in all), a delivery cost
+ * ~800 µs of this process's CPU and ~800 µs of PostgreSQL's (~1,000 deliveries/s); with this one
+ * (four in all), ~220 µs and ~350 µs (~2,850/s). The waiting changes are only looked for here:
+ * applying them (rare) is PgEventWriter's, in the same transaction. The caller holds the mid's
+ * advisory lock, taken by an earlier statement, so this statement's snapshot sees every change
+ * deferred for the mid before (READ COMMITTED).
  */
 export class PgMessageInsert {
   private readonly text: string;
