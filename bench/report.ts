@@ -141,7 +141,7 @@ export function render(rows: Row[], checks: Verdict[], machine: Record<string, s
     '',
     `Run ${new Date().toISOString()} · ${machine.cpus} · ${machine.memory} · Node ${machine.node} · MariaDB ${machine.mariadb} · load average before ${machine.load}, after ${machine.loadAfter} · ${machine.minutes} min`,
     '',
-    'req/s: saturation (16 connections). p50/p99/max: latency at the fixed rate. non-2xx includes connection errors. missing: 2xx answers whose message is not in SQLite. backlog rows: the webhook load that built the backlog.',
+    'req/s: saturation (16 connections). p50/p99/max: latency at the fixed rate. non-2xx includes connection errors. missing: 2xx answers whose message is not in the store (SQLite, or PostgreSQL for two-instances). backlog rows: the webhook load that built the backlog.',
     '',
     '| scenario | req/s | p50 ms | p99 ms | max ms | non-2xx | missing | peak RSS MB | CRM |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|',
