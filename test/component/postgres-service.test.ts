@@ -77,4 +77,30 @@ describe('the service on PostgreSQL (DATABASE_URL)', () => {
     expect((await db.rows<{ mid: string }>('SELECT mid FROM messages ORDER BY id')).map((r) => r.mid)).toEqual(['before', 'during']);
     expect(service.logs.text()).not.toContain(url.password || 'no-password-in-url');
   });
+
+  it('when the network to PostgreSQL stops carrying packets mid-delivery, then the webhook still answers 503 in bounded time, and afterwards the service recovers with the delivery stored once or not at all', async () => {
+    const db = await createPgDatabase();
+    databases.push(db);
+    const url = new URL(db.url);
+    const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+    proxies.push(proxy);
+    url.port = String(proxy.port);
+    const service = await startTestService({ DATABASE_URL: url.toString(), PG_STATEMENT_TIMEOUT_MS: '1000' });
+    started.push(service);
+    expect((await service.webhook(textMessages([{ mid: 'before', text: 'ok' }]))).status).toBe(200);
+
+    proxy.mode = 'freeze';
+    const frozen = await service.webhook(textMessages([{ mid: 'frozen', text: 'partition' }]));
+    expect(frozen.status).toBe(503);
+    expect(await frozen.json()).toMatchObject({ error: { code: 'store_busy' } });
+
+    proxy.thaw();
+    await waitFor(async () => (await fetch(`${service.url}/readyz`)).status === 200, '/readyz 200 again');
+    // Meta delivers again; every later delivery is stored, whichever pooled connection it gets.
+    await waitFor(async () => (await service.webhook(textMessages([{ mid: 'frozen', text: 'partition' }]))).status === 200, 'the redelivery to be taken');
+    for (let i = 0; i < 12; i++) expect((await service.webhook(textMessages([{ mid: `after.${i}`, text: 'ok' }]))).status).toBe(200);
+    const mids = (await db.rows<{ mid: string }>("SELECT mid FROM messages WHERE mid NOT LIKE 'after.%' ORDER BY mid")).map((r) => r.mid);
+    expect(mids).toEqual(['before', 'frozen']);
+    expect(await db.rows("SELECT 1 FROM messages WHERE mid LIKE 'after.%'")).toHaveLength(12);
+  });
 });

@@ -1,7 +1,7 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import type { AccountStore, GivenToken } from '../../application/ports/account-store.js';
 import type { Account } from '../../domain/account.js';
-import type { PgDb } from './database.js';
+import { inTransaction, type PgDb } from './database.js';
 import { accounts } from './schema.js';
 
 type Row = typeof accounts.$inferSelect;
@@ -79,7 +79,7 @@ export class PgAccountStore implements AccountStore {
 
   async saveToken(given: GivenToken): Promise<boolean> {
     const fresh = { token: given.token, tokenState: 'ok' as const, tokenError: null, tokenAt: given.at, expiresAt: null, refreshedAt: null };
-    const existed = await this.db.transaction(async (tx) => {
+    const existed = await inTransaction(this.db, async (tx) => {
       const [before] = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, given.id)).for('update');
       // One env token belongs to one account: an older row that had it forgets it.
       if (given.envTokenHash) await tx.update(accounts).set({ envTokenHash: null }).where(and(eq(accounts.envTokenHash, given.envTokenHash), ne(accounts.id, given.id)));

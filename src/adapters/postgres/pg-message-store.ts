@@ -5,7 +5,7 @@ import type { Clock } from '../../domain/clock.js';
 import { DomainError } from '../../domain/errors.js';
 import type { InstagramEvent } from '../../domain/instagram-event.js';
 import { TOKENS } from '../../tokens.js';
-import type { PgDb } from './database.js';
+import { inTransaction, type PgDb } from './database.js';
 import { PgEventWriter } from './pg-event-writer.js';
 import { driverError, isRetryable, isUnavailable } from './pg-errors.js';
 
@@ -40,7 +40,7 @@ export class PgMessageStore implements MessageStore {
       const expired = await this.writer.expire(this.db, now);
       for (let attempt = 1; ; attempt++) {
         try {
-          const recorded = await this.db.transaction((tx) => this.writer.record(tx, events, now));
+          const recorded = await inTransaction(this.db, (tx) => this.writer.record(tx, events, now));
           return { ...recorded, expired };
         } catch (error) {
           if (attempt >= ATTEMPTS || !isRetryable(error)) throw error;
