@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { textMessages } from '../support/instagram-events.js';
-import { createPgDatabase, type PgTestDatabase } from '../support/postgres.js';
+import pg from 'pg';
+import { createPgDatabase, pgAdmin, type PgTestDatabase } from '../support/postgres.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
@@ -102,5 +103,31 @@ describe('the service on PostgreSQL (DATABASE_URL)', () => {
     const mids = (await db.rows<{ mid: string }>("SELECT mid FROM messages WHERE mid NOT LIKE 'after.%' ORDER BY mid")).map((r) => r.mid);
     expect(mids).toEqual(['before', 'frozen']);
     expect(await db.rows("SELECT 1 FROM messages WHERE mid LIKE 'after.%'")).toHaveLength(12);
+  });
+
+  it('when every PostgreSQL connection of the pool is busy, then a webhook waits a bounded time and answers 503, the pool gauges show it, and nothing is lost', async () => {
+    const { service, db } = await onPostgres({ PG_POOL_MAX: '1', PG_STATEMENT_TIMEOUT_MS: '20000' });
+    expect((await service.webhook(textMessages([{ mid: 'warm', text: 'ok' }]))).status).toBe(200);
+    // Another client locks the table: the only pooled connection waits on it with the first delivery.
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE messages IN ACCESS EXCLUSIVE MODE');
+      const first = service.webhook(textMessages([{ mid: 'first', text: 'waits for the lock' }]));
+      await waitFor(async () => (await pgAdmin<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted"))[0]!.n > 0, 'the delivery waiting on the lock');
+      const second = await service.webhook(textMessages([{ mid: 'second', text: 'waits for a connection' }]));
+      expect(second.status).toBe(503);
+      expect(await second.json()).toMatchObject({ error: { code: 'store_busy' } });
+      await locker.query('COMMIT');
+      expect((await first).status).toBe(200);
+    } finally {
+      await locker.end();
+    }
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/^igbridge_pg_pool_connections\{state="open"\} 1$/m);
+    expect(metrics).toMatch(/^igbridge_pg_pool_connections\{state="waiting"\} 0$/m);
+    expect((await service.webhook(textMessages([{ mid: 'second', text: 'waits for a connection' }]))).status).toBe(200);
+    expect((await db.rows<{ mid: string }>('SELECT mid FROM messages ORDER BY id')).map((r) => r.mid)).toEqual(['warm', 'first', 'second']);
   });
 });
