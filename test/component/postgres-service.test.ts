@@ -28,6 +28,19 @@ async function onPostgres(env: Record<string, string> = {}): Promise<{ service: 
   return { service, db };
 }
 
+/** The same, with the service's connections going through a TCP proxy the test can cut or freeze. */
+async function onPostgresThroughProxy(env: Record<string, string> = {}) {
+  const db = await createPgDatabase();
+  databases.push(db);
+  const url = new URL(db.url);
+  const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+  proxies.push(proxy);
+  url.port = String(proxy.port);
+  const service = await startTestService({ DATABASE_URL: url.toString(), ...env });
+  started.push(service);
+  return { service, db, proxy, url };
+}
+
 describe('the service on PostgreSQL (DATABASE_URL)', () => {
   it('when webhooks arrive, then messages are stored in PostgreSQL (once under redelivery) and read back through the API', async () => {
     const { service, db } = await onPostgres();
@@ -53,14 +66,7 @@ describe('the service on PostgreSQL (DATABASE_URL)', () => {
   });
 
   it('when PostgreSQL goes away, then webhooks answer 503 with Retry-After and nothing half-stored, /readyz says why, and the service recovers by itself', async () => {
-    const db = await createPgDatabase();
-    databases.push(db);
-    const url = new URL(db.url);
-    const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
-    proxies.push(proxy);
-    url.port = String(proxy.port);
-    const service = await startTestService({ DATABASE_URL: url.toString() });
-    started.push(service);
+    const { service, db, proxy, url } = await onPostgresThroughProxy();
     expect((await service.webhook(textMessages([{ mid: 'before', text: 'ok' }]))).status).toBe(200);
 
     await proxy.stop(); // every connection cut, new ones refused
@@ -80,14 +86,7 @@ describe('the service on PostgreSQL (DATABASE_URL)', () => {
   });
 
   it('when the network to PostgreSQL stops carrying packets mid-delivery, then the webhook still answers 503 in bounded time, and afterwards the service recovers with the delivery stored once or not at all', async () => {
-    const db = await createPgDatabase();
-    databases.push(db);
-    const url = new URL(db.url);
-    const proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
-    proxies.push(proxy);
-    url.port = String(proxy.port);
-    const service = await startTestService({ DATABASE_URL: url.toString(), PG_STATEMENT_TIMEOUT_MS: '1000' });
-    started.push(service);
+    const { service, db, proxy } = await onPostgresThroughProxy({ PG_STATEMENT_TIMEOUT_MS: '1000' });
     expect((await service.webhook(textMessages([{ mid: 'before', text: 'ok' }]))).status).toBe(200);
 
     proxy.mode = 'freeze';

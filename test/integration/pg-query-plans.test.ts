@@ -4,9 +4,7 @@ import { PgConversationReader } from '../../src/adapters/postgres/pg-conversatio
 import { PgCrmOutbox } from '../../src/adapters/postgres/pg-crm-outbox.js';
 import { PgMessageStore } from '../../src/adapters/postgres/pg-message-store.js';
 import { PgProfileCache } from '../../src/adapters/postgres/pg-profile-cache.js';
-import { PENDING } from '../../src/application/ports/crm-outbox.js';
-import type { InstagramEvent } from '../../src/domain/instagram-event.js';
-import { newMessage } from '../contract/message-store.contract.js';
+import { exerciseHotPaths } from '../support/hot-paths.js';
 import { migratedPgDatabase } from '../support/pg-store.js';
 
 /** Tables that grow with the history: a statement on a request path must never read them whole. */
@@ -39,42 +37,10 @@ describe('PostgreSQL query plans of the hot paths', () => {
     } as typeof query;
     try {
       let now = 1_800_000_000_000;
-      const clock = { now: () => now };
+      const clock = { now: () => now, later: (ms: number) => void (now += ms) };
       const store = new PgMessageStore(db, { crm: { enabled: true } as never, deferredChangeTtlMs: 3_600_000 }, clock);
-      const reader = new PgConversationReader(db);
       const outbox = new PgCrmOutbox(db, clock, { instanceId: 'plans', leaseMs: 60_000, writeTimeoutMs: 10_000 });
-      const profiles = new PgProfileCache(db, clock);
-      const events: InstagramEvent[] = [];
-      for (let i = 0; i < 300; i++) events.push({ kind: 'message', message: newMessage(`m${i}`, { customerId: `c${i % 30}`, sentAt: i, direction: i % 3 ? 'in' : 'out' }) });
-      await store.record(events);
-      now += 2 * 3_600_000;
-      await store.record([
-        { kind: 'reaction', mid: 'later', action: 'react', reaction: 'love', emoji: '❤️', at: 1 },
-        { kind: 'reaction', mid: 'later', action: 'react', reaction: 'love', emoji: '❤️', at: 2 },
-        { kind: 'message', message: newMessage('later', { customerId: 'c1', sentAt: 400 }) },
-        { kind: 'message', message: newMessage('reply', { customerId: 'c1', sentAt: 401, direction: 'out' }) },
-        { kind: 'read', mid: 'm3', at: 5 },
-        { kind: 'unsend', mid: 'm4', at: 6 },
-        { kind: 'edit', mid: 'm5', text: 'edited', editCount: 1, at: 7 },
-      ]);
-      const page = await reader.conversations({ limit: 10, before: null });
-      await reader.conversations({ limit: 10, before: { sentAt: page.at(-1)!.lastMessage.sentAt, id: page.at(-1)!.lastMessage.id } });
-      await reader.messages('c1', { limit: 5, before: null });
-      await reader.messages('c1', { limit: 5, before: { sentAt: 200, id: 200 } });
-      await reader.message('m1');
-      await reader.conversations({ limit: 10, before: null, accountId: 'acct' });
-      await reader.conversations({ limit: 10, before: { sentAt: 300, id: 300 }, accountId: 'acct' });
-      await reader.messages('c1', { limit: 5, before: null, accountId: 'acct' });
-      await reader.accountsOf('c1');
-      const due = await outbox.due(PENDING, false, now, 100);
-      await outbox.due(PENDING, true, now, 100);
-      await outbox.markInDoubt(due.slice(0, 10).map((m) => m.id));
-      await outbox.markMirrored(due.slice(0, 10).map((m) => m.id), now);
-      await outbox.nextDueAt();
-      await outbox.counts();
-      await outbox.markChangesSent(await outbox.changed(100));
-      await profiles.get('c1');
-      await profiles.saveProfile('c1', { username: 'one', name: null }, now);
+      await exerciseHotPaths({ store, reader: new PgConversationReader(db), outbox, profiles: new PgProfileCache(db, clock) }, clock);
     } finally {
       pg.Client.prototype.query = query;
     }
