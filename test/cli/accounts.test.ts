@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliWithInput } from '../support/cli.js';
 import { FAKE_ACCOUNT_ID, FAKE_GRAPH_TOKEN, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { createPgDatabase } from '../support/postgres.js';
 import { sqliteRows } from '../support/sqlite-rows.js';
@@ -85,5 +85,13 @@ describe('npm run accounts', { timeout: 120_000 }, () => {
     } finally {
       await database.drop();
     }
+  });
+
+  it('when the token is given as "-", then it is read from stdin (never on the command line) and the account is added', async () => {
+    const add = await runCliWithInput('src/cli/accounts.ts', env, `${OUTLET_TOKEN}\n`, 'add', '--token', '-');
+    expect(add).toMatchObject({ code: 0, stdout: expect.stringContaining(`added account ${OUTLET} (@acme.outlet)`) });
+    expect(graph.meRequests().map((r) => r.token)).toEqual([OUTLET_TOKEN]);
+    expect(sqliteRows(env.SQLITE_PATH!, 'SELECT token FROM accounts WHERE id = ?', OUTLET)).toEqual([{ token: OUTLET_TOKEN }]);
+    expect(add.stdout + add.stderr).not.toContain(OUTLET_TOKEN);
   });
 });
