@@ -161,7 +161,12 @@ function registerSqlite(c: DependencyContainer, config: Config, logger: Logger, 
 function registerPostgres(c: DependencyContainer, config: Config, pg: PostgresConfig, logger: Logger): void {
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const log = logger.child({ component: 'postgresql' });
-  c.register(TOKENS.PostgresDatabase, once(TOKENS.PostgresDatabase, () => openPostgres(pg.url, { poolMax: pg.poolMax, statementTimeoutMs: pg.statementTimeoutMs, logger: log })));
+  c.register(TOKENS.PostgresDatabase, once(TOKENS.PostgresDatabase, (x) => {
+    const db = openPostgres(pg.url, { poolMax: pg.poolMax, statementTimeoutMs: pg.statementTimeoutMs, logger: log });
+    const pool = db.$client;
+    x.resolve<PrometheusMetrics>(TOKENS.Metrics).watchStorePool(() => ({ open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
+    return db;
+  }));
   const db = (x: DependencyContainer) => x.resolve<PgDb>(TOKENS.PostgresDatabase);
   c.register(TOKENS.StoreWriter, once(TOKENS.StoreWriter, (x) => x.resolve(PgMessageStore)));
   c.register(TOKENS.ConversationReader, once(TOKENS.ConversationReader, (x) => x.resolve(PgConversationReader)));

@@ -79,7 +79,7 @@ export async function startService(config: Config, logger: Logger, options: Cont
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info(
-    { port, host: config.host, url, inbox: `${url}/`, sqlite: config.sqlitePath, crm: config.crm.enabled ? 'enabled' : 'disabled' },
+    { port, host: config.host, url, inbox: `${url}/`, store: config.postgres ? 'postgresql' : config.sqlitePath, crm: config.crm.enabled ? 'enabled' : 'disabled' },
     `igbridge listening on ${url}: the inbox is at ${url}/ (it asks for the API token: API_TOKEN in .env)`,
   );
 

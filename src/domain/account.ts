@@ -19,6 +19,25 @@ export interface Account {
   addedAt: number;
 }
 
+/** An account as every store keeps it (`accounts`: `token_state` ok/invalid, `token_error` why). */
+export interface StoredAccount extends Omit<Account, 'tokenError'> {
+  tokenState: 'ok' | 'invalid';
+  tokenError: string | null;
+}
+
+export function accountFromStore(row: StoredAccount): Account {
+  return {
+    id: row.id,
+    username: row.username,
+    token: row.token,
+    tokenError: row.tokenState === 'invalid' ? (row.tokenError ?? 'Meta refused the token') : null,
+    tokenAt: row.tokenAt,
+    expiresAt: row.expiresAt,
+    refreshedAt: row.refreshedAt,
+    addedAt: row.addedAt,
+  };
+}
+
 /** A token is refreshed at most this young: Meta refuses to refresh one under 24 hours old. */
 export const MIN_REFRESH_AGE_MS = 24 * 3_600_000;
 

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCli, runCliWithInput } from '../support/cli.js';
 import { FAKE_ACCOUNT_ID, FAKE_GRAPH_TOKEN, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { createPgDatabase } from '../support/postgres.js';
 import { sqliteRows } from '../support/sqlite-rows.js';
 
 const OUTLET = '17841400000000002';
@@ -69,5 +70,28 @@ describe('npm run accounts', { timeout: 120_000 }, () => {
       expect(bad.code, args.join(' ')).toBe(2);
       expect(bad.stderr).toContain('usage: npm run accounts -- add --token TOKEN | list | remove ID');
     }
+  });
+
+  it('when DATABASE_URL names PostgreSQL, then the command works on the shared database: an account added there is listed and removed there, and no SQLite file is made', async () => {
+    const database = await createPgDatabase();
+    try {
+      const shared = { ...env, DATABASE_URL: database.url };
+      expect(await accounts(shared, 'add', '--token', OUTLET_TOKEN)).toMatchObject({ code: 0 });
+      expect(await database.rows('SELECT id, token FROM accounts WHERE id = $1', [OUTLET])).toEqual([{ id: OUTLET, token: OUTLET_TOKEN }]);
+      expect((await accounts(shared, 'list')).stdout).toContain('acme.outlet');
+      expect(await accounts(shared, 'remove', OUTLET)).toMatchObject({ code: 0 });
+      expect(await database.rows('SELECT id FROM accounts WHERE id = $1', [OUTLET])).toEqual([]);
+      expect(existsSync(env.SQLITE_PATH!)).toBe(false);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('when the token is given as "-", then it is read from stdin (never on the command line) and the account is added', async () => {
+    const add = await runCliWithInput('src/cli/accounts.ts', env, `${OUTLET_TOKEN}\n`, 'add', '--token', '-');
+    expect(add).toMatchObject({ code: 0, stdout: expect.stringContaining(`added account ${OUTLET} (@acme.outlet)`) });
+    expect(graph.meRequests().map((r) => r.token)).toEqual([OUTLET_TOKEN]);
+    expect(sqliteRows(env.SQLITE_PATH!, 'SELECT token FROM accounts WHERE id = ?', OUTLET)).toEqual([{ token: OUTLET_TOKEN }]);
+    expect(add.stdout + add.stderr).not.toContain(OUTLET_TOKEN);
   });
 });

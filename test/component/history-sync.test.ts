@@ -3,6 +3,7 @@ import { FAKE_ACCOUNT_ID, graphError, startFakeGraph, type FakeGraph } from '../
 import { conversation } from '../support/history.js';
 import { textMessages } from '../support/instagram-events.js';
 import { createCrmDatabase } from '../support/mysql.js';
+import { createPgDatabase } from '../support/postgres.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { sqliteRows } from '../support/sqlite-rows.js';
 import { waitFor } from '../support/wait.js';
@@ -139,5 +140,24 @@ describe('reconciliation with the Conversations API', () => {
     // The resumed pass started at the page where the first one stopped, not at the top.
     const [firstList] = listRequests(graph).filter((r) => graph.requests.indexOf(r) >= before);
     expect(firstList!.query.after).toBeDefined();
+  });
+
+  it('when two instances share PostgreSQL, then one history pass runs at a time and the other skips its turn', async () => {
+    const database = await createPgDatabase();
+    try {
+      // Each pass's conversations list takes 1.5 s, longer than the 0.6 s between passes.
+      graph.on('GET', new RegExp(`^${FAKE_ACCOUNT_ID}/conversations$`), { json: { data: [] }, delayMs: 1_500 });
+      const one = await start({ DATABASE_URL: database.url });
+      const two = await start({ DATABASE_URL: database.url });
+      await waitFor(() => listRequests(graph).length >= 4, 'four passes', 30_000);
+      const skipped = [...one.logs.matching('another instance is running one'), ...two.logs.matching('another instance is running one')];
+      expect(skipped.length).toBeGreaterThan(0);
+      // Never two walks at once: each list request comes after the previous pass's 1.5 s answer.
+      const times = listRequests(graph).map((r) => r.receivedAt).sort((a, b) => a - b);
+      for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1_400);
+    } finally {
+      for (const service of services.splice(0)) await service.stop();
+      await database.drop();
+    }
   });
 });

@@ -5,11 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteConversationReader } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteCrmOutbox } from '../../src/adapters/sqlite/sqlite-crm-outbox.js';
-import { PENDING } from '../../src/application/ports/crm-outbox.js';
 import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-store.js';
 import { SqliteProfileCache } from '../../src/adapters/sqlite/sqlite-profile-cache.js';
-import type { InstagramEvent } from '../../src/domain/instagram-event.js';
-import { newMessage } from '../contract/message-store.contract.js';
+import { exerciseHotPaths } from '../support/hot-paths.js';
 
 /** Tables that grow with the history: a query on a request path must never read them whole. */
 const GROWING = ['messages', 'conversations', 'deferred_changes', 'contacts'];
@@ -26,40 +24,9 @@ describe('query plans of the hot paths', () => {
     db.$client.prepare = ((source: string) => (statements.add(source), prepare(source))) as typeof db.$client.prepare;
 
     let now = 1_800_000_000_000;
-    const store = new SqliteMessageStore(db, { crm: { enabled: true } as never, deferredChangeTtlMs: 3_600_000 }, { now: () => now });
-    const reader = new SqliteConversationReader(db);
-    const outbox = new SqliteCrmOutbox(db);
-    const profiles = new SqliteProfileCache(db, { now: () => now });
-    const events: InstagramEvent[] = [];
-    for (let i = 0; i < 300; i++) {
-      events.push({ kind: 'message', message: newMessage(`m${i}`, { customerId: `c${i % 30}`, sentAt: i, direction: i % 3 ? 'in' : 'out' }) });
-    }
-    await store.record(events);
-    now += 2 * 3_600_000;
-    await store.record([
-      { kind: 'reaction', mid: 'later', action: 'react', reaction: 'love', emoji: '❤️', at: 1 },
-      { kind: 'reaction', mid: 'later', action: 'react', reaction: 'love', emoji: '❤️', at: 2 },
-      { kind: 'message', message: newMessage('later', { customerId: 'c1', sentAt: 400 }) },
-      { kind: 'message', message: newMessage('reply', { customerId: 'c1', sentAt: 401, direction: 'out' }) },
-      { kind: 'read', mid: 'm3', at: 5 },
-      { kind: 'unsend', mid: 'm4', at: 6 },
-      { kind: 'edit', mid: 'm5', text: 'edited', editCount: 1, at: 7 },
-    ]);
-    const page = await reader.conversations({ limit: 10, before: null });
-    await reader.conversations({ limit: 10, before: { sentAt: page.at(-1)!.lastMessage.sentAt, id: page.at(-1)!.lastMessage.id } });
-    await reader.messages('c1', { limit: 5, before: null });
-    await reader.messages('c1', { limit: 5, before: { sentAt: 200, id: 200 } });
-    await reader.message('m1');
-    await reader.conversations({ limit: 10, before: null, accountId: 'acct' });
-    await reader.conversations({ limit: 10, before: { sentAt: 300, id: 300 }, accountId: 'acct' });
-    await reader.messages('c1', { limit: 5, before: null, accountId: 'acct' });
-    await reader.accountsOf('c1');
-    await outbox.due(PENDING, false, now, 100);
-    await outbox.nextDueAt();
-    await outbox.counts();
-    await outbox.markChangesSent(await outbox.changed(100));
-    await profiles.get('c1');
-    await profiles.saveProfile('c1', { username: 'one', name: null }, now);
+    const clock = { now: () => now, later: (ms: number) => void (now += ms) };
+    const store = new SqliteMessageStore(db, { crm: { enabled: true } as never, deferredChangeTtlMs: 3_600_000 }, clock);
+    await exerciseHotPaths({ store, reader: new SqliteConversationReader(db), outbox: new SqliteCrmOutbox(db), profiles: new SqliteProfileCache(db, clock) }, clock);
 
     const problems: string[] = [];
     let explained = 0;

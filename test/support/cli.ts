@@ -15,11 +15,17 @@ export interface CliRun {
  * (package.json); system/fresh-clone.test.ts runs one npm script exactly that way.
  */
 export function runCli(script: string, env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  return runCliWithInput(script, env, null, ...args);
+}
+
+/** The same, with `input` on the process's stdin (then closed); null: stdin closed at once. */
+export function runCliWithInput(script: string, env: Record<string, string>, input: string | null, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = execFile(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       timeout: 60_000,
     }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    child.stdin?.end(input ?? undefined);
   });
 }

@@ -1,6 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-export type ProxyMode = 'pass' | 'hang';
+/** `hang`: new connections are accepted and never answered; `freeze`: that, and open connections carry nothing until `thaw()` (a network partition: TCP keeps the bytes). */
+export type ProxyMode = 'pass' | 'hang' | 'freeze';
 
 /**
  * A TCP proxy in front of the real MySQL server, to make the CRM misbehave on demand:
@@ -17,6 +18,8 @@ export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private cut: { text: string; done: () => void } | undefined;
+  /** Writes held back while frozen, in order. */
+  private readonly held: Array<() => void> = [];
 
   private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
 
@@ -42,6 +45,12 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /** Open connections carry their bytes again (those held during the freeze first); new ones pass. */
+  thaw(): void {
+    this.mode = 'pass';
+    for (const flush of this.held.splice(0)) flush();
+  }
+
   /** Resolves when a statement containing `text` was answered by the server and that answer dropped. */
   cutReplyTo(text: string): Promise<void> {
     return new Promise((resolve) => (this.cut = { text, done: resolve }));
@@ -64,7 +73,7 @@ export class TcpProxy {
       this.hanging.delete(client);
     });
     client.on('error', () => {});
-    if (this.mode === 'hang') {
+    if (this.mode === 'hang' || this.mode === 'freeze') {
       this.hanging.add(client);
       return;
     }
@@ -76,6 +85,7 @@ export class TcpProxy {
     client.on('close', () => upstream.destroy());
     let cutting: { text: string; done: () => void } | undefined;
     client.on('data', (chunk) => {
+      if (this.mode === 'freeze') return void this.held.push(() => upstream.write(chunk));
       if (this.cut && chunk.toString('utf8').includes(this.cut.text)) {
         cutting = this.cut;
         this.cut = undefined;
@@ -83,6 +93,7 @@ export class TcpProxy {
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
+      if (this.mode === 'freeze') return void this.held.push(() => client.write(chunk));
       if (cutting) {
         // The server answered: the statement is done. The client never hears of it.
         client.destroy();

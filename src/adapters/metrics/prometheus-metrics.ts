@@ -57,6 +57,13 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     help: 'Pooled CRM connections currently open',
     registers: [this.registry],
   });
+  private readonly storePool = new Gauge({
+    name: 'igbridge_pg_pool_connections',
+    help: 'PostgreSQL connections of this instance (DATABASE_URL): open, idle, and callers waiting for one (bounded by PG_POOL_MAX)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  private storePoolSource: (() => { open: number; idle: number; waiting: number }) | undefined;
   private readonly graphCalls = new Counter({
     name: 'igbridge_graph_calls_total',
     help: 'Calls to the Instagram Graph API, by operation and outcome',
@@ -178,6 +185,11 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     this.accountsSource = { list, now };
   }
 
+  /** Where the PostgreSQL pool gauges read from at scrape time (only with DATABASE_URL). */
+  watchStorePool(source: () => { open: number; idle: number; waiting: number }): void {
+    this.storePoolSource = source;
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -192,6 +204,8 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
       this.notMirrored.set(status.not_mirrored);
     }
     this.readAccounts();
+    const pool = this.storePoolSource?.();
+    if (pool) for (const state of ['open', 'idle', 'waiting'] as const) this.storePool.set({ state }, pool[state]);
     return this.registry.metrics();
   }
 

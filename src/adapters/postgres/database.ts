@@ -5,12 +5,14 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from '../../application/ports/logger.js';
 import { MIGRATIONS_LOCK } from './advisory-locks.js';
+import { driverError, isUnavailable } from './pg-errors.js';
 import * as schema from './schema.js';
 
 export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /**
- * Drizzle on the one pooled connection a transaction runs on (`inTransaction`), with that
- * connection as `$client` for statements prepared once (named, parsed once per connection).
+ * Drizzle on the one pooled connection a transaction runs on, inside BEGIN … COMMIT (what
+ * `inTransaction` hands its work), with that connection as `$client` for statements prepared once
+ * (named: parsed and planned once per connection).
  */
 export type PgTx = NodePgDatabase<typeof schema> & { $client: pg.PoolClient };
 
@@ -26,6 +28,8 @@ export interface PostgresOptions {
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
+/** How much longer than PG_STATEMENT_TIMEOUT_MS the client waits for an answer before it gives up. */
+const QUERY_TIMEOUT_MARGIN_MS = 2_000;
 const MIGRATIONS = fileURLToPath(new URL('../../../drizzle-pg', import.meta.url));
 
 /**
@@ -43,6 +47,10 @@ export function openPostgres(url: string, options: PostgresOptions): PgDb {
     max: options.poolMax,
     connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     statement_timeout: options.statementTimeoutMs,
+    // The server cancels a slow statement; a network that stops carrying packets cannot tell it
+    // to. This client-side bound (a little longer) answers the caller then; the session's open
+    // transaction, if any, is ended by the server's idle_in_transaction_session_timeout.
+    query_timeout: options.statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
     idle_in_transaction_session_timeout: Math.max(10_000, 2 * options.statementTimeoutMs),
     keepAlive: true,
     application_name: 'igbridge',
@@ -53,32 +61,6 @@ export function openPostgres(url: string, options: PostgresOptions): PgDb {
   pool.on('error', report);
   pool.on('connect', (client) => client.on('error', () => {}));
   return drizzle({ client: pool, schema }) as PgDb;
-}
-
-/** Drizzle on each pooled connection, made once: a pool lends the same few connections again and again. */
-const onConnection = new WeakMap<pg.PoolClient, PgTx>();
-
-/**
- * Runs `work` in a transaction (READ COMMITTED) on one connection of the pool: BEGIN, then COMMIT
- * if `work` resolves, ROLLBACK if it throws. A connection whose ROLLBACK failed is closed rather
- * than lent again. Unlike Drizzle's own `transaction`, `work` gets the connection itself too.
- */
-export async function inTransaction<T>(db: PgDb, work: (tx: PgTx) => Promise<T>): Promise<T> {
-  const client = await db.$client.connect();
-  let broken: Error | undefined;
-  try {
-    let tx = onConnection.get(client);
-    if (!tx) onConnection.set(client, (tx = drizzle({ client, schema })));
-    await client.query('BEGIN');
-    const result = await work(tx);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch((failure: Error) => (broken = failure));
-    throw error;
-  } finally {
-    client.release(broken);
-  }
 }
 
 /**
@@ -102,6 +84,40 @@ export async function migratePostgres(db: PgDb): Promise<void> {
     throw error;
   } finally {
     // A connection that failed mid-way is closed rather than lent again (it may still hold the lock).
+    client.release(broken);
+  }
+}
+
+/** Drizzle on each pooled connection, made once: a pool lends the same few connections again and again. */
+const onConnection = new WeakMap<pg.PoolClient, PgTx>();
+
+/**
+ * Runs `work` in a transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it
+ * throws. Drizzle's own `db.transaction` sends BEGIN outside its try, so a BEGIN that fails (the
+ * connection died, the network stopped: `query_timeout`) never gave the connection back, and a
+ * few such failures emptied the pool for good. Here the connection always goes back, and one that
+ * failed for want of PostgreSQL (timed out, cut) is closed rather than lent again: a query that
+ * timed out on the client may still be running on it.
+ */
+export async function inTransaction<T>(db: PgDb, work: (tx: PgTx) => Promise<T>): Promise<T> {
+  const client = await db.$client.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      let tx = onConnection.get(client);
+      if (!tx) onConnection.set(client, (tx = drizzle({ client, schema })));
+      const result = await work(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+      throw error;
+    }
+  } catch (error) {
+    if (isUnavailable(driverError(error))) broken ??= error as Error;
+    throw error;
+  } finally {
     client.release(broken);
   }
 }

@@ -1,23 +1,9 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import type { AccountStore, GivenToken } from '../../application/ports/account-store.js';
-import type { Account } from '../../domain/account.js';
-import type { PgDb } from './database.js';
+import { accountFromStore, type Account } from '../../domain/account.js';
+import { inTransaction, type PgDb } from './database.js';
 import { accounts } from './schema.js';
 
-type Row = typeof accounts.$inferSelect;
-
-function toAccount(row: Row): Account {
-  return {
-    id: row.id,
-    username: row.username,
-    token: row.token,
-    tokenError: row.tokenState === 'invalid' ? (row.tokenError ?? 'Meta refused the token') : null,
-    tokenAt: row.tokenAt,
-    expiresAt: row.expiresAt,
-    refreshedAt: row.refreshedAt,
-    addedAt: row.addedAt,
-  };
-}
 
 /** How often the accounts are read again, for what another instance or `npm run accounts` changed. */
 export const ACCOUNTS_RELOAD_MS = 5_000;
@@ -53,7 +39,7 @@ export class PgAccountStore implements AccountStore {
 
   async reload(): Promise<void> {
     const rows = await this.db.select().from(accounts).orderBy(asc(accounts.addedAt), asc(accounts.id));
-    const all = rows.map(toAccount);
+    const all = rows.map(accountFromStore);
     const byEnvHash = new Map<string, Account>();
     rows.forEach((row, i) => row.envTokenHash && byEnvHash.set(row.envTokenHash, all[i]!));
     this.snapshot = { all, byId: new Map(all.map((account) => [account.id, account])), byEnvHash };
@@ -79,7 +65,7 @@ export class PgAccountStore implements AccountStore {
 
   async saveToken(given: GivenToken): Promise<boolean> {
     const fresh = { token: given.token, tokenState: 'ok' as const, tokenError: null, tokenAt: given.at, expiresAt: null, refreshedAt: null };
-    const existed = await this.db.transaction(async (tx) => {
+    const existed = await inTransaction(this.db, async (tx) => {
       const [before] = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, given.id)).for('update');
       // One env token belongs to one account: an older row that had it forgets it.
       if (given.envTokenHash) await tx.update(accounts).set({ envTokenHash: null }).where(and(eq(accounts.envTokenHash, given.envTokenHash), ne(accounts.id, given.id)));

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'd
 import type { CrmOutbox, OutboxMessage, OutboxSelection } from '../../application/ports/crm-outbox.js';
 import type { Clock } from '../../domain/clock.js';
 import type { CrmState, Message } from '../../domain/message.js';
-import type { PgDb } from './database.js';
+import { inTransaction, type PgDb } from './database.js';
 import { toMessage, type MessageRow } from './message-row.js';
 import { CRM_CHANGE_PENDING, crmStateCounts, messages } from './schema.js';
 
@@ -165,7 +165,7 @@ export class PgCrmOutbox implements CrmOutbox {
 
   async markChangesSent(sent: Message[], error: string | null = null): Promise<void> {
     if (sent.length === 0) return;
-    await this.db.transaction(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
       for (const message of sent) {
         await tx
           .update(messages)

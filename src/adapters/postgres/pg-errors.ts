@@ -14,7 +14,7 @@ export function isUnavailable(failure: unknown): boolean {
   const code = String((error as { code?: unknown } | null)?.code ?? '');
   if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2)) || NETWORK.test(code)) return true;
   // pg's own messages for a connection that died or never came (no code).
-  return /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/i.test((error as Error | null)?.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed|Query read timeout/i.test((error as Error | null)?.message ?? '');
 }
 
 /** A deadlock or a serialization failure: PostgreSQL rolled the transaction back, run it again. */

@@ -1,25 +1,11 @@
 import { and, asc, eq, ne } from 'drizzle-orm';
 import { inject, injectable } from 'tsyringe';
 import type { AccountStore, GivenToken } from '../../application/ports/account-store.js';
-import type { Account } from '../../domain/account.js';
+import { accountFromStore, type Account } from '../../domain/account.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
 import { accounts } from './schema.js';
 
-type Row = typeof accounts.$inferSelect;
-
-function toAccount(row: Row): Account {
-  return {
-    id: row.id,
-    username: row.username,
-    token: row.token,
-    tokenError: row.tokenState === 'invalid' ? (row.tokenError ?? 'Meta refused the token') : null,
-    tokenAt: row.tokenAt,
-    expiresAt: row.expiresAt,
-    refreshedAt: row.refreshedAt,
-    addedAt: row.addedAt,
-  };
-}
 
 /**
  * The `accounts` table. A handful of rows, asked for on every delivery (which account, is there a
@@ -57,7 +43,7 @@ export class SqliteAccountStore implements AccountStore {
   private current(): { all: readonly Account[]; byId: Map<string, Account> } {
     const version = this.dataVersion.get() as number;
     if (this.snapshot?.version !== version) {
-      const all = this.db.select().from(accounts).orderBy(asc(accounts.addedAt), asc(accounts.id)).all().map(toAccount);
+      const all = this.db.select().from(accounts).orderBy(asc(accounts.addedAt), asc(accounts.id)).all().map(accountFromStore);
       this.snapshot = { version, all, byId: new Map(all.map((account) => [account.id, account])) };
     }
     return this.snapshot;
@@ -71,7 +57,7 @@ export class SqliteAccountStore implements AccountStore {
 
   byEnvTokenHash(hash: string): Account | null {
     const row = this.db.select().from(accounts).where(eq(accounts.envTokenHash, hash)).get();
-    return row ? toAccount(row) : null;
+    return row ? accountFromStore(row) : null;
   }
 
   async saveToken(given: GivenToken): Promise<boolean> {
