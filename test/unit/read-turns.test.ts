@@ -53,8 +53,8 @@ describe('ReadTurns, the same question asked again while it waits', () => {
     const turns = new ReadTurns(gauge().metrics);
     let lists = 0;
     let threads = 0;
-    const list = () => turns.run(async () => ({ page: ++lists }), 'list');
-    const thread = () => turns.run(async () => ({ page: ++threads }), 'thread 1');
+    const list = () => turns.run(async () => ({ page: ++lists }), { key: 'list' });
+    const thread = () => turns.run(async () => ({ page: ++threads }), { key: 'thread 1' });
 
     const answers = await Promise.all([list(), list(), thread(), list()]);
 
@@ -65,7 +65,7 @@ describe('ReadTurns, the same question asked again while it waits', () => {
   it('when the same question is asked after its read started, then it is read again (never an answer older than the question)', async () => {
     const turns = new ReadTurns(gauge().metrics);
     let reads = 0;
-    const list = () => turns.run(async () => ++reads, 'list');
+    const list = () => turns.run(async () => ++reads, { key: 'list' });
 
     const first = list();
     await new Promise((resolve) => setImmediate(resolve));

@@ -25,7 +25,7 @@ export class ReadTurns {
     private readonly maxWaiting = MAX_WAITING_READS,
   ) {}
 
-  run<T>(read: () => Promise<T>, key?: string): Promise<T> {
+  run<T>(read: () => Promise<T>, { key }: { key?: string } = {}): Promise<T> {
     const same = key === undefined ? undefined : this.asked.get(key);
     if (same) return same as Promise<T>;
     if (this.waiting.length >= this.maxWaiting) {
