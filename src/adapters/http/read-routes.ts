@@ -29,7 +29,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns): Router
         next_before: conversations.length === limit && last ? cursorString({ sentAt: last.lastMessage.sentAt, id: last.lastMessage.id }) : null,
       };
     };
-    sendJson(ctx, await turns.run(() => serialized(page), { key: JSON.stringify(['list', limit, before, accountId]) }));
+    sendJson(ctx, await turns.run(() => serialized(page), { key: JSON.stringify(['list', limit, before, accountId]), size: { length: 'long', rows: limit } }));
   });
 
   router.get('/api/conversations/:userId/messages', async (ctx) => {
@@ -40,7 +40,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns): Router
       const { messages, nextBefore } = await reader.messages(userId, options);
       return { user_id: userId, messages: messages.map(messageJson), next_before: cursorString(nextBefore) };
     };
-    sendJson(ctx, await turns.run(() => serialized(page), { key: JSON.stringify(['thread', userId, options]) }));
+    sendJson(ctx, await turns.run(() => serialized(page), { key: JSON.stringify(['thread', userId, options]), size: { length: 'short', rows: options.limit } }));
   });
 
   return router;
