@@ -116,6 +116,23 @@ describe('read API', () => {
     expect(((await response.json()) as any).error.message).toContain('before');
   });
 
+  it('when several clients ask for the same pages at once, then each gets the whole page as JSON, with its length', async () => {
+    const asked = ['/api/conversations?limit=200', '/api/conversations/100/messages?limit=50'].flatMap((path) => Array.from({ length: 4 }, () => service.api(path)));
+
+    const responses = await Promise.all(asked);
+
+    const bodies = await Promise.all(responses.map((response) => response.text()));
+    for (const [i, response] of responses.entries()) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(bodies[i]!));
+    }
+    expect(new Set(bodies.slice(0, 4)).size).toBe(1);
+    expect(new Set(bodies.slice(4)).size).toBe(1);
+    expect(JSON.parse(bodies[0]!).conversations.map((c: any) => c.user_id)).toContain('100');
+    expect(JSON.parse(bodies[4]!).messages.at(-1).mid).toBe('m.100.after');
+  });
+
   it('when a customer has no messages, then an empty page', async () => {
     const page = (await (await service.api('/api/conversations/999/messages')).json()) as any;
     expect(page).toEqual({ user_id: '999', messages: [], next_before: null });

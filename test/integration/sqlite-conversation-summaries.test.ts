@@ -84,6 +84,32 @@ describe('conversation summaries', () => {
     expect(summary).toMatchObject({ userId: 'cust', messageCount: 2, unreadCount: 2, lastMessage: { mid: 'b', deleted: true } });
   });
 
+  it('when the list is read, then each summary carries its account, customer, contact, last message and counts', async () => {
+    const db = openSqlite(join(tempDir(), 'store.db'));
+    const store = new SqliteMessageStore(db, config, clock);
+    const photo = [{ type: 'image', url: 'https://cdn.example/p.jpg' }];
+    await store.record([
+      { kind: 'message', message: newMessage('k1', { accountId: 'shop', customerId: 'kim', sentAt: 10 }) },
+      { kind: 'message', message: newMessage('k2', { accountId: 'shop', customerId: 'kim', sentAt: 20, direction: 'out', text: null, attachments: photo }) },
+      { kind: 'message', message: newMessage('lee1', { accountId: 'outlet', customerId: 'lee', sentAt: 5 }) },
+      { kind: 'unsend', mid: 'lee1', at: 6 },
+    ]);
+    db.$client.prepare("INSERT INTO contacts (customer_id, username, name, fetched_at) VALUES ('kim', 'kim.shop', 'Kim Lee', 1)").run();
+
+    const list = await new SqliteConversationReader(db).conversations({ limit: 10, before: null });
+
+    expect(list).toEqual([
+      {
+        accountId: 'shop', userId: 'kim', username: 'kim.shop', name: 'Kim Lee', messageCount: 2, unreadCount: 0,
+        lastMessage: { id: 2, mid: 'k2', direction: 'out', text: null, attachments: photo, sentAt: 20, deleted: false },
+      },
+      {
+        accountId: 'outlet', userId: 'lee', username: null, name: null, messageCount: 1, unreadCount: 1,
+        lastMessage: { id: 3, mid: 'lee1', direction: 'in', text: 'text of lee1', attachments: [], sentAt: 5, deleted: true },
+      },
+    ]);
+  });
+
   it('when our reply is older than an inbound message, then that message stays unread; a newer reply clears it', async () => {
     const path = join(tempDir(), 'store.db');
     const store = new SqliteMessageStore(openSqlite(path), config, clock);
