@@ -1,5 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
-import type { HistoryCheckpoint, HistoryCheckpoints, HistoryWalk } from '../../application/ports/history-checkpoints.js';
+import { checkpointFromStore, checkpointKey, checkpointToStore, type HistoryCheckpoint, type HistoryCheckpoints, type HistoryWalk } from '../../application/ports/history-checkpoints.js';
 import type { Clock } from '../../domain/clock.js';
 import type { PgDb } from './database.js';
 import { historyState, messages } from './schema.js';
@@ -12,27 +12,13 @@ export class PgHistoryCheckpoints implements HistoryCheckpoints {
   ) {}
 
   async load(walk: HistoryWalk, account: string): Promise<HistoryCheckpoint | null> {
-    const [row] = await this.db.select().from(historyState).where(eq(historyState.walk, `${walk}:${account}`));
-    if (!row) return null;
-    return {
-      cursor: row.cursor,
-      doneInPage: row.doneInPage,
-      highWater: row.highWater,
-      newestSeen: row.newestSeen,
-      progress: row.progress ? (JSON.parse(row.progress) as HistoryCheckpoint['progress']) : null,
-    };
+    const [row] = await this.db.select().from(historyState).where(eq(historyState.walk, checkpointKey(walk, account)));
+    return row ? checkpointFromStore(row) : null;
   }
 
   async save(walk: HistoryWalk, account: string, checkpoint: HistoryCheckpoint): Promise<void> {
-    const values = {
-      cursor: checkpoint.cursor,
-      doneInPage: checkpoint.doneInPage,
-      highWater: checkpoint.highWater,
-      newestSeen: checkpoint.newestSeen,
-      progress: checkpoint.progress ? JSON.stringify(checkpoint.progress) : null,
-      updatedAt: this.clock.now(),
-    };
-    await this.db.insert(historyState).values({ walk: `${walk}:${account}`, ...values }).onConflictDoUpdate({ target: historyState.walk, set: values });
+    const values = { ...checkpointToStore(checkpoint), updatedAt: this.clock.now() };
+    await this.db.insert(historyState).values({ walk: checkpointKey(walk, account), ...values }).onConflictDoUpdate({ target: historyState.walk, set: values });
   }
 
   /** When the newest message a webhook brought was received (start-up: the silence alarm's memory). */

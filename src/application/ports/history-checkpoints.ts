@@ -33,3 +33,26 @@ export interface HistoryCheckpoints {
   /** Resolves once the checkpoint is stored. */
   save(walk: HistoryWalk, account: string, checkpoint: HistoryCheckpoint): Promise<void>;
 }
+
+/** A checkpoint as both stores keep it (`history_state`: the progress as JSON text), keyed `<walk>:<account>`. */
+export interface StoredCheckpoint {
+  cursor: string | null;
+  doneInPage: number;
+  highWater: number | null;
+  newestSeen: number | null;
+  progress: string | null;
+}
+
+export function checkpointKey(walk: HistoryWalk, account: string): string {
+  return `${walk}:${account}`;
+}
+
+export function checkpointFromStore(row: StoredCheckpoint): HistoryCheckpoint {
+  const { cursor, doneInPage, highWater, newestSeen } = row;
+  return { cursor, doneInPage, highWater, newestSeen, progress: row.progress ? (JSON.parse(row.progress) as HistoryCheckpoint['progress']) : null };
+}
+
+export function checkpointToStore(checkpoint: HistoryCheckpoint): StoredCheckpoint {
+  const { cursor, doneInPage, highWater, newestSeen } = checkpoint;
+  return { cursor, doneInPage, highWater, newestSeen, progress: checkpoint.progress ? JSON.stringify(checkpoint.progress) : null };
+}
