@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGraph } from '../test/support/fake-graph.js';
+import { coresUsed, sampleCpu } from './cpu.js';
 import type { ReaderOptions, ReaderResult } from './readers.js';
 import { ROOT, runLoad } from './processes.js';
 import { seedCustomer } from './seed.js';
@@ -33,6 +34,11 @@ async function seedBig(path: string): Promise<Seeded> {
   const cached = process.env.BENCH_BIG_SEEDED;
   if (cached) {
     copyFileSync(cached, path);
+    // The copy's 485 MB would otherwise be written back while the service runs, and the
+    // service's first fsyncs would wait for it (ext4 commits the copy's blocks with them).
+    const fd = openSync(path, 'r+');
+    fsyncSync(fd);
+    closeSync(fd);
     process.stderr.write(`  copied the seeded database ${cached}\n`);
     return JSON.parse(readFileSync(`${cached}.json`, 'utf8')) as Seeded;
   }
@@ -59,7 +65,9 @@ export async function big(): Promise<Row> {
       url: service.url, token: 'bench-token', clients: READERS, seconds: SECONDS,
       customers: Array.from({ length: 1_000 }, (_, i) => seedCustomer((i * 97) % BIG_CUSTOMERS)),
     };
+    const cpuBefore = sampleCpu({ igbridge: [service.pid] });
     const [withReaders, readers] = await Promise.all([load('big-read'), runScript<ReaderResult>('bench/readers.ts', [JSON.stringify(readerOptions)])]);
+    const cores = coresUsed(cpuBefore, sampleCpu({ igbridge: [service.pid] }));
     return {
       scenario: `big (${seeded.messages.toLocaleString('en')} messages, ${seeded.customers.toLocaleString('en')} customers)`,
       rps: withReaders.rps,
@@ -74,6 +82,7 @@ export async function big(): Promise<Row> {
       extra: {
         p99Alone: alone.p99, listP99: readers.list.p99, listP50: readers.list.p50, lists: readers.list.count,
         threadP99: readers.thread.p99, threadP50: readers.thread.p50, threads: readers.thread.count,
+        serviceCores: cores.igbridge!, readerCores: readers.cores, machineCores: cores.machine!,
         startupMs: Math.round(startupMs), seedSeconds: Math.round(seeded.seconds), bytesPerMessage: Math.round(seeded.bytes / seeded.messages),
       },
     };
