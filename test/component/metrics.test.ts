@@ -50,6 +50,34 @@ describe('GET /metrics', () => {
     expect(sample(text, 'igbridge_messages_stored_total{direction="out"}')).toBe(1);
   });
 
+  it('when webhooks, API pages, an unknown path and an event stream are answered, then each answer is timed once under its route pattern (never its raw path), and the stream is not', async () => {
+    // Arrange / Act: 2 webhooks, 3 list pages, 2 thread pages of two customers, 1 unknown path, 1 event stream opened and closed
+    expect((await service.webhook(fixtureBytes('f1-text'))).status).toBe(200);
+    expect((await service.webhook(fixtureBytes('f4-echo'))).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await service.api('/api/conversations?limit=5')).status).toBe(200);
+    expect((await service.api('/api/conversations/1234567890123456/messages')).status).toBe(200);
+    expect((await service.api('/api/conversations/6543210987654321/messages?limit=3')).status).toBe(200);
+    expect((await fetch(`${service.url}/no/such/path`)).status).toBe(404);
+    const controller = new AbortController();
+    const stream = await service.api('/api/events', { signal: controller.signal });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    controller.abort();
+    await waitFor(async () => sample(await scrape(service), 'igbridge_limit_in_use{resource="event_streams"}') === 0);
+
+    // Assert
+    const text = await scrape(service);
+    const count = (method: string, route: string) => sample(text, `igbridge_http_request_duration_seconds_count{method="${method}",route="${route}"}`);
+    expect(count('POST', '/webhooks/instagram')).toBe(2);
+    expect(count('GET', '/api/conversations')).toBe(3);
+    expect(count('GET', '/api/conversations/:userId/messages')).toBe(2);
+    expect(count('GET', 'unmatched')).toBe(1);
+    expect(text).not.toContain('route="/api/events"');
+    expect(text).not.toContain('1234567890123456');
+    // Every answer lands in a bucket: the +Inf bucket holds the count, and a time was summed.
+    expect(sample(text, 'igbridge_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/api/conversations"}')).toBe(3);
+    expect(sample(text, 'igbridge_http_request_duration_seconds_sum{method="GET",route="/api/conversations"}')).toBeGreaterThan(0);
+  });
+
   it('when the mirror is off, then the not-mirrored gauge counts the messages waiting for a backfill, and nothing is pending', async () => {
     await service.webhook(fixtureBytes('f3-batch'));
     await service.webhook(fixtureBytes('f4-echo'));

@@ -32,3 +32,24 @@ export function countWebhookRequests(metrics: Metrics): Middleware {
     }
   };
 }
+
+/** Methods kept as they are in the duration's label; any other is `other` (the label stays a short list). */
+const TIMED_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+/**
+ * Times every answer from this (the first) middleware until Node hands it to the socket
+ * (`finish`), labelled by the pattern of the route that matched (`unmatched` for none: the
+ * label is the route table, never the raw path). Event streams are not timed: they last as long
+ * as their client stays.
+ */
+export function timeRequests(metrics: Metrics): Middleware {
+  return async (ctx, next) => {
+    const started = performance.now();
+    ctx.res.once('finish', () => {
+      if (ctx.response.type === 'text/event-stream') return;
+      const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      metrics.httpRequest(TIMED_METHODS.has(ctx.method) ? ctx.method : 'other', typeof route === 'string' ? route : 'unmatched', (performance.now() - started) / 1000);
+    });
+    await next();
+  };
+}

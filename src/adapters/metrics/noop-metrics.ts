@@ -3,6 +3,7 @@ import type { Metrics } from '../../application/ports/metrics.js';
 /** Counts nothing: for unit tests and tools that need no /metrics. */
 export const noOpMetrics: Metrics = {
   webhookRequest: () => {},
+  httpRequest: () => {},
   messagesStored: () => {},
   crmWrite: () => {},
   crmPool: () => {},

@@ -40,6 +40,13 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  private readonly httpDuration = new Histogram({
+    name: 'igbridge_http_request_duration_seconds',
+    help: 'Time from an HTTP request\'s first middleware until its answer was handed to the socket, by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   private readonly crmDuration = new Histogram({
     name: 'igbridge_crm_write_duration_seconds',
     help: 'Time one CRM write took, by outcome',
@@ -237,6 +244,10 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
 
   webhookRequest(status: number): void {
     this.webhookRequests.inc({ status: String(status) });
+  }
+
+  httpRequest(method: string, route: string, seconds: number): void {
+    this.httpDuration.observe({ method, route }, seconds);
   }
 
   messagesStored(direction: Direction, count: number): void {

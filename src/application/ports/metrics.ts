@@ -14,6 +14,8 @@ export type ProfileQueueEvent = 'queued' | 'overflow' | 'rate_limited' | 'wait_e
 /** What the service counts. Adapters call it; the Prometheus adapter implements it. */
 export interface Metrics {
   webhookRequest(status: number): void;
+  /** One HTTP answer: how long from its first middleware until it was handed to the socket, by method and matched route pattern. */
+  httpRequest(method: string, route: string, seconds: number): void;
   messagesStored(direction: Direction, count: number): void;
   /** One CRM write (a multi-row INSERT counts once, with its rows). */
   crmWrite(outcome: CrmWriteOutcome, seconds: number, rows: number): void;
