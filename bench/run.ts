@@ -146,6 +146,8 @@ function machine(): Record<string, string> {
 }
 
 async function main(): Promise<void> {
+  // The service runs compiled, as `make run` starts it: build dist/ if a source is newer.
+  execFileSync('bash', ['scripts/ensure-build.sh'], { cwd: ROOT, stdio: 'inherit' });
   const started = Date.now();
   const before = machine();
   process.stderr.write(`igbridge bench: ${SECONDS} s per phase, fixed rate ${FIXED_RATE} req/s, ${CONNECTIONS} connections at saturation\n`);

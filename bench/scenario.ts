@@ -49,12 +49,13 @@ export function discard(ws: Workspace): void {
 }
 
 /**
- * The service as a user runs it: `node --import tsx src/main.ts`, configured by env only (`env`
- * on top of the bench's settings). Several instances of one scenario each log to a file of their own.
+ * The service as a user runs it (`make run`): `node dist/main.js`, compiled (bench/run.ts builds
+ * it first when a source is newer), configured by env only (`env` on top of the bench's
+ * settings). Several instances of one scenario each log to a file of their own.
  */
 export async function startIgbridge(ws: Workspace, env: Record<string, string>, logFile = ws.logFile): Promise<ChildService> {
   const port = await freePort();
-  return startChild('src/main.ts', {
+  return startChild('dist/main.js', {
     PORT: String(port),
     HOST: '127.0.0.1',
     SQLITE_PATH: ws.sqlitePath,

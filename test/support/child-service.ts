@@ -28,11 +28,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `node --import tsx <script>` with `env` (on top of PATH only), logs to `logFile`. */
+/**
+ * Starts `node --import tsx <script>` (a `.ts` source) or `node <script>` (compiled JavaScript,
+ * e.g. `dist/main.js` as `make run` starts it) with `env` (on top of PATH only), logs to `logFile`.
+ */
 export async function startChild(script: string, env: Record<string, string>, logFile: string, nodeArgs: string[] = []): Promise<ChildService> {
   const port = Number(env.PORT);
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', log, log],
