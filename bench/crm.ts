@@ -118,10 +118,6 @@ export async function crmLags(crm: CrmTestDatabase, sqlitePath: string, prefix: 
   return lags.sort((a, b) => a - b);
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** Milliseconds between the first and the last row the CRM imported (the drain itself). */
 export async function importWindowMs(crm: CrmTestDatabase): Promise<number> {

@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { percentileMs as at } from './stats.js';
 
 /**
  * The load generator, run as its own process by bench/run.ts (so it never shares an event
@@ -77,12 +78,6 @@ export function webhookBody(prefix: string, n: number, now = Date.now(), fresh =
 function sign(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /**
  * Open loop at a fixed rate: request n is due at start + n / rate, whatever the answers before
@@ -161,8 +156,8 @@ async function paced(options: LoadOptions & { rate: number }): Promise<{ summary
   return {
     acked,
     summary: {
-      rps: Math.round(ok / seconds), p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0),
-      ok, non2xx, errors, timeouts, sent: total, seconds: Math.round(seconds), lateP99: round(percentile(late, 99)),
+      rps: Math.round(ok / seconds), p50: at(latencies, 50), p99: at(latencies, 99), max: at(latencies, 100),
+      ok, non2xx, errors, timeouts, sent: total, seconds: Math.round(seconds), lateP99: at(late, 99),
     },
   };
 }

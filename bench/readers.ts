@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { percentileMs } from './stats.js';
 
 /**
  * The `big` scenario's inbox readers, run as their own process: `clients` loops, each asking
@@ -31,8 +32,7 @@ export interface ReaderResult {
 
 function summary(samples: number[], errors: number): RouteResult {
   const sorted = samples.sort((a, b) => a - b);
-  const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 10) / 10;
-  return { count: sorted.length, p50: at(50), p99: at(99), max: at(100), errors };
+  return { count: sorted.length, p50: percentileMs(sorted, 50), p99: percentileMs(sorted, 99), max: percentileMs(sorted, 100), errors };
 }
 
 /** One GET on the client's own connection; resolves with the status once the whole body is read. */

@@ -5,9 +5,9 @@ import { startFakeGraph } from '../test/support/fake-graph.js';
 import { coresUsed, sampleCpu } from './cpu.js';
 import { percentileBetween, scrapeBuckets } from './service-timings.js';
 import type { ReaderOptions, ReaderResult } from './readers.js';
-import { ROOT, runLoad, type ChildService } from './processes.js';
+import { ROOT, runLoad } from './processes.js';
 import { seedCustomer } from './seed.js';
-import { CONNECTIONS, discard, FIXED_RATE, missingFromSqlite, SECONDS, SECRET, startIgbridge, WARMUP_SECONDS, workspace, type Row, type Workspace } from './scenario.js';
+import { CONNECTIONS, discard, FIXED_RATE, missingFromSqlite, SECONDS, SECRET, startIgbridge, WARMUP_SECONDS, workspace, type Row } from './scenario.js';
 
 /** `big`: 1,000,000 messages from 100,000 customers by default (BENCH_BIG_MESSAGES / BENCH_BIG_CUSTOMERS). */
 const BIG_MESSAGES = Number(process.env.BENCH_BIG_MESSAGES ?? 1_000_000);
@@ -48,44 +48,9 @@ async function seedBig(path: string): Promise<Seeded> {
   return seeded;
 }
 
-interface ReadPhases {
-  alone: Awaited<ReturnType<typeof runLoad>>;
-  withReaders: Awaited<ReturnType<typeof runLoad>>;
-  readers: ReaderResult;
-  cores: Record<string, number>;
-  /** p99 in ms inside the service (its request-duration histogram; see bench/service-timings.ts). */
-  inside: { webhookAlone: number; webhookWithReaders: number; list: number; thread: number };
-}
-
 const WEBHOOK = 'POST /webhooks/instagram';
 const LIST = 'GET /api/conversations';
 const THREAD = 'GET /api/conversations/:userId/messages';
-
-/** Webhooks at the fixed rate alone, then with READERS inbox clients polling list and thread pages; client and service timings. */
-async function readPhases(service: ChildService, ws: Workspace, name: string): Promise<ReadPhases> {
-  const load = (prefix: string) => runLoad({ url: service.url, secret: SECRET, prefix, connections: 10, duration: SECONDS, rate: FIXED_RATE, ackFile: join(ws.dir, `${prefix}.json`) });
-  await runLoad({ url: service.url, secret: SECRET, prefix: `${name}-warm`, connections: 10, duration: WARMUP_SECONDS, rate: FIXED_RATE, ackFile: join(ws.dir, `${name}-warm.json`) });
-  const start = await scrapeBuckets(service.url);
-  const alone = await load(`${name}-alone`);
-  const between = await scrapeBuckets(service.url);
-  const readerOptions: ReaderOptions = {
-    url: service.url, token: 'bench-token', clients: READERS, seconds: SECONDS,
-    customers: Array.from({ length: 1_000 }, (_, i) => seedCustomer((i * 97) % BIG_CUSTOMERS)),
-  };
-  const cpuBefore = sampleCpu({ igbridge: [service.pid] });
-  const [withReaders, readers] = await Promise.all([load(`${name}-read`), runScript<ReaderResult>('bench/readers.ts', [JSON.stringify(readerOptions)])]);
-  const cores = coresUsed(cpuBefore, sampleCpu({ igbridge: [service.pid] }));
-  const end = await scrapeBuckets(service.url);
-  return {
-    alone, withReaders, readers, cores,
-    inside: {
-      webhookAlone: percentileBetween(start, between, WEBHOOK, 99) ?? -1,
-      webhookWithReaders: percentileBetween(between, end, WEBHOOK, 99) ?? -1,
-      list: percentileBetween(between, end, LIST, 99) ?? -1,
-      thread: percentileBetween(between, end, THREAD, 99) ?? -1,
-    },
-  };
-}
 
 /**
  * A year of messages: the service starts on a seeded database; webhooks arrive at the fixed
@@ -99,7 +64,19 @@ export async function big(): Promise<Row> {
   const service = await startIgbridge(ws, {});
   const startupMs = performance.now() - spawned;
   try {
-    const { alone, withReaders, readers, cores, inside } = await readPhases(service, ws, 'big');
+    const load = (prefix: string, duration = SECONDS) => runLoad({ url: service.url, secret: SECRET, prefix, connections: 10, duration, rate: FIXED_RATE, ackFile: join(ws.dir, `${prefix}.json`) });
+    await load('big-warm', WARMUP_SECONDS);
+    const start = await scrapeBuckets(service.url);
+    const alone = await load('big-alone');
+    const between = await scrapeBuckets(service.url);
+    const readerOptions: ReaderOptions = {
+      url: service.url, token: 'bench-token', clients: READERS, seconds: SECONDS,
+      customers: Array.from({ length: 1_000 }, (_, i) => seedCustomer((i * 97) % BIG_CUSTOMERS)),
+    };
+    const cpuBefore = sampleCpu({ igbridge: [service.pid] });
+    const [withReaders, readers] = await Promise.all([load('big-read'), runScript<ReaderResult>('bench/readers.ts', [JSON.stringify(readerOptions)])]);
+    const cores = coresUsed(cpuBefore, sampleCpu({ igbridge: [service.pid] }));
+    const end = await scrapeBuckets(service.url);
     return {
       scenario: `big (${seeded.messages.toLocaleString('en')} messages, ${seeded.customers.toLocaleString('en')} customers)`,
       rps: withReaders.rps,
@@ -115,7 +92,9 @@ export async function big(): Promise<Row> {
         p99Alone: alone.p99, listP99: readers.list.p99, listP50: readers.list.p50, lists: readers.list.count,
         threadP99: readers.thread.p99, threadP50: readers.thread.p50, threads: readers.thread.count,
         serviceCores: cores.igbridge!, readerCores: readers.cores, machineCores: cores.machine!,
-        insideWebhookAlone: inside.webhookAlone, insideWebhookReaders: inside.webhookWithReaders, insideList: inside.list, insideThread: inside.thread,
+        // p99 inside the service (its request-duration histogram; bench/service-timings.ts).
+        insideWebhookAlone: percentileBetween(start, between, WEBHOOK, 99), insideWebhookReaders: percentileBetween(between, end, WEBHOOK, 99),
+        insideList: percentileBetween(between, end, LIST, 99), insideThread: percentileBetween(between, end, THREAD, 99),
         startupMs: Math.round(startupMs), seedSeconds: Math.round(seeded.seconds), bytesPerMessage: Math.round(seeded.bytes / seeded.messages),
       },
     };

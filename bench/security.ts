@@ -7,6 +7,7 @@ import type { AttackOptions } from './attack.js';
 import { webhookBody } from './load.js';
 import { ROOT, runLoad, sleep, type ChildService } from './processes.js';
 import { CONNECTIONS, discard, SECONDS, SECRET, startIgbridge, workspace, type Row } from './scenario.js';
+import { percentileMs } from './stats.js';
 
 /**
  * Issue 9's measurements. `slow-bodies`: 1,500 connections each send ~1 MiB of a webhook body
@@ -58,10 +59,7 @@ async function signedWebhook(url: string, mid: string): Promise<{ ms: number; st
   return { ms: performance.now() - started, status: response.status };
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
-};
+const percentileOf = (values: number[], p: number) => percentileMs([...values].sort((a, b) => a - b), p);
 
 async function underSlowBodies(service: ChildService, signature: 'none' | 'forged'): Promise<Record<string, number | string>> {
   await signedWebhook(service.url, `probe-warm-${signature}`); // the probe's keep-alive connection exists before the attack
@@ -85,7 +83,7 @@ async function underSlowBodies(service: ChildService, signature: 'none' | 'forge
     rssBeforeMb: Math.round(rssBefore),
     rssDeltaMb: Math.round(rssPeak - rssBefore),
     rssAfterMb: Math.round(currentRssMb(service.pid)),
-    probeP50Ms: percentile(probes, 50),
+    probeP50Ms: percentileOf(probes, 50),
     probeMaxMs: Math.round(Math.max(...probes) * 10) / 10,
     probeStatuses: [...new Set(statuses)].join(','),
     attacker: JSON.stringify(tally),

@@ -22,14 +22,14 @@ export async function scrapeBuckets(url: string): Promise<Buckets> {
   return out;
 }
 
-/** The p-th percentile in ms of what `route` ("METHOD /pattern") answered between two scrapes, or null if nothing. */
-export function percentileBetween(before: Buckets, after: Buckets, route: string, p: number): number | null {
+/** The p-th percentile in ms of what `route` ("METHOD /pattern") answered between two scrapes; NaN if nothing. */
+export function percentileBetween(before: Buckets, after: Buckets, route: string, p: number): number {
   const now = after.get(route);
-  if (!now) return null;
+  if (!now) return Number.NaN;
   const then = new Map(before.get(route) ?? []);
   const counts = now.map(([le, count]) => [le, count - (then.get(le) ?? 0)] as [number, number]);
   const total = counts.at(-1)![1];
-  if (total === 0) return null;
+  if (total === 0) return Number.NaN;
   const rank = (p / 100) * total;
   let lower = 0;
   let below = 0;
@@ -41,5 +41,5 @@ export function percentileBetween(before: Buckets, after: Buckets, route: string
     lower = le;
     below = count;
   }
-  return null;
+  return Number.NaN;
 }
