@@ -24,6 +24,23 @@ export interface StoredMessage extends Required<NewMessage> {
   crmUnsendSent: boolean;
 }
 
+/**
+ * The columns a new message is inserted with, in either store: `replyTo` as JSON text (passed as
+ * SQL, not through the JSON column's encoder, so that null stays NULL), the origin (`webhook`
+ * unless said), when it was received, and its CRM state — `pending` and due now while the mirror
+ * is on, else `not_mirrored` (only crm:backfill sends those).
+ */
+export function newMessageToStore(message: NewMessage, now: number, mirrored: boolean) {
+  return {
+    ...message,
+    replyTo: message.replyTo === null ? null : JSON.stringify(message.replyTo),
+    origin: message.origin ?? 'webhook',
+    receivedAt: now,
+    crmState: (mirrored ? 'pending' : 'not_mirrored') satisfies CrmState,
+    crmNextAttemptAt: mirrored ? now : null,
+  };
+}
+
 /** A conversation's read watermark as stored (null: nothing read yet). */
 export function storedWatermark(row: { readUpTo: number | null; readAt: number | null } | undefined): ReadWatermark | null {
   return row?.readUpTo != null && row.readAt != null ? { upTo: row.readUpTo, at: row.readAt } : null;

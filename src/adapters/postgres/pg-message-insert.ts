@@ -4,6 +4,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { NewMessage } from '../../domain/message.js';
 import type { ReadWatermark } from '../../domain/read-watermark.js';
+import { newMessageToStore } from '../../domain/stored-message.js';
 import { watermarkOf, type MessageRow } from './message-row.js';
 import { countIn } from './pg-conversation-summaries.js';
 import * as schema from './schema.js';
@@ -69,15 +70,7 @@ export class PgMessageInsert {
     const { rows } = await client.query<Record<string, unknown>>({
       name: 'igbridge_insert_message',
       text: this.text,
-      values: fillPlaceholders(this.params, {
-        ...message,
-        replyTo: message.replyTo === null ? null : JSON.stringify(message.replyTo),
-        origin: message.origin ?? 'webhook',
-        receivedAt: now,
-        crmState: mirrored ? 'pending' : 'not_mirrored',
-        crmNextAttemptAt: mirrored ? now : null,
-        waitingSince,
-      }),
+      values: fillPlaceholders(this.params, { ...newMessageToStore(message, now, mirrored), waitingSince }),
     });
     const raw = rows[0];
     if (!raw) return null;

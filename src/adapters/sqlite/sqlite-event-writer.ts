@@ -4,6 +4,7 @@ import type { InstagramEvent, MessageChange } from '../../domain/instagram-event
 import { applyChange, supersedes, type ChangeableFields, type MessageEdit } from '../../domain/message-change.js';
 import type { Message, NewMessage } from '../../domain/message.js';
 import { advanceWatermark } from '../../domain/read-watermark.js';
+import { newMessageToStore } from '../../domain/stored-message.js';
 import type { SqliteDb } from './database.js';
 import { toMessage } from './message-row.js';
 import { deferredChanges, messages } from './schema.js';
@@ -87,16 +88,7 @@ export class SqliteEventWriter {
   }
 
   private insert(message: NewMessage, now: number): Message | null {
-    const pending = this.options.mirrored;
-    const inserted = this.statements.insert.get({
-      ...message,
-      // Passed as SQL, not through the JSON column's encoder, so that null stays NULL.
-      replyTo: message.replyTo === null ? null : JSON.stringify(message.replyTo),
-      origin: message.origin ?? 'webhook',
-      receivedAt: now,
-      crmState: pending ? 'pending' : 'not_mirrored',
-      crmNextAttemptAt: pending ? now : null,
-    });
+    const inserted = this.statements.insert.get(newMessageToStore(message, now, this.options.mirrored));
     if (!inserted) return null;
     this.summaries.added(inserted);
     const waiting = this.statements.deferredFor.all({ mid: message.mid, since: now - this.options.deferredTtlMs });
