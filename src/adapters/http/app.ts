@@ -18,7 +18,7 @@ import { eventsRoutes } from './events-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { inboxRoutes } from './inbox-routes.js';
 import { InflightBudget } from './inflight-budget.js';
-import { countWebhookRequests, metricsRoutes, timeRequests } from './metrics-routes.js';
+import { metricsRoutes, requestMetrics } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { readRoutes } from './read-routes.js';
 import { sendRoutes } from './send-routes.js';
@@ -46,8 +46,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   const requireToken = bearerAuth(deps.config.apiToken);
   const inflight = new InflightBudget(deps.config.limits.webhookMaxInflightBytes, (bytes) => deps.metrics.limitInUse('webhook_inflight_bytes', bytes));
   app.on('error', reportResponseError(deps.logger));
-  app.use(timeRequests(deps.metrics));
-  app.use(countWebhookRequests(deps.metrics));
+  app.use(requestMetrics(deps.metrics));
   app.use(errorMiddleware(deps.logger, deps.metrics));
   app.use(apiGate({ requireToken, allowedOrigins: deps.config.limits.allowedOrigins }));
   for (const router of [

@@ -22,27 +22,18 @@ export function metricsRoutes(exporter: MetricsExporter, token: string | null): 
   return router;
 }
 
-/** Counts every `POST /webhooks/instagram` by the status finally answered (after error mapping). */
-export function countWebhookRequests(metrics: Metrics): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-    } finally {
-      if (ctx.method === 'POST' && ctx.path === '/webhooks/instagram') metrics.webhookRequest(ctx.status);
-    }
-  };
-}
-
 /** Methods kept as they are in the duration's label; any other is `other` (the label stays a short list). */
 const TIMED_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 /**
- * Times every answer from this (the first) middleware until Node hands it to the socket
- * (`finish`), labelled by the pattern of the route that matched (`unmatched` for none: the
- * label is the route table, never the raw path). Event streams are not timed: they last as long
- * as their client stays.
+ * The per-request metrics, as the first middleware:
+ * - every `POST /webhooks/instagram`, counted by the status finally answered (after error mapping);
+ * - every answer's time from here until Node hands it to the socket (`finish`, so the histogram is
+ *   fed after the answer), labelled by the pattern of the route that matched (`unmatched` for
+ *   none: the label is the route table, never the raw path). Event streams are not timed: they
+ *   last as long as their client stays.
  */
-export function timeRequests(metrics: Metrics): Middleware {
+export function requestMetrics(metrics: Metrics): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     ctx.res.once('finish', () => {
@@ -50,6 +41,10 @@ export function timeRequests(metrics: Metrics): Middleware {
       const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
       metrics.httpRequest(TIMED_METHODS.has(ctx.method) ? ctx.method : 'other', typeof route === 'string' ? route : 'unmatched', (performance.now() - started) / 1000);
     });
-    await next();
+    try {
+      await next();
+    } finally {
+      if (ctx.method === 'POST' && ctx.path === '/webhooks/instagram') metrics.webhookRequest(ctx.status);
+    }
   };
 }
