@@ -158,7 +158,8 @@ describe('accounts and tokens (SPEC §12)', () => {
     const [refresh] = await waitFor(() => (graph.refreshRequests().length > 0 ? graph.refreshRequests() : null), 'the refresh');
     expect(refresh).toMatchObject({ path: '/refresh_access_token', query: { grant_type: 'ig_refresh_token', access_token: FAKE_GRAPH_TOKEN } });
     const fresh = `${FAKE_GRAPH_TOKEN}.r1`;
-    const [row] = await waitFor(() => sqliteRows<{ token: string; expires_at: number; refreshed_at: number }>(service.sqlitePath, 'SELECT token, expires_at, refreshed_at FROM accounts WHERE id = ?', SHOP).filter((r) => r.token === fresh), 'the saved token');
+    // find, not filter: an empty array is truthy, and waitFor would stop before the save.
+    const row = await waitFor(() => sqliteRows<{ token: string; expires_at: number; refreshed_at: number }>(service.sqlitePath, 'SELECT token, expires_at, refreshed_at FROM accounts WHERE id = ?', SHOP).find((r) => r.token === fresh), 'the saved token');
     expect(row!.expires_at - row!.refreshed_at).toBe(5_184_000_000);
     const [account] = (await call(service, '/api/accounts')).body;
     expect(account).toMatchObject({ id: SHOP, token_state: 'ok', expires_at: new Date(row!.expires_at).toISOString() });
