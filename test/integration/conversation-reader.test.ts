@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConversationReader } from '../../src/application/ports/conversation-reader.js';
-import type { MessageStore } from '../../src/application/ports/message-store.js';
 import { PgConversationReader } from '../../src/adapters/postgres/pg-conversation-reader.js';
 import { PgMessageStore } from '../../src/adapters/postgres/pg-message-store.js';
 import { contacts as pgContacts } from '../../src/adapters/postgres/schema.js';
