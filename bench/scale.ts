@@ -89,7 +89,7 @@ export async function big(): Promise<Row> {
       peakRssMb: service.peakRssMb(),
       crm: 'off',
       extra: {
-        p99Alone: alone.p99, listP99: readers.list.p99, listP50: readers.list.p50, lists: readers.list.count,
+        p99Alone: alone.p99, lateAlone: alone.lateP99 ?? NaN, lateReaders: withReaders.lateP99 ?? NaN, listP99: readers.list.p99, listP50: readers.list.p50, lists: readers.list.count,
         threadP99: readers.thread.p99, threadP50: readers.thread.p50, threads: readers.thread.count,
         serviceCores: cores.igbridge!, readerCores: readers.cores, machineCores: cores.machine!,
         // p99 inside the service (its request-duration histogram; bench/service-timings.ts).
