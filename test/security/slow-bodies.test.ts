@@ -82,6 +82,23 @@ describe('security: slow and stalled webhook bodies', () => {
     expect(storedCount(service.sqlitePath)).toBe(1);
   });
 
+  it('when a flood of webhooks meets a full WEBHOOK_MAX_INFLIGHT_BYTES, then every one is 503 and counted, and the log says it once, without a stack', async () => {
+    service = await startTestService({ HTTP_BODY_TIMEOUT_S: '60', WEBHOOK_MAX_INFLIGHT_BYTES: String(1024 * 1024) });
+    await stalled({ 'content-length': 1024 * 1024, 'x-hub-signature-256': FORGED });
+    await waitFor(async () => (await metric(service, 'igbridge_limit_in_use{resource="webhook_inflight_bytes"}')) === 1024 * 1024, 'the first body counted');
+
+    const refused = await Promise.all(Array.from({ length: 40 }, async () => {
+      const raw = await stalled({ 'content-length': 600_000, 'x-hub-signature-256': FORGED });
+      return statusOf(await raw.closed(5_000));
+    }));
+
+    expect(refused).toEqual(Array(40).fill(503));
+    expect(await metric(service, 'igbridge_limit_refusals_total{code="overloaded"}')).toBe(40);
+    expect(service.logs.matching('refused by a limit (overloaded)')).toHaveLength(1);
+    expect(service.logs.matching('request failed')).toEqual([]);
+    expect(service.logs.text()).not.toContain('"stack"');
+  });
+
   it('when a chunked body grows past WEBHOOK_MAX_INFLIGHT_BYTES, then 503 and nothing is stored', async () => {
     service = await startTestService({ WEBHOOK_MAX_INFLIGHT_BYTES: String(1024 * 1024) });
     await stalled({ 'content-length': 1024 * 1024, 'x-hub-signature-256': FORGED });

@@ -47,7 +47,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   const inflight = new InflightBudget(deps.config.limits.webhookMaxInflightBytes, (bytes) => deps.metrics.limitInUse('webhook_inflight_bytes', bytes));
   app.on('error', reportResponseError(deps.logger));
   app.use(requestMetrics(deps.metrics));
-  app.use(errorMiddleware(deps.logger, deps.metrics));
+  app.use(errorMiddleware(deps.logger, deps.metrics, deps.now));
   app.use(apiGate({ requireToken, allowedOrigins: deps.config.limits.allowedOrigins }));
   for (const router of [
     webhookRoutes({ ...deps, inflight }),

@@ -25,8 +25,19 @@ const RETRY_AFTER_BY_CODE: Record<string, string> = { store_busy: '2' };
 /** Answers that mean a limit of SPEC §9 was hit: counted in `igbridge_limit_refusals_total`. */
 const LIMIT_CODES = new Set(['overloaded', 'body_timeout', 'payload_too_large', 'too_many_streams', 'store_busy', 'incomplete_body']);
 
-/** The one place that turns errors into `{"error": {"code", "message"}}` answers and logs them. */
-export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRefusal'>): Middleware {
+/** A limit's refusals are logged once per reason in this long at most (each is counted in the metric). */
+export const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * The one place that turns errors into `{"error": {"code", "message"}}` answers and logs them.
+ * Only an unexpected error (a 500) is logged as one: an HttpError or a DomainError is an answer
+ * the code chose. A limit's refusals come in floods when somebody pushes on the limit (1,500
+ * stalled bodies are 1,500 `overloaded`), so the log says each reason once per
+ * REFUSAL_LOG_INTERVAL_MS with how many came since — never a line, let alone a stack, per
+ * refusal that an attacker could multiply into log volume and event-loop time.
+ */
+export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRefusal'>, now: () => number = Date.now): Middleware {
+  const refusals = new RefusalLog(logger, now);
   return async (ctx, next) => {
     const started = performance.now();
     try {
@@ -41,10 +52,13 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
       ctx.body = body;
       if (error instanceof HttpError && error.headers) ctx.set(error.headers);
       if (RETRY_AFTER_BY_CODE[code]) ctx.set('Retry-After', RETRY_AFTER_BY_CODE[code]);
-      if (LIMIT_CODES.has(code)) metrics.limitRefusal(code);
+      if (LIMIT_CODES.has(code)) {
+        metrics.limitRefusal(code);
+        refusals.refused(code, message);
+      }
       // A body left unread (refused before or while it arrived) is not waited for: the connection closes.
       if (!ctx.req.complete) ctx.set('Connection', 'close');
-      if (status >= 500 && !(error instanceof DomainError)) {
+      if (!(error instanceof HttpError) && !(error instanceof DomainError)) {
         logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
       }
     } finally {
@@ -52,6 +66,27 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
       logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms }, 'request');
     }
   };
+}
+
+/** One warn line per refusal reason per REFUSAL_LOG_INTERVAL_MS, saying how many since the last (this one included). */
+class RefusalLog {
+  private readonly last = new Map<string, { at: number; since: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number,
+  ) {}
+
+  refused(code: string, message: string): void {
+    const at = this.now();
+    const seen = this.last.get(code);
+    if (seen && at - seen.at < REFUSAL_LOG_INTERVAL_MS) {
+      seen.since += 1;
+      return;
+    }
+    this.logger.warn({ code, refusals: (seen?.since ?? 0) + 1 }, `request refused by a limit (${code}): ${message}; counted in igbridge_limit_refusals_total, logged once a minute`);
+    this.last.set(code, { at, since: 0 });
+  }
 }
 
 function describe(error: unknown): { status: number; code: string; message: string; details?: Record<string, unknown> } {
