@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { textMessages } from '../support/instagram-events.js';
+import { metricValue } from '../support/metrics.js';
 import { openSocket } from '../support/raw-http.js';
 import { startTestService, TEST_SECRET, type TestService } from '../support/service.js';
 import { sign } from '../../src/adapters/http/signature.js';
@@ -40,6 +41,16 @@ describe('security: malformed HTTP', () => {
     expect(warned[0]!.code).toBe('HPE_INVALID_METHOD');
     expect(service.logs.lines.filter((line) => line.level >= ERROR)).toEqual([]);
     expect(stderr).toEqual([]);
+  });
+
+  it('when garbage requests keep coming, then each is a 400 and counted, and the log says so once, with how many', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, async () => (await openSocket(service.url, 'GARBAGE \x01\x02 nonsense\r\n\r\n')).closed(5_000)));
+
+    expect(answers.every((answer) => /^HTTP\/1\.1 400 /.test(answer))).toBe(true);
+    expect(await metricValue(service.url, 'igbridge_limit_refusals_total{code="malformed_request"}')).toBe(30);
+    const warned = service.logs.matching('malformed HTTP request refused');
+    expect(warned.map((line) => [line.level, line.refusals])).toEqual([[WARN, 1]]);
+    expect(service.logs.lines.filter((line) => line.level >= ERROR)).toEqual([]);
   });
 
   it('when a signed webhook body is cut off halfway, then it is not a 500: no error line, no stack trace, nothing stored', async () => {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
 import { DomainError } from '../../domain/errors.js';
 import { HttpError } from './http-error.js';
+import { RefusalLog } from './refusal-log.js';
 import type { ErrorBody } from './schemas/error-body.js';
 
 /** Domain error codes → HTTP status. Unlisted domain codes answer 422. */
@@ -25,16 +26,11 @@ const RETRY_AFTER_BY_CODE: Record<string, string> = { store_busy: '2' };
 /** Answers that mean a limit of SPEC §9 was hit: counted in `igbridge_limit_refusals_total`. */
 const LIMIT_CODES = new Set(['overloaded', 'body_timeout', 'payload_too_large', 'too_many_streams', 'store_busy', 'incomplete_body']);
 
-/** A limit's refusals are logged once per reason in this long at most (each is counted in the metric). */
-export const REFUSAL_LOG_INTERVAL_MS = 60_000;
-
 /**
  * The one place that turns errors into `{"error": {"code", "message"}}` answers and logs them.
  * Only an unexpected error (a 500) is logged as one: an HttpError or a DomainError is an answer
- * the code chose. A limit's refusals come in floods when somebody pushes on the limit (1,500
- * stalled bodies are 1,500 `overloaded`), so the log says each reason once per
- * REFUSAL_LOG_INTERVAL_MS with how many came since — never a line, let alone a stack, per
- * refusal that an attacker could multiply into log volume and event-loop time.
+ * the code chose; a limit's refusals go to the RefusalLog (once a minute per reason), never a
+ * line with a stack each.
  */
 export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRefusal'>, now: () => number = Date.now): Middleware {
   const refusals = new RefusalLog(logger, now);
@@ -54,7 +50,7 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
       if (RETRY_AFTER_BY_CODE[code]) ctx.set('Retry-After', RETRY_AFTER_BY_CODE[code]);
       if (LIMIT_CODES.has(code)) {
         metrics.limitRefusal(code);
-        refusals.refused(code, message);
+        refusals.refused(code, { code }, `request refused by a limit (${code}): ${message}`);
       }
       // A body left unread (refused before or while it arrived) is not waited for: the connection closes.
       if (!ctx.req.complete) ctx.set('Connection', 'close');
@@ -66,27 +62,6 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
       logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms }, 'request');
     }
   };
-}
-
-/** One warn line per refusal reason per REFUSAL_LOG_INTERVAL_MS, saying how many since the last (this one included). */
-class RefusalLog {
-  private readonly last = new Map<string, { at: number; since: number }>();
-
-  constructor(
-    private readonly logger: Logger,
-    private readonly now: () => number,
-  ) {}
-
-  refused(code: string, message: string): void {
-    const at = this.now();
-    const seen = this.last.get(code);
-    if (seen && at - seen.at < REFUSAL_LOG_INTERVAL_MS) {
-      seen.since += 1;
-      return;
-    }
-    this.logger.warn({ code, refusals: (seen?.since ?? 0) + 1 }, `request refused by a limit (${code}): ${message}; counted in igbridge_limit_refusals_total, logged once a minute`);
-    this.last.set(code, { at, since: 0 });
-  }
 }
 
 function describe(error: unknown): { status: number; code: string; message: string; details?: Record<string, unknown> } {

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
 import type { LimitsConfig } from '../../config.js';
+import { RefusalLog } from './refusal-log.js';
 
 /** Request headers must be complete within this. */
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -16,8 +17,8 @@ const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
 
 /**
  * The connection-level limits of SPEC §9 on the Node server: header, request and keep-alive
- * timeouts, HTTP_MAX_CONNECTIONS, and a plain JSON `400` with one structured warn line (no
- * stack trace) for requests Node cannot parse.
+ * timeouts, HTTP_MAX_CONNECTIONS, and a plain JSON `400` for requests Node cannot parse, told in
+ * the log by a structured warn line (no stack trace) once a minute per kind (RefusalLog).
  */
 export function limitServer(server: Server, limits: Pick<LimitsConfig, 'bodyTimeoutMs' | 'maxConnections'>, logger: Logger, metrics: Metrics): void {
   server.headersTimeout = HEADERS_TIMEOUT_MS;
@@ -32,6 +33,7 @@ export function limitServer(server: Server, limits: Pick<LimitsConfig, 'bodyTime
   });
   server.on('drop', () => metrics.limitRefusal('max_connections'));
 
+  const refusals = new RefusalLog(logger);
   server.on('clientError', (error: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Socket) => {
     const code = error.code ?? 'unknown';
     if (code === 'ECONNRESET' || !socket.writable) {
@@ -39,8 +41,8 @@ export function limitServer(server: Server, limits: Pick<LimitsConfig, 'bodyTime
       return;
     }
     const [status, errorCode] = CLIENT_ERROR_STATUS[code] ?? [400, 'malformed_request'];
-    logger.warn({ status, code, reason: error.message, bytesParsed: error.bytesParsed, remote: socket.remoteAddress }, 'malformed HTTP request refused');
     metrics.limitRefusal(errorCode);
+    refusals.refused(errorCode, { status, code, reason: error.message, bytesParsed: error.bytesParsed, remote: socket.remoteAddress }, 'malformed HTTP request refused');
     const body = JSON.stringify({ error: { code: errorCode, message: `the request could not be read as HTTP (${code})` } });
     socket.end(
       `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +
