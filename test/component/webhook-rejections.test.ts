@@ -110,3 +110,25 @@ describe('webhook POST with bad input', () => {
     expect(service.logs.text()).not.toContain('test_app_secret');
   });
 });
+
+describe('webhook refusals anybody can send, in the log', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  it('when fifty webhooks come with a forged signature and fifty handshakes with a wrong token, then each is refused, and the log says each kind once', async () => {
+    const bytes = fixtureBytes('f1-text');
+    const forged = await Promise.all(Array.from({ length: 50 }, () => service.webhook(bytes, { 'x-hub-signature-256': sign(bytes, 'not_the_secret') })));
+    const handshakes = await Promise.all(Array.from({ length: 50 }, () => fetch(`${service.url}/webhooks/instagram?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1`)));
+
+    expect(forged.map((response) => response.status)).toEqual(Array(50).fill(401));
+    expect(handshakes.map((response) => response.status)).toEqual(Array(50).fill(403));
+    expect(service.logs.matching('signature does not match').map((line) => [line.level, line.refusals])).toEqual([[40, 1]]);
+    expect(service.logs.matching('webhook verification refused').map((line) => [line.level, line.refusals])).toEqual([[40, 1]]);
+    expect(storedCount(service.sqlitePath)).toBe(0);
+  });
+});

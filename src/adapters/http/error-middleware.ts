@@ -50,7 +50,7 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
       if (RETRY_AFTER_BY_CODE[code]) ctx.set('Retry-After', RETRY_AFTER_BY_CODE[code]);
       if (LIMIT_CODES.has(code)) {
         metrics.limitRefusal(code);
-        refusals.refused(code, { code }, `request refused by a limit (${code}): ${message}`);
+        refusals.refused(code, { code }, `request refused by a limit (${code}): ${message}; counted in igbridge_limit_refusals_total, logged once a minute`);
       }
       // A body left unread (refused before or while it arrived) is not waited for: the connection closes.
       if (!ctx.req.complete) ctx.set('Connection', 'close');

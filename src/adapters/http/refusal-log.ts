@@ -4,11 +4,13 @@ import type { Logger } from 'pino';
 export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /**
- * The log of refusals by a limit. They come in floods when somebody pushes on a limit (1,500
- * stalled bodies are 1,500 `overloaded`, a scanner's garbage is thousands of `malformed_request`),
- * so each reason gets one `warn` line per REFUSAL_LOG_INTERVAL_MS, with how many refusals came
- * since the previous one (this one included): never a line per refusal that a sender could
- * multiply into log volume and event-loop time. The reasons are a fixed list, so is the map.
+ * The log of refusals anybody can provoke: by a limit, of garbage HTTP, of a forged signature.
+ * They come in floods when somebody pushes (1,500 stalled bodies are 1,500 `overloaded`, a
+ * scanner's garbage thousands of `malformed_request`), so each reason gets one line per
+ * REFUSAL_LOG_INTERVAL_MS with `refusals`, how many came since the previous one (this one
+ * included): never a line per refusal that a sender could multiply into log volume and
+ * event-loop time. Each refusal is also counted in a metric. The reasons are a fixed list, and
+ * so is the map.
  */
 export class RefusalLog {
   private readonly last = new Map<string, { at: number; since: number }>();
@@ -16,6 +18,7 @@ export class RefusalLog {
   constructor(
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly level: 'warn' | 'error' = 'warn',
   ) {}
 
   refused(reason: string, fields: Record<string, unknown>, message: string): void {
@@ -25,7 +28,7 @@ export class RefusalLog {
       seen.since += 1;
       return;
     }
-    this.logger.warn({ ...fields, refusals: (seen?.since ?? 0) + 1 }, `${message} (counted in igbridge_limit_refusals_total; logged once a minute)`);
+    this.logger[this.level]({ ...fields, refusals: (seen?.since ?? 0) + 1 }, message);
     this.last.set(reason, { at, since: 0 });
   }
 }

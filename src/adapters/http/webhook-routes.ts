@@ -7,6 +7,7 @@ import type { WebhookWatch } from '../../application/webhook-watch.js';
 import type { Config } from '../../config.js';
 import { HttpError } from './http-error.js';
 import type { InflightBudget } from './inflight-budget.js';
+import { RefusalLog } from './refusal-log.js';
 import { MAX_BODY_BYTES, parseJson, readRawBody } from './raw-body.js';
 import { sameSecret, signatureMatches } from './signature.js';
 import type { WebhookResultAnswer } from './schemas/answers.js';
@@ -27,12 +28,15 @@ export interface WebhookDeps {
 /** `GET` (Meta's subscription handshake) and `POST` (events) on `/webhooks/instagram`. */
 export function webhookRoutes({ config, receive, logger, now, inflight, webhooks }: WebhookDeps): Router {
   const router = new Router(EXACT_PATHS);
+  // Anybody can send these: a line each would let them write the log (RefusalLog).
+  const refusals = new RefusalLog(logger, now);
+  const unconfigured = new RefusalLog(logger, now, 'error');
 
   router.get('/webhooks/instagram', (ctx) => {
     const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = ctx.query;
     const expected = config.instagram.verifyToken;
     if (mode !== 'subscribe' || typeof token !== 'string' || !expected || !sameSecret(token, expected)) {
-      logger.warn({ mode }, 'webhook verification refused');
+      refusals.refused('verification_failed', { mode }, 'webhook verification refused (hub.mode or hub.verify_token); logged once a minute');
       throw new HttpError(403, 'verification_failed', 'hub.mode must be "subscribe" and hub.verify_token must match IG_VERIFY_TOKEN');
     }
     ctx.type = 'text/plain';
@@ -43,7 +47,7 @@ export function webhookRoutes({ config, receive, logger, now, inflight, webhooks
     // Everything that can be refused without the body is refused before a byte of it is read.
     const secrets = config.instagram.appSecrets;
     if (secrets.length === 0) {
-      logger.error('webhook refused: IG_APP_SECRET is not set, so no signature can be checked');
+      unconfigured.refused('signature_not_configured', {}, 'webhook refused: IG_APP_SECRET is not set, so no signature can be checked; counted in igbridge_webhook_requests_total{status="401"}, logged once a minute');
       throw new HttpError(401, 'signature_not_configured', 'IG_APP_SECRET is not set on the server');
     }
     const header = ctx.get('x-hub-signature-256');
@@ -53,7 +57,7 @@ export function webhookRoutes({ config, receive, logger, now, inflight, webhooks
     try {
       const raw = await readRawBody(ctx.req, { maxBytes: MAX_BODY_BYTES, timeoutMs: config.limits.bodyTimeoutMs, lease });
       if (!signatureMatches(raw, header, secrets)) {
-        logger.warn({ bytes: raw.length }, 'webhook refused: signature does not match');
+        refusals.refused('invalid_signature', { bytes: raw.length }, 'webhook refused: signature does not match; counted in igbridge_webhook_requests_total{status="401"}, logged once a minute');
         throw new HttpError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
       }
       await receiveBody(raw, ctx);
