@@ -82,6 +82,27 @@ describe('security: slow and stalled webhook bodies', () => {
     expect(storedCount(service.sqlitePath)).toBe(1);
   });
 
+  it('when a small signed webhook is refused 503 while the budget is full, then its connection stays open and carries the retry, stored once the budget frees', async () => {
+    service = await startTestService({ HTTP_BODY_TIMEOUT_S: '1', WEBHOOK_MAX_INFLIGHT_BYTES: String(1024 * 1024) });
+    await stalled({ 'content-length': 1024 * 1024, 'x-hub-signature-256': FORGED });
+    await waitFor(async () => (await metric(service, 'igbridge_limit_in_use{resource="webhook_inflight_bytes"}')) === 1024 * 1024, 'the stalled body counted');
+
+    const body = textMessages([{ mid: 'mid.kept-connection', text: 'retried on the same connection' }]);
+    const signed = (bytes: string) => webhookHead({ 'content-length': Buffer.byteLength(bytes), 'x-hub-signature-256': sign(Buffer.from(bytes), TEST_SECRET) }) + bytes;
+    const sender = await openSocket(service.url, signed(body));
+    sockets.push(sender);
+    const refused = await sender.received('"overloaded"', 5_000);
+    expect(statusOf(refused)).toBe(503);
+    expect(refused).not.toMatch(/Connection: close/i);
+
+    await waitFor(async () => (await metric(service, 'igbridge_limit_in_use{resource="webhook_inflight_bytes"}')) === 0, 'the stalled body timed out');
+    sender.socket.write(signed(body));
+    const retried = await sender.received('"stored":1', 5_000);
+    expect(retried.slice(refused.length)).toMatch(/^HTTP\/1\.1 200 /);
+    expect(sender.socket.destroyed).toBe(false);
+    expect(storedCount(service.sqlitePath)).toBe(1);
+  });
+
   it('when a flood of webhooks meets a full WEBHOOK_MAX_INFLIGHT_BYTES, then every one is 503 and counted, and the log says it once, without a stack', async () => {
     service = await startTestService({ HTTP_BODY_TIMEOUT_S: '60', WEBHOOK_MAX_INFLIGHT_BYTES: String(1024 * 1024) });
     await stalled({ 'content-length': 1024 * 1024, 'x-hub-signature-256': FORGED });
