@@ -64,6 +64,15 @@ describe('security: slow and stalled webhook bodies', () => {
     expect(await metric(service, 'igbridge_limit_in_use{resource="webhook_inflight_bytes"}')).toBe(0);
   });
 
+  it('when a small body stalls past HTTP_BODY_TIMEOUT_S, then 408 and the connection closes too: a body that stopped is not read past', async () => {
+    service = await startTestService({ HTTP_BODY_TIMEOUT_S: '0.3' });
+    const raw = await stalled({ 'content-length': 1_000, 'x-hub-signature-256': FORGED }, 10);
+
+    const answer = await raw.closed(5_000);
+    expect(statusOf(answer)).toBe(408);
+    expect(answer).toMatch(/Connection: close/i);
+  });
+
   it('when stalled bodies fill WEBHOOK_MAX_INFLIGHT_BYTES, then the next webhook is 503 with Retry-After, and once they time out a signed webhook is stored', async () => {
     service = await startTestService({ HTTP_BODY_TIMEOUT_S: '1', WEBHOOK_MAX_INFLIGHT_BYTES: String(1024 * 1024) });
     await stalled({ 'content-length': 600_000, 'x-hub-signature-256': FORGED });
