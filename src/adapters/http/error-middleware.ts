@@ -52,7 +52,7 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
         metrics.limitRefusal(code);
         refusals.refused(code, { code }, `request refused by a limit (${code}): ${message}; counted in igbridge_limit_refusals_total, logged once a minute`);
       }
-      if (!ctx.req.complete && !(readPast(code) && smallRemainder(ctx.req.headers))) ctx.set('Connection', 'close');
+      if (!ctx.req.complete && !smallRemainder(ctx.req.headers)) ctx.set('Connection', 'close');
       if (!(error instanceof HttpError) && !(error instanceof DomainError)) {
         logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
       }
@@ -73,11 +73,8 @@ export const READ_PAST_BYTES = 64 * 1024;
  * send that retry through a new handshake, which waits in the kernel's accept queue behind
  * whatever else is connecting (a flood of 1,500 connections took 0.3–0.8 s to get through, with
  * the event loop half idle). A larger or undeclared (chunked) body is not waited for: the
- * connection closes.
+ * connection closes — as it does when the error itself says so (a body that stopped coming).
  */
-/** A body that stopped coming (`body_timeout`) or broke off is not worth reading past: it may never end. */
-const readPast = (code: string) => code !== 'body_timeout' && code !== 'incomplete_body';
-
 function smallRemainder(headers: Record<string, string | string[] | undefined>): boolean {
   const declared = Number(headers['content-length'] ?? Number.NaN);
   return Number.isSafeInteger(declared) && declared <= READ_PAST_BYTES && headers['transfer-encoding'] === undefined;

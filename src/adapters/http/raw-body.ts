@@ -5,6 +5,8 @@ import type { InflightLease } from './inflight-budget.js';
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Past this much a too-large body is no longer drained politely: the socket is cut. */
 const DRAIN_LIMIT = 16 * MAX_BODY_BYTES;
+/** The header of an answer whose connection is not kept. */
+const CLOSE = { Connection: 'close' };
 /** Deeper JSON is refused before anything walks it recursively (Meta's payloads are ~8 deep). */
 export const MAX_JSON_DEPTH = 64;
 
@@ -46,8 +48,9 @@ export function readRawBody(req: IncomingMessage, { maxBytes, timeoutMs, lease }
       }
     };
     const onEnd = () => finish(null);
-    const onAborted = () => finish(new HttpError(400, 'incomplete_body', `the body ended after ${size} bytes, before it was complete`));
-    const timer = setTimeout(() => finish(new HttpError(408, 'body_timeout', `the body did not arrive within ${timeoutMs / 1000} s`)), timeoutMs);
+    // A body that broke off or stopped coming may never end: its connection is not kept for it.
+    const onAborted = () => finish(new HttpError(400, 'incomplete_body', `the body ended after ${size} bytes, before it was complete`, undefined, CLOSE));
+    const timer = setTimeout(() => finish(new HttpError(408, 'body_timeout', `the body did not arrive within ${timeoutMs / 1000} s`, undefined, CLOSE)), timeoutMs);
     req.on('data', onData).on('end', onEnd).on('aborted', onAborted).on('error', onAborted).on('close', onAborted);
   });
 }
