@@ -50,7 +50,7 @@ export function errorMiddleware(logger: Logger, metrics: Pick<Metrics, 'limitRef
       if (RETRY_AFTER_BY_CODE[code]) ctx.set('Retry-After', RETRY_AFTER_BY_CODE[code]);
       if (LIMIT_CODES.has(code)) {
         metrics.limitRefusal(code);
-        refusals.refused(code, { code }, `request refused by a limit (${code}): ${message}; counted in igbridge_limit_refusals_total, logged once a minute`);
+        refusals.refused(code, { code }, `request refused by a limit (${code}): ${message}; counted in igbridge_limit_refusals_total`);
       }
       if (!ctx.req.complete && !smallRemainder(ctx.req.headers)) ctx.set('Connection', 'close');
       if (!(error instanceof HttpError) && !(error instanceof DomainError)) {

@@ -18,17 +18,17 @@ export class RefusalLog {
   constructor(
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-    private readonly level: 'warn' | 'error' = 'warn',
   ) {}
 
-  refused(reason: string, fields: Record<string, unknown>, message: string): void {
+  /** `message` says what was refused and where it is counted; the line adds that it is logged once a minute. */
+  refused(reason: string, fields: Record<string, unknown>, message: string, level: 'warn' | 'error' = 'warn'): void {
     const at = this.now();
     const seen = this.last.get(reason);
     if (seen && at - seen.at < REFUSAL_LOG_INTERVAL_MS) {
       seen.since += 1;
       return;
     }
-    this.logger[this.level]({ ...fields, refusals: (seen?.since ?? 0) + 1 }, message);
+    this.logger[level]({ ...fields, refusals: (seen?.since ?? 0) + 1 }, `${message}; logged once a minute`);
     this.last.set(reason, { at, since: 0 });
   }
 }

@@ -42,7 +42,7 @@ export function limitServer(server: Server, limits: Pick<LimitsConfig, 'bodyTime
     }
     const [status, errorCode] = CLIENT_ERROR_STATUS[code] ?? [400, 'malformed_request'];
     metrics.limitRefusal(errorCode);
-    refusals.refused(errorCode, { status, code, reason: error.message, bytesParsed: error.bytesParsed, remote: socket.remoteAddress }, 'malformed HTTP request refused; counted in igbridge_limit_refusals_total, logged once a minute');
+    refusals.refused(errorCode, { status, code, reason: error.message, bytesParsed: error.bytesParsed, remote: socket.remoteAddress }, 'malformed HTTP request refused; counted in igbridge_limit_refusals_total');
     const body = JSON.stringify({ error: { code: errorCode, message: `the request could not be read as HTTP (${code})` } });
     socket.end(
       `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +

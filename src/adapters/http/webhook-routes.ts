@@ -30,13 +30,12 @@ export function webhookRoutes({ config, receive, logger, now, inflight, webhooks
   const router = new Router(EXACT_PATHS);
   // Anybody can send these: a line each would let them write the log (RefusalLog).
   const refusals = new RefusalLog(logger, now);
-  const unconfigured = new RefusalLog(logger, now, 'error');
 
   router.get('/webhooks/instagram', (ctx) => {
     const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = ctx.query;
     const expected = config.instagram.verifyToken;
     if (mode !== 'subscribe' || typeof token !== 'string' || !expected || !sameSecret(token, expected)) {
-      refusals.refused('verification_failed', { mode }, 'webhook verification refused (hub.mode or hub.verify_token); logged once a minute');
+      refusals.refused('verification_failed', { mode }, 'webhook verification refused (hub.mode or hub.verify_token)');
       throw new HttpError(403, 'verification_failed', 'hub.mode must be "subscribe" and hub.verify_token must match IG_VERIFY_TOKEN');
     }
     ctx.type = 'text/plain';
@@ -47,7 +46,7 @@ export function webhookRoutes({ config, receive, logger, now, inflight, webhooks
     // Everything that can be refused without the body is refused before a byte of it is read.
     const secrets = config.instagram.appSecrets;
     if (secrets.length === 0) {
-      unconfigured.refused('signature_not_configured', {}, 'webhook refused: IG_APP_SECRET is not set, so no signature can be checked; counted in igbridge_webhook_requests_total{status="401"}, logged once a minute');
+      refusals.refused('signature_not_configured', {}, 'webhook refused: IG_APP_SECRET is not set, so no signature can be checked; counted in igbridge_webhook_requests_total{status="401"}', 'error');
       throw new HttpError(401, 'signature_not_configured', 'IG_APP_SECRET is not set on the server');
     }
     const header = ctx.get('x-hub-signature-256');
@@ -57,7 +56,7 @@ export function webhookRoutes({ config, receive, logger, now, inflight, webhooks
     try {
       const raw = await readRawBody(ctx.req, { maxBytes: MAX_BODY_BYTES, timeoutMs: config.limits.bodyTimeoutMs, lease });
       if (!signatureMatches(raw, header, secrets)) {
-        refusals.refused('invalid_signature', { bytes: raw.length }, 'webhook refused: signature does not match; counted in igbridge_webhook_requests_total{status="401"}, logged once a minute');
+        refusals.refused('invalid_signature', { bytes: raw.length }, 'webhook refused: signature does not match; counted in igbridge_webhook_requests_total{status="401"}');
         throw new HttpError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
       }
       await receiveBody(raw, ctx);
