@@ -118,7 +118,6 @@ export async function crmLags(crm: CrmTestDatabase, sqlitePath: string, prefix: 
   return lags.sort((a, b) => a - b);
 }
 
-
 /** Milliseconds between the first and the last row the CRM imported (the drain itself). */
 export async function importWindowMs(crm: CrmTestDatabase): Promise<number> {
   const [rows] = await crm.admin.query(`SELECT (UNIX_TIMESTAMP(MAX(imported_at)) - UNIX_TIMESTAMP(MIN(imported_at))) * 1000 AS ms FROM \`${crm.database}\`.messages`);
