@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGraph } from '../test/support/fake-graph.js';
+import { metricValue } from '../test/support/metrics.js';
 import { coresUsed, sampleCpu } from './cpu.js';
 import { percentileBetween, scrapeBuckets } from './service-timings.js';
 import type { ReaderOptions, ReaderResult } from './readers.js';
@@ -48,6 +49,11 @@ async function seedBig(path: string): Promise<Seeded> {
   return seeded;
 }
 
+/** The read cache's hits and misses so far (igbridge_read_cache_total). */
+async function readCacheCounts(url: string): Promise<{ hit: number; miss: number }> {
+  return { hit: await metricValue(url, 'igbridge_read_cache_total{outcome="hit"}'), miss: await metricValue(url, 'igbridge_read_cache_total{outcome="miss"}') };
+}
+
 const WEBHOOK = 'POST /webhooks/instagram';
 const LIST = 'GET /api/conversations';
 const THREAD = 'GET /api/conversations/:userId/messages';
@@ -73,10 +79,12 @@ export async function big(): Promise<Row> {
       url: service.url, token: 'bench-token', clients: READERS, seconds: SECONDS,
       customers: Array.from({ length: 1_000 }, (_, i) => seedCustomer((i * 97) % BIG_CUSTOMERS)),
     };
+    const cacheBefore = await readCacheCounts(service.url);
     const cpuBefore = sampleCpu({ igbridge: [service.pid] });
     const [withReaders, readers] = await Promise.all([load('big-read'), runScript<ReaderResult>('bench/readers.ts', [JSON.stringify(readerOptions)])]);
     const cores = coresUsed(cpuBefore, sampleCpu({ igbridge: [service.pid] }));
     const end = await scrapeBuckets(service.url);
+    const cacheAfter = await readCacheCounts(service.url);
     return {
       scenario: `big (${seeded.messages.toLocaleString('en')} messages, ${seeded.customers.toLocaleString('en')} customers)`,
       rps: withReaders.rps,
@@ -95,6 +103,7 @@ export async function big(): Promise<Row> {
         // p99 inside the service (its request-duration histogram; bench/service-timings.ts).
         insideWebhookAlone: percentileBetween(start, between, WEBHOOK, 99), insideWebhookReaders: percentileBetween(between, end, WEBHOOK, 99),
         insideList: percentileBetween(between, end, LIST, 99), insideThread: percentileBetween(between, end, THREAD, 99),
+        cacheHits: cacheAfter.hit - cacheBefore.hit, cacheMisses: cacheAfter.miss - cacheBefore.miss,
         startupMs: Math.round(startupMs), seedSeconds: Math.round(seeded.seconds), bytesPerMessage: Math.round(seeded.bytes / seeded.messages),
       },
     };

@@ -76,6 +76,7 @@ export const Environment = Type.Object({
   HTTP_MAX_CONNECTIONS: whole(1000, 1, 1_000_000, 'open connections at most'),
   WEBHOOK_MAX_INFLIGHT_BYTES: whole(32 * 1024 * 1024, 1024 * 1024, MAX, 'webhook bodies buffered at once; beyond, 503 + Retry-After'),
   EVENTS_MAX_CLIENTS: whole(50, 0, 100_000, 'concurrent /api/events streams; beyond, 503 too_many_streams'),
+  READ_CACHE_MB: number(32, 0, 65_536, 'memory for API read pages kept until their rows change (0: none kept)'),
   METRICS_TOKEN: secret('when set, /metrics wants it as a bearer token'),
 });
 

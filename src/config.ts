@@ -101,6 +101,8 @@ export interface LimitsConfig {
   maxConnections: number;
   webhookMaxInflightBytes: number;
   eventsMaxClients: number;
+  /** READ_CACHE_MB in bytes: API read pages kept until their rows change, at most this many bytes of them. */
+  readCacheBytes: number;
   /** METRICS_TOKEN: when set, `/metrics` wants it as a bearer token. */
   metricsToken: string | null;
 }
@@ -191,6 +193,7 @@ export function loadConfig(env: Env): Readonly<Config> {
       maxConnections: v.HTTP_MAX_CONNECTIONS,
       webhookMaxInflightBytes: v.WEBHOOK_MAX_INFLIGHT_BYTES,
       eventsMaxClients: v.EVENTS_MAX_CLIENTS,
+      readCacheBytes: Math.round(v.READ_CACHE_MB * 1024 * 1024),
       metricsToken: v.METRICS_TOKEN ?? null,
     },
   });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { metricValue } from '../support/metrics.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const ACCOUNT = '17841400000000001';
@@ -136,5 +138,80 @@ describe('read API', () => {
   it('when a customer has no messages, then an empty page', async () => {
     const page = (await (await service.api('/api/conversations/999/messages')).json()) as any;
     expect(page).toEqual({ user_id: '999', messages: [], next_before: null });
+  });
+});
+
+describe('read API: pages kept until what they show changes (READ_CACHE_MB)', () => {
+  let service: TestService;
+  const hits = () => metricValue(service.url, 'igbridge_read_cache_total{outcome="hit"}');
+  const thread = async (customer: string) => (await (await service.api(`/api/conversations/${customer}/messages`)).json()) as any;
+  const list = async () => (await (await service.api('/api/conversations')).json()) as any;
+  beforeAll(async () => {
+    service = await startTestService();
+    await service.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [message('100', 'm.1', 1_700_000_000_000, 'first'), message('200', 'm.2', 1_700_000_000_500, 'other')] }] });
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  it('when a page is asked again with nothing changed, then it is answered from the cache, byte for byte', async () => {
+    const first = await (await service.api('/api/conversations/100/messages')).text();
+    const hitsBefore = await hits();
+
+    const again = await (await service.api('/api/conversations/100/messages')).text();
+
+    expect(again).toBe(first);
+    expect(await hits()).toBe(hitsBefore + 1);
+  });
+
+  it('when a webhook brings a message, then the next pages show it; another customer\'s unchanged thread is still answered from the cache', async () => {
+    await thread('100');
+    await thread('200');
+    await list();
+
+    await service.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [message('100', 'm.3', 1_700_000_001_000, 'second')] }] });
+    const hitsBefore = await hits();
+
+    expect((await thread('100')).messages.map((m: any) => m.text)).toEqual(['first', 'second']);
+    expect((await list()).conversations[0]).toMatchObject({ user_id: '100', last_message: { text: 'second' }, message_count: 2 });
+    expect((await thread('200')).messages.map((m: any) => m.text)).toEqual(['other']);
+    expect(await hits()).toBe(hitsBefore + 1);
+  });
+
+  it('when a read receipt, an unsend or our own echo comes, then the page shows it at once', async () => {
+    await service.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [message('100', 'm.out', 1_700_000_002_000, 'our reply', true)] }] });
+    expect((await thread('100')).messages.at(-1)).toMatchObject({ mid: 'm.out', direction: 'out', read_at: null });
+
+    await service.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [{ sender: { id: '100' }, recipient: { id: ACCOUNT }, timestamp: 1_700_000_003_000, read: { mid: 'm.out' } }] }] });
+    expect((await thread('100')).messages.at(-1).read_at).toBe(new Date(1_700_000_003_000).toISOString());
+
+    await service.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [{ sender: { id: '100' }, recipient: { id: ACCOUNT }, timestamp: 1_700_000_004_000, message: { mid: 'm.1', is_deleted: true } }] }] });
+    expect((await thread('100')).messages[0]).toMatchObject({ mid: 'm.1', deleted: true });
+  });
+
+  it('when another process writes to the database file, then the next pages show its write', async () => {
+    await thread('200');
+    await list();
+    const other = new Database(service.sqlitePath);
+
+    other.prepare("UPDATE messages SET text = 'changed by another process' WHERE mid = 'm.2'").run();
+    other.close();
+
+    expect((await thread('200')).messages[0].text).toBe('changed by another process');
+    expect((await list()).conversations.find((c: any) => c.user_id === '200').last_message.text).toBe('changed by another process');
+  });
+
+  it('when READ_CACHE_MB is 0, then nothing is kept and every page is read', async () => {
+    const uncached = await startTestService({ READ_CACHE_MB: '0' });
+    try {
+      await uncached.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [message('100', 'm.1', 1_700_000_000_000, 'first')] }] });
+      for (let i = 0; i < 3; i++) expect((await uncached.api('/api/conversations/100/messages')).status).toBe(200);
+
+      expect(await metricValue(uncached.url, 'igbridge_read_cache_total{outcome="hit"}')).toBe(0);
+      expect(await metricValue(uncached.url, 'igbridge_read_cache_total{outcome="miss"}')).toBe(3);
+      expect(await metricValue(uncached.url, 'igbridge_limit_in_use{resource="read_cache"}')).toBe(0);
+    } finally {
+      await uncached.stop();
+    }
   });
 });

@@ -53,6 +53,7 @@ function fakeReader(thread: Message[] = [], talksTo: string[] = ['1784']): Conve
     messages: async () => ({ messages: thread.slice(-1), nextBefore: null }),
     message: async (mid) => thread.find((m) => m.mid === mid) ?? null,
     accountsOf: async () => talksTo,
+    changeMark: () => null,
   };
 }
 

@@ -20,6 +20,7 @@ import { inboxRoutes } from './inbox-routes.js';
 import { InflightBudget } from './inflight-budget.js';
 import { metricsRoutes, requestMetrics } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
+import { ReadPageCache } from './read-page-cache.js';
 import { readRoutes } from './read-routes.js';
 import { sendRoutes } from './send-routes.js';
 import { ReadTurns } from './read-turns.js';
@@ -51,7 +52,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   app.use(apiGate({ requireToken, allowedOrigins: deps.config.limits.allowedOrigins }));
   for (const router of [
     webhookRoutes({ ...deps, inflight }),
-    readRoutes(deps.reader, new ReadTurns(deps.metrics)),
+    readRoutes(deps.reader, new ReadTurns(deps.metrics), new ReadPageCache(deps.config.limits.readCacheBytes, deps.metrics)),
     accountRoutes(deps.accounts),
     sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
     healthRoutes(deps.reader, deps.crmStatus, deps.webhooks, deps.accounts, deps.config.postgres ? 'postgresql' : 'sqlite'),

@@ -7,21 +7,40 @@ import { HttpError } from './http-error.js';
 import { conversationJson, messageJson } from './presenters.js';
 import type { ConversationPageAnswer, MessagePageAnswer } from './schemas/answers.js';
 import { accountParam, beforeParam, cursorString, limitParam } from './query.js';
-import type { ReadTurns } from './read-turns.js';
+import type { ReadPageCache } from './read-page-cache.js';
+import type { ReadSize, ReadTurns } from './read-turns.js';
 
 /**
  * `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the
  * caller); `account_id` keeps one account's (SPEC §12). Each page takes its turn (ReadTurns) and
- * is serialized in it: the clients that asked the same page while it waited are sent its bytes.
+ * is serialized in it: the clients that asked the same page while it waited are sent its bytes,
+ * and so are those that ask it again before anything it shows changes (ReadPageCache).
  */
-export function readRoutes(reader: ConversationReader, turns: ReadTurns): Router {
+export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: ReadPageCache): Router {
   const router = new Router(EXACT_PATHS);
+
+  /**
+   * The page's bytes: kept ones while the store's change mark says nothing they show changed
+   * (answered at once, no turn), else read in a turn and kept under the mark taken before the
+   * read. `userId`: the thread's customer, null for the list.
+   */
+  const page = (question: string, userId: string | null, size: ReadSize, answer: () => Promise<unknown>): Buffer | Promise<Buffer> =>
+    cache.get(question, reader.changeMark(userId)) ??
+    turns.run(
+      async () => {
+        const mark = reader.changeMark(userId);
+        const bytes = Buffer.from(JSON.stringify(await answer()));
+        cache.set(question, mark, bytes);
+        return bytes;
+      },
+      { key: question, size },
+    );
 
   router.get('/api/conversations', async (ctx) => {
     const limit = limitParam(ctx.query);
     const before = beforeParam(ctx.query);
     const accountId = accountParam(ctx.query);
-    const page = async (): Promise<ConversationPageAnswer> => {
+    const answer = async (): Promise<ConversationPageAnswer> => {
       const conversations = await reader.conversations({ limit, before, accountId });
       const last = conversations.at(-1);
       return {
@@ -29,26 +48,21 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns): Router
         next_before: conversations.length === limit && last ? cursorString({ sentAt: last.lastMessage.sentAt, id: last.lastMessage.id }) : null,
       };
     };
-    sendJson(ctx, await turns.run(() => serialized(page), { key: JSON.stringify(['list', limit, before, accountId]), size: { length: 'long', rows: limit } }));
+    sendJson(ctx, await page(JSON.stringify(['list', limit, before, accountId]), null, { length: 'long', rows: limit }, answer));
   });
 
   router.get('/api/conversations/:userId/messages', async (ctx) => {
     const userId = ctx.params.userId!;
     if (!isMetaId(userId)) throw new HttpError(400, 'invalid_user_id', `the user id in the path must be an IGSID (${META_ID_RULE})`);
     const options = { limit: limitParam(ctx.query), before: beforeParam(ctx.query), accountId: accountParam(ctx.query) };
-    const page = async (): Promise<MessagePageAnswer> => {
+    const answer = async (): Promise<MessagePageAnswer> => {
       const { messages, nextBefore } = await reader.messages(userId, options);
       return { user_id: userId, messages: messages.map(messageJson), next_before: cursorString(nextBefore) };
     };
-    sendJson(ctx, await turns.run(() => serialized(page), { key: JSON.stringify(['thread', userId, options]), size: { length: 'short', rows: options.limit } }));
+    sendJson(ctx, await page(JSON.stringify(['thread', userId, options]), userId, { length: 'short', rows: options.limit }, answer));
   });
 
   return router;
-}
-
-/** The answer as JSON bytes, made once in the read's turn: clients sharing a page share its bytes too. */
-async function serialized(answer: () => Promise<unknown>): Promise<Buffer> {
-  return Buffer.from(JSON.stringify(await answer()));
 }
 
 function sendJson(ctx: Context, body: Buffer): void {

@@ -13,6 +13,7 @@ export const noOpMetrics: Metrics = {
   webhookReceived: () => {},
   limitInUse: () => {},
   limitRefusal: () => {},
+  readCache: () => {},
   deferredChanges: () => {},
   profileQueue: () => {},
   tokenRefresh: () => {},

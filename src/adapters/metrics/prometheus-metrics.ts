@@ -112,6 +112,12 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  private readonly readPages = new Counter({
+    name: 'igbridge_read_cache_total',
+    help: 'API read pages answered from the read cache (hit) or read from the local database (miss)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly deferred = new Counter({
     name: 'igbridge_deferred_changes_total',
     help: 'Changes (unsend, reaction, read, edit) for a message not stored yet: deferred (kept once per mid and kind), or expired after DEFERRED_CHANGE_TTL_H',
@@ -179,6 +185,7 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     for (const direction of ['in', 'out'] as const) this.stored.inc({ direction }, 0);
     for (const resource of ['webhook_inflight_bytes', 'event_streams', 'http_connections'] as const) this.limitUse.set({ resource }, 0);
     for (const outcome of ['deferred', 'expired'] as const) this.deferred.inc({ outcome }, 0);
+    for (const outcome of ['hit', 'miss'] as const) this.readPages.inc({ outcome }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'igbridge_' });
   }
 
@@ -288,6 +295,10 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
 
   limitRefusal(code: string): void {
     this.limitRefusals.inc({ code });
+  }
+
+  readCache(outcome: 'hit' | 'miss'): void {
+    this.readPages.inc({ outcome });
   }
 
   deferredChanges(outcome: DeferredOutcome, count: number): void {

@@ -21,6 +21,11 @@ type Options = { limit: number; before: Cursor | null; accountId?: string | null
 export class PgConversationReader implements ConversationReader {
   constructor(@inject(TOKENS.PostgresDatabase) private readonly db: PgDb) {}
 
+  /** Another instance's commits are not seen here as they happen: every page is read. */
+  changeMark(): null {
+    return null;
+  }
+
   /** A tiny real write (one row of `health`): fails, saying why, when PostgreSQL cannot commit. */
   async ping(): Promise<void> {
     try {

@@ -36,8 +36,10 @@ export class SqliteConversationReader implements ConversationReader {
   private readonly watermarkRow;
   private readonly accountsOfCustomer;
   private readonly healthWrite;
+  private readonly changes: PageChanges;
 
   constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {
+    this.changes = pageChangesOf(db.$client);
     this.byMid = db.select().from(messages).where(eq(messages.mid, sql.placeholder('mid'))).prepare();
     this.watermarkRow = db.$client.prepare('SELECT read_up_to AS readUpTo, read_at AS readAt FROM conversations WHERE account_id = ? AND customer_id = ?');
     this.accountsOfCustomer = db
@@ -46,6 +48,16 @@ export class SqliteConversationReader implements ConversationReader {
       .where(eq(conversations.customerId, sql.placeholder('customerId')))
       .prepare();
     this.healthWrite = db.$client.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET checked_at = excluded.checked_at');
+  }
+
+  /**
+   * `epoch.count`: the count of changes to what the pages show (all of them for the list; the
+   * customer's counter slot's for a thread), made on this connection; the epoch moves when
+   * another connection has committed, which the triggers cannot see.
+   */
+  changeMark(userId: string | null): string {
+    const { counts, epoch } = this.changes.now();
+    return `${epoch}.${userId === null ? counts[ALL] : counts[slotOf(userId)]}`;
   }
 
   /** A tiny real write (one row of `health`): a full disk or another process's lock fails it. */
@@ -106,6 +118,70 @@ export class SqliteConversationReader implements ConversationReader {
   private watermark(accountId: string, customerId: string) {
     return watermarkOf(this.watermarkRow.get(accountId, customerId) as { readUpTo: number | null; readAt: number | null } | undefined);
   }
+}
+
+/**
+ * Per-customer change counters: a customer's thread mark is its slot's count. Customers sharing
+ * a slot see each other's changes as their own (a page read again for nothing); the memory is
+ * fixed (512 KiB) however many customers there are. The last slot counts every change (the list).
+ */
+const SLOTS = 65_536;
+const ALL = SLOTS;
+
+/** FNV-1a of the customer id, to a slot. */
+function slotOf(customerId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < customerId.length; i++) hash = Math.imul(hash ^ customerId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % SLOTS;
+}
+
+interface PageChanges {
+  /** The counters, after looking (PRAGMA data_version) whether another connection committed. */
+  now(): { counts: Float64Array; epoch: number };
+}
+
+/** One per connection: the triggers and their function are the connection's own. */
+const pageChanges = new WeakMap<Database.Database, PageChanges>();
+
+/**
+ * Counts every row written to `messages`, `conversations` (a read watermark, the counts) and
+ * `contacts` on this connection, whatever code wrote it: temporary triggers (this connection's
+ * only) call a function of this process, in the writing statement. These three tables are all
+ * that the pages read. A write rolled back has been counted all the same (a page read again for
+ * nothing). Another connection's commit (a command-line tool, another process) is seen by
+ * PRAGMA data_version when a mark is taken, and moves the epoch.
+ */
+function pageChangesOf(client: Database.Database): PageChanges {
+  const known = pageChanges.get(client);
+  if (known) return known;
+  const counts = new Float64Array(SLOTS + 1);
+  client.function('igbridge_page_row_changed', { deterministic: false }, (customer: unknown) => {
+    counts[ALL] += 1;
+    if (typeof customer === 'string') counts[slotOf(customer)] += 1;
+    return null;
+  });
+  for (const [table, customer] of [['messages', 'customer_id'], ['conversations', 'customer_id'], ['contacts', null]] as const) {
+    const changed = (row: 'NEW' | 'OLD') => `SELECT igbridge_page_row_changed(${customer ? `${row}.${customer}` : 'NULL'});`;
+    client.exec(`
+      CREATE TEMP TRIGGER igbridge_pages_${table}_insert AFTER INSERT ON main.${table} BEGIN ${changed('NEW')} END;
+      CREATE TEMP TRIGGER igbridge_pages_${table}_update AFTER UPDATE ON main.${table} BEGIN ${changed('OLD')} ${customer ? changed('NEW') : ''} END;
+      CREATE TEMP TRIGGER igbridge_pages_${table}_delete AFTER DELETE ON main.${table} BEGIN ${changed('OLD')} END;`);
+  }
+  const dataVersion = client.prepare('PRAGMA data_version').pluck();
+  let version = dataVersion.get() as number;
+  let epoch = 0;
+  const changes: PageChanges = {
+    now() {
+      const seen = dataVersion.get() as number;
+      if (seen !== version) {
+        version = seen;
+        epoch += 1;
+      }
+      return { counts, epoch };
+    },
+  };
+  pageChanges.set(client, changes);
+  return changes;
 }
 
 /**

@@ -40,4 +40,12 @@ export interface ConversationReader {
   accountsOf(userId: string): Promise<string[]>;
   /** One message by its Instagram `mid`; null when not stored. */
   message(mid: string): Promise<Message | null>;
+  /**
+   * A mark of what the pages show now: of the conversation list (`userId` null: any page of it,
+   * any account) or of `userId`'s thread pages. It differs from every earlier mark once something
+   * such a page shows has changed (it may also differ when nothing has); a page read after taking
+   * a mark is what the mark stands for, and may be answered again while the mark stays the same.
+   * Null when the store cannot tell: such pages are always read.
+   */
+  changeMark(userId: string | null): string | null;
 }

@@ -1,7 +1,7 @@
 import type { Direction } from '../../domain/message.js';
 
 /** Resources with a configured bound (SPEC §9). */
-export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http_connections' | 'read_queue';
+export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http_connections' | 'read_queue' | 'read_cache';
 
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
@@ -32,6 +32,8 @@ export interface Metrics {
   limitInUse(resource: LimitedResource, value: number): void;
   /** A request or stream refused or cut by a limit, by its error code (`overloaded`, `too_many_streams`, …). */
   limitRefusal(code: string): void;
+  /** A read page answered from the read cache (`hit`) or read from the store (`miss`). */
+  readCache(outcome: 'hit' | 'miss'): void;
   deferredChanges(outcome: DeferredOutcome, count: number): void;
   profileQueue(event: ProfileQueueEvent, waiting: number): void;
   /** One token refresh (SPEC §12): `ok`, `invalid` (Meta said 190), `error` (retried later). */

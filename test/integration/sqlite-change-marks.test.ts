@@ -1,0 +1,172 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { PENDING } from '../../src/application/ports/crm-outbox.js';
+import { openSqlite } from '../../src/adapters/sqlite/database.js';
+import { SqliteConversationReader } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
+import { SqliteCrmOutbox } from '../../src/adapters/sqlite/sqlite-crm-outbox.js';
+import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-store.js';
+import { SqliteProfileCache } from '../../src/adapters/sqlite/sqlite-profile-cache.js';
+import { newMessage } from '../contract/message-store.contract.js';
+import { allConversations, wholeThread } from '../contract/conversation-reader.contract.js';
+import { random, recordedEvents } from '../support/recorded-deliveries.js';
+
+const CUSTOMERS = ['c1', 'c2', 'c3', 'c4', 'nobody'];
+
+function open() {
+  const path = join(mkdtempSync(join(tmpdir(), 'igbridge-marks-')), 'store.db');
+  const db = openSqlite(path);
+  let now = 1_800_000_000_000;
+  const clock = { now: () => (now += 1000) };
+  return {
+    path,
+    db,
+    clock,
+    store: new SqliteMessageStore(db, { crm: { enabled: true } as never, deferredChangeTtlMs: 48 * 3_600_000 }, clock),
+    reader: new SqliteConversationReader(db),
+    outbox: new SqliteCrmOutbox(db),
+    profiles: new SqliteProfileCache(db, clock),
+  };
+}
+
+/**
+ * The read cache's promise (ReadPageCache, ConversationReader.changeMark): a page read after a
+ * mark was taken may be answered again for as long as the mark is the same. Here every kind of
+ * write the service and its tools make, and another connection's, is interleaved with marks and
+ * pages, and every page whose mark stayed is checked to be the page a fresh read gives.
+ */
+describe('SqliteConversationReader.changeMark', () => {
+  it('when deliveries of every kind, CRM marks, contacts and another connection\'s writes come, then a page under an unchanged mark is still the page', async () => {
+    const { path, db, clock, store, reader, outbox, profiles } = open();
+    const other = new Database(path);
+    const next = random(7);
+    const pages = async () => ({
+      list: { mark: reader.changeMark(null), pages: [await allConversations(reader, 3), await allConversations(reader, 2, 'shop')] },
+      threads: await Promise.all(CUSTOMERS.map(async (customer) => ({
+        mark: reader.changeMark(customer),
+        pages: [await wholeThread(reader, customer, 4), await wholeThread(reader, customer, 3, 'outlet')],
+      }))),
+    });
+    let seen = await pages();
+    const kept = { list: 0, threads: 0 };
+    const moved = { list: 0, threads: 0 };
+
+    for (const [d, events] of recordedEvents().entries()) {
+      const step = d % 6;
+      if (step === 0) await store.record(events);
+      else if (step === 1) {
+        // The mirror's rounds: claimed, mirrored, changes sent.
+        const due = await outbox.due(PENDING, false, clock.now(), 3);
+        await outbox.markInDoubt(due.map((m) => m.id));
+        await outbox.markMirrored(due.slice(0, 2).map((m) => m.id), clock.now());
+        await outbox.markChangesSent(await outbox.changed(2));
+        await store.record(events);
+      } else if (step === 2) {
+        await profiles.saveProfile(CUSTOMERS[Math.floor(next() * 4)]!, { username: `user${d}`, name: null }, clock.now());
+      } else if (step === 3) {
+        // Another process writes: a command-line tool, a second service on the same file.
+        other.prepare("UPDATE messages SET text = 'changed elsewhere ' || ? WHERE id = (SELECT id FROM messages ORDER BY random() LIMIT 1)").run(d);
+      } else {
+        await store.record(events);
+      }
+
+      const now = await pages();
+      if (now.list.mark === seen.list.mark) {
+        kept.list += 1;
+        expect(now.list.pages, `list after step ${d}`).toEqual(seen.list.pages);
+      } else moved.list += 1;
+      now.threads.forEach((thread, i) => {
+        if (thread.mark === seen.threads[i]!.mark) {
+          kept.threads += 1;
+          expect(thread.pages, `thread of ${CUSTOMERS[i]} after step ${d}`).toEqual(seen.threads[i]!.pages);
+        } else moved.threads += 1;
+      });
+      seen = now;
+    }
+
+    // The check means something: marks both stayed and moved, for the list and the threads.
+    expect(kept.list).toBeGreaterThan(0);
+    expect(moved.list).toBeGreaterThan(20);
+    expect(kept.threads).toBeGreaterThan(100);
+    expect(moved.threads).toBeGreaterThan(100);
+    other.close();
+  });
+
+  it('when one customer\'s message is stored, then the list\'s mark and that thread\'s move and another customer\'s does not', async () => {
+    const { store, reader } = open();
+    await store.record([{ kind: 'message', message: newMessage('m.a', { customerId: 'alice' }) }, { kind: 'message', message: newMessage('m.b', { customerId: 'bob' }) }]);
+    const before = { list: reader.changeMark(null), alice: reader.changeMark('alice'), bob: reader.changeMark('bob') };
+    expect(reader.changeMark(null)).toBe(before.list); // nothing happened: the same marks
+
+    await store.record([{ kind: 'message', message: newMessage('m.a2', { customerId: 'alice', sentAt: 1_700_000_001_000 }) }]);
+
+    expect(reader.changeMark(null)).not.toBe(before.list);
+    expect(reader.changeMark('alice')).not.toBe(before.alice);
+    expect(reader.changeMark('bob')).toBe(before.bob);
+  });
+
+  it('when a read receipt moves a conversation\'s watermark, then that thread\'s mark moves', async () => {
+    const { store, reader } = open();
+    await store.record([{ kind: 'message', message: newMessage('m.out', { customerId: 'alice', direction: 'out' }) }]);
+    const before = reader.changeMark('alice');
+
+    await store.record([{ kind: 'read', mid: 'm.out', at: 1_700_000_005_000 }]);
+
+    expect(reader.changeMark('alice')).not.toBe(before);
+    expect((await reader.messages('alice', { limit: 5, before: null })).messages[0]!.readAt).toBe(1_700_000_005_000);
+  });
+
+  it('when a contact\'s name changes, then the list\'s mark moves and no thread\'s (threads do not show names)', async () => {
+    const { store, reader, profiles, clock } = open();
+    await store.record([{ kind: 'message', message: newMessage('m.a', { customerId: 'alice' }) }]);
+    const before = { list: reader.changeMark(null), alice: reader.changeMark('alice') };
+
+    await profiles.saveProfile('alice', { username: 'alice_ig', name: 'Alice' }, clock.now());
+
+    expect(reader.changeMark(null)).not.toBe(before.list);
+    expect(reader.changeMark('alice')).toBe(before.alice);
+  });
+
+  it('when another connection commits, even to a table no page reads, then every mark moves (its rows cannot be told apart)', async () => {
+    const { path, store, reader } = open();
+    await store.record([{ kind: 'message', message: newMessage('m.a', { customerId: 'alice' }) }]);
+    const before = { list: reader.changeMark(null), alice: reader.changeMark('alice') };
+    const other = new Database(path);
+
+    other.prepare('UPDATE health SET checked_at = 1 WHERE id = 1').run();
+    other.prepare("INSERT INTO health (id, checked_at) VALUES (1, 2) ON CONFLICT(id) DO UPDATE SET checked_at = 2").run();
+
+    expect(reader.changeMark(null)).not.toBe(before.list);
+    expect(reader.changeMark('alice')).not.toBe(before.alice);
+    other.close();
+  });
+
+  it('when a write is rolled back, then the marks have moved all the same (a page read again for nothing, never a stale one)', async () => {
+    const { db, store, reader } = open();
+    await store.record([{ kind: 'message', message: newMessage('m.a', { customerId: 'alice' }) }]);
+    const before = reader.changeMark('alice');
+
+    expect(() =>
+      db.$client.transaction(() => {
+        db.$client.prepare("UPDATE messages SET text = 'never' WHERE mid = 'm.a'").run();
+        throw new Error('rolled back');
+      })(),
+    ).toThrow('rolled back');
+
+    expect(reader.changeMark('alice')).not.toBe(before);
+    expect((await reader.messages('alice', { limit: 5, before: null })).messages[0]!.text).toBe('text of m.a');
+  });
+
+  it('when two readers share a connection, then both see its writes', async () => {
+    const { db, store, reader } = open();
+    const second = new SqliteConversationReader(db);
+    const before = [reader.changeMark('alice'), second.changeMark('alice')];
+
+    await store.record([{ kind: 'message', message: newMessage('m.a', { customerId: 'alice' }) }]);
+
+    expect([reader.changeMark('alice'), second.changeMark('alice')]).not.toContain(before[0]);
+    expect(second.changeMark('alice')).not.toBe(before[1]);
+  });
+});
