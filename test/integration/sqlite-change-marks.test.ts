@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PENDING } from '../../src/application/ports/crm-outbox.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
-import { SqliteConversationReader } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
+import { SqliteConversationReader, SUMMARIES_KEPT } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteCrmOutbox } from '../../src/adapters/sqlite/sqlite-crm-outbox.js';
 import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-store.js';
 import { SqliteProfileCache } from '../../src/adapters/sqlite/sqlite-profile-cache.js';
@@ -72,6 +72,11 @@ describe('SqliteConversationReader.changeMark', () => {
         await store.record(events);
       }
 
+      // The list rows the reader keeps between pages (its summaries) are those a reader keeping none reads.
+      const fresh = new SqliteConversationReader(db);
+      expect(await allConversations(reader, 3), `list after step ${d}`).toEqual(await allConversations(fresh, 3));
+      expect(await reader.conversations({ limit: 50, before: null, accountId: 'shop' })).toEqual(await fresh.conversations({ limit: 50, before: null, accountId: 'shop' }));
+
       const now = await pages();
       if (now.list.mark === seen.list.mark) {
         kept.list += 1;
@@ -118,15 +123,18 @@ describe('SqliteConversationReader.changeMark', () => {
     expect((await reader.messages('alice', { limit: 5, before: null })).messages[0]!.readAt).toBe(1_700_000_005_000);
   });
 
-  it('when a contact\'s name changes, then the list\'s mark moves and no thread\'s (threads do not show names)', async () => {
+  it('when a contact\'s name changes, then the list\'s mark moves and that customer\'s (their list row shows it), not another\'s', async () => {
     const { store, reader, profiles, clock } = open();
-    await store.record([{ kind: 'message', message: newMessage('m.a', { customerId: 'alice' }) }]);
-    const before = { list: reader.changeMark(null), alice: reader.changeMark('alice') };
+    await store.record([{ kind: 'message', message: newMessage('m.a', { customerId: 'alice' }) }, { kind: 'message', message: newMessage('m.b', { customerId: 'bob' }) }]);
+    await reader.conversations({ limit: 10, before: null });
+    const before = { list: reader.changeMark(null), alice: reader.changeMark('alice'), bob: reader.changeMark('bob') };
 
     await profiles.saveProfile('alice', { username: 'alice_ig', name: 'Alice' }, clock.now());
 
     expect(reader.changeMark(null)).not.toBe(before.list);
-    expect(reader.changeMark('alice')).toBe(before.alice);
+    expect(reader.changeMark('alice')).not.toBe(before.alice);
+    expect(reader.changeMark('bob')).toBe(before.bob);
+    expect((await reader.conversations({ limit: 10, before: null })).find((c) => c.userId === 'alice')).toMatchObject({ username: 'alice_ig', name: 'Alice' });
   });
 
   it('when another connection commits, even to a table no page reads, then every mark moves (its rows cannot be told apart)', async () => {
@@ -168,5 +176,22 @@ describe('SqliteConversationReader.changeMark', () => {
 
     expect([reader.changeMark('alice'), second.changeMark('alice')]).not.toContain(before[0]);
     expect(second.changeMark('alice')).not.toBe(before[1]);
+  });
+
+  it('when more conversations are listed than the reader keeps rows for, then it keeps SUMMARIES_KEPT and every page is still right', async () => {
+    const { store, db } = open();
+    const kept: number[] = [];
+    const reader = new SqliteConversationReader(db, { limitInUse: (resource, value) => void (resource === 'read_summaries' && kept.push(value)) });
+    const count = SUMMARIES_KEPT + 150;
+    await store.record(Array.from({ length: count }, (_, i) => ({ kind: 'message' as const, message: newMessage(`m.${i}`, { customerId: `c${i}`, sentAt: 1_700_000_000_000 + i }) })));
+
+    const first = await allConversations(reader, 200);
+    await store.record([{ kind: 'message', message: newMessage('m.new', { customerId: 'c7', sentAt: 1_800_000_000_000, text: 'back on top' }) }]);
+    const second = await allConversations(reader, 200);
+
+    expect(first.flat()).toHaveLength(count);
+    expect(Math.max(...kept)).toBe(SUMMARIES_KEPT);
+    expect(second).toEqual(await allConversations(new SqliteConversationReader(db), 200));
+    expect(second[0]![0]).toMatchObject({ userId: 'c7', lastMessage: { text: 'back on top' }, messageCount: 2 });
   });
 });

@@ -15,8 +15,8 @@ function counting() {
   };
 }
 
-/** A page of exactly `size` bytes kept under a question of one character. */
-const page = (size: number, fill = 'x') => Buffer.alloc(size - 1, fill);
+/** A page of `size` bytes. */
+const page = (size: number, fill = 'x') => Buffer.alloc(size, fill);
 
 describe('ReadPageCache', () => {
   it('when a page is asked again under the same mark, then its bytes come back; under another mark, or with no mark, they do not', () => {

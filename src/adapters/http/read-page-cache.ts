@@ -1,9 +1,5 @@
 import type { Metrics } from '../../application/ports/metrics.js';
-
-interface Kept {
-  mark: string;
-  bytes: Buffer;
-}
+import { MarkedCache } from '../../domain/marked-cache.js';
 
 /**
  * API read pages as the JSON bytes last sent, each with the store's change mark taken before it
@@ -16,46 +12,27 @@ interface Kept {
  * `igbridge_limit_in_use{resource="read_cache"}` the bytes held.
  */
 export class ReadPageCache {
-  /** Insertion order is recency: a hit moves its page to the end. */
-  private readonly pages = new Map<string, Kept>();
-  private held = 0;
+  private readonly pages: MarkedCache<string, Buffer>;
 
   constructor(
-    private readonly maxBytes: number,
+    maxBytes: number,
     private readonly metrics: Pick<Metrics, 'limitInUse' | 'readCache'>,
-  ) {}
+  ) {
+    this.pages = new MarkedCache(maxBytes, (bytes) => bytes.length);
+  }
 
   /** The bytes kept for `question` when they were made under `mark`. */
   get(question: string, mark: string | null): Buffer | undefined {
-    const kept = mark === null ? undefined : this.pages.get(question);
-    if (!kept || kept.mark !== mark) {
-      this.metrics.readCache('miss');
-      return undefined;
-    }
-    this.pages.delete(question);
-    this.pages.set(question, kept);
-    this.metrics.readCache('hit');
-    return kept.bytes;
+    const bytes = mark === null ? undefined : this.pages.get(question, mark);
+    this.metrics.readCache(bytes ? 'hit' : 'miss');
+    return bytes;
   }
 
   /** Keeps `bytes` for `question`, read after `mark` was taken (nothing when the store gave none, or when the page alone is over the bound). */
   set(question: string, mark: string | null, bytes: Buffer): void {
-    this.drop(question);
-    const size = bytes.length + question.length;
-    if (mark !== null && size <= this.maxBytes) {
-      while (this.held + size > this.maxBytes) this.drop(this.pages.keys().next().value!);
-      // A small Buffer is a slice of a shared 8 KiB pool, which it would keep alive: keep a copy of its own.
-      this.pages.set(question, { mark, bytes: bytes.length === bytes.buffer.byteLength ? bytes : ownCopy(bytes) });
-      this.held += size;
-    }
-    this.metrics.limitInUse('read_cache', this.held);
-  }
-
-  private drop(question: string): void {
-    const kept = this.pages.get(question);
-    if (!kept) return;
-    this.pages.delete(question);
-    this.held -= kept.bytes.length + question.length;
+    // A small Buffer is a slice of a shared 8 KiB pool, which it would keep alive: keep a copy of its own.
+    if (mark !== null) this.pages.set(question, mark, bytes.length === bytes.buffer.byteLength ? bytes : ownCopy(bytes));
+    this.metrics.limitInUse('read_cache', this.pages.size);
   }
 }
 

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { EXACT_PATHS } from './route-matching.js';
-import type { ConversationReader } from '../../application/ports/conversation-reader.js';
+import type { ConversationReader, ConversationSummary } from '../../application/ports/conversation-reader.js';
 import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
 import { HttpError } from './http-error.js';
 import { conversationJson, messageJson } from './presenters.js';
@@ -24,12 +24,12 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
    * (answered at once, no turn), else read in a turn and kept under the mark taken before the
    * read. `userId`: the thread's customer, null for the list.
    */
-  const page = (question: string, userId: string | null, size: ReadSize, answer: () => Promise<unknown>): Buffer | Promise<Buffer> =>
+  const page = (question: string, userId: string | null, size: ReadSize, answer: () => Promise<string>): Buffer | Promise<Buffer> =>
     cache.get(question, reader.changeMark(userId)) ??
     turns.run(
       async () => {
         const mark = reader.changeMark(userId);
-        const bytes = Buffer.from(JSON.stringify(await answer()));
+        const bytes = Buffer.from(await answer());
         cache.set(question, mark, bytes);
         return bytes;
       },
@@ -40,13 +40,10 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
     const limit = limitParam(ctx.query);
     const before = beforeParam(ctx.query);
     const accountId = accountParam(ctx.query);
-    const answer = async (): Promise<ConversationPageAnswer> => {
+    const answer = async () => {
       const conversations = await reader.conversations({ limit, before, accountId });
       const last = conversations.at(-1);
-      return {
-        conversations: conversations.map(conversationJson),
-        next_before: conversations.length === limit && last ? cursorString({ sentAt: last.lastMessage.sentAt, id: last.lastMessage.id }) : null,
-      };
+      return listJson(conversations, conversations.length === limit && last ? cursorString({ sentAt: last.lastMessage.sentAt, id: last.lastMessage.id }) : null);
     };
     sendJson(ctx, await page(JSON.stringify(['list', limit, before, accountId]), null, { length: 'long', rows: limit }, answer));
   });
@@ -55,14 +52,27 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
     const userId = ctx.params.userId!;
     if (!isMetaId(userId)) throw new HttpError(400, 'invalid_user_id', `the user id in the path must be an IGSID (${META_ID_RULE})`);
     const options = { limit: limitParam(ctx.query), before: beforeParam(ctx.query), accountId: accountParam(ctx.query) };
-    const answer = async (): Promise<MessagePageAnswer> => {
+    const answer = async () => {
       const { messages, nextBefore } = await reader.messages(userId, options);
-      return { user_id: userId, messages: messages.map(messageJson), next_before: cursorString(nextBefore) };
+      return JSON.stringify({ user_id: userId, messages: messages.map(messageJson), next_before: cursorString(nextBefore) } satisfies MessagePageAnswer);
     };
     sendJson(ctx, await page(JSON.stringify(['thread', userId, options]), userId, { length: 'short', rows: options.limit }, answer));
   });
 
   return router;
+}
+
+/** Each list row's JSON, for as long as the reader gives the same row object (it keeps those whose customer did not change). */
+const rowJson = new WeakMap<ConversationSummary, string>();
+
+/** The list page's JSON (a ConversationPageAnswer), each row serialized once while the reader keeps it. */
+function listJson(conversations: ConversationSummary[], nextBefore: string | null): string {
+  const rows = conversations.map((summary) => {
+    let json = rowJson.get(summary);
+    if (json === undefined) rowJson.set(summary, (json = JSON.stringify(conversationJson(summary))));
+    return json;
+  });
+  return `{"conversations":[${rows.join(',')}],"next_before":${JSON.stringify(nextBefore satisfies ConversationPageAnswer['next_before'])}}`;
 }
 
 function sendJson(ctx: Context, body: Buffer): void {

@@ -3,14 +3,16 @@ import type Database from 'better-sqlite3';
 import { inject, injectable } from 'tsyringe';
 import type { ConversationReader, ConversationSummary, Cursor, MessagePage } from '../../application/ports/conversation-reader.js';
 import type { Direction, Message } from '../../domain/message.js';
+import type { Metrics } from '../../application/ports/metrics.js';
+import { MarkedCache } from '../../domain/marked-cache.js';
 import { TOKENS } from '../../tokens.js';
 import type { SqliteDb } from './database.js';
 import { toMessage, watermarkOf, type MessageRow } from './message-row.js';
 import { conversations, messages } from './schema.js';
 
-/** A list row as an array, in conversationsSql's column order (raw rows: no object per row built by the driver). */
+/** A list row as an array, in SUMMARY_COLUMNS' order (raw rows: no object per row built by the driver). */
 type SummaryRow = [
-  accountId: string, customerId: string, username: string | null, name: string | null, id: number, mid: string, direction: Direction,
+  conversationId: number, accountId: string, customerId: string, username: string | null, name: string | null, id: number, mid: string, direction: Direction,
   text: string | null, attachments: string, sentAt: number, deletedAt: number | null, messageCount: number, unreadCount: number,
 ];
 
@@ -31,6 +33,10 @@ const shapeKey = ({ byAccount, paged }: Shape) => (byAccount ? 2 : 0) + (paged ?
 @injectable()
 export class SqliteConversationReader implements ConversationReader {
   private readonly lists = new Map<number, Database.Statement>();
+  private readonly listKeys = new Map<number, Database.Statement>();
+  private readonly summaryById: Database.Statement;
+  /** List rows by conversation id, each under its customer's change mark. */
+  private readonly summaries = new MarkedCache<number, ConversationSummary>(SUMMARIES_KEPT, () => 1);
   private readonly threads = new Map<number, Database.Statement>();
   private readonly byMid;
   private readonly watermarkRow;
@@ -38,8 +44,12 @@ export class SqliteConversationReader implements ConversationReader {
   private readonly healthWrite;
   private readonly changes: PageChanges;
 
-  constructor(@inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb) {
+  constructor(
+    @inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb,
+    @inject(TOKENS.Metrics) private readonly metrics: Pick<Metrics, 'limitInUse'> = { limitInUse: () => undefined },
+  ) {
     this.changes = pageChangesOf(db.$client);
+    this.summaryById = db.$client.prepare(`SELECT ${SUMMARY_COLUMNS} ${SUMMARY_JOINS} WHERE c.id = ?`).raw(true);
     this.byMid = db.select().from(messages).where(eq(messages.mid, sql.placeholder('mid'))).prepare();
     this.watermarkRow = db.$client.prepare('SELECT read_up_to AS readUpTo, read_at AS readAt FROM conversations WHERE account_id = ? AND customer_id = ?');
     this.accountsOfCustomer = db
@@ -65,21 +75,38 @@ export class SqliteConversationReader implements ConversationReader {
     this.healthWrite.run(Date.now());
   }
 
+  /**
+   * The page's conversations in order come from the summaries' index alone (a third of the cost
+   * of reading whole rows); a row is read whole only when its customer's change mark moved since
+   * it was last read (usually the one or two conversations a new message just moved to the top),
+   * and the rest are the row objects read before — which the API serializes once each.
+   */
   async conversations({ limit, before, accountId = null }: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<ConversationSummary[]> {
     const shape = { byAccount: accountId !== null, paged: before !== null };
-    let statement = this.lists.get(shapeKey(shape));
-    if (!statement) this.lists.set(shapeKey(shape), (statement = this.db.$client.prepare(conversationsSql(shape)).raw(true)));
     const params = [...(accountId === null ? [] : [accountId]), ...(before ? [before.sentAt, before.id] : []), limit];
-    const rows = statement.all(...params) as SummaryRow[];
-    return rows.map(([accountId, userId, username, name, id, mid, direction, text, attachments, sentAt, deletedAt, messageCount, unreadCount]) => ({
-      accountId,
-      userId,
-      username,
-      name,
-      lastMessage: { id, mid, direction, text, attachments: JSON.parse(attachments), sentAt, deleted: deletedAt !== null },
-      messageCount,
-      unreadCount,
-    }));
+    const { counts, epoch } = this.changes.now();
+    const markOf = (customer: string) => `${epoch}.${counts[slotOf(customer)]}`;
+    const keys = prepared(this.listKeys, shape, () => this.db.$client.prepare(conversationKeysSql(shape)).raw(true)).all(...params) as Array<[id: number, customer: string]>;
+    const page = keys.map(([id, customer]) => this.summaries.get(id, markOf(customer)));
+    if (page.filter((summary) => !summary).length > READ_ONE_BY_ONE) {
+      const rows = prepared(this.lists, shape, () => this.db.$client.prepare(conversationsSql(shape)).raw(true)).all(...params) as SummaryRow[];
+      return this.kept(rows.map((row) => [row, markOf(row[2])]));
+    }
+    keys.forEach(([id, customer], i) => {
+      page[i] ??= this.kept([[this.summaryById.get(id) as SummaryRow, markOf(customer)]])[0];
+    });
+    return page as ConversationSummary[];
+  }
+
+  /** Summaries of these rows, kept under their marks. */
+  private kept(rows: Array<[SummaryRow, string]>): ConversationSummary[] {
+    const summaries = rows.map(([row, mark]) => {
+      const summary = summaryOf(row);
+      this.summaries.set(row[0], mark, summary);
+      return summary;
+    });
+    this.metrics.limitInUse('read_summaries', this.summaries.size);
+    return summaries;
   }
 
   async message(mid: string): Promise<Message | null> {
@@ -120,10 +147,36 @@ export class SqliteConversationReader implements ConversationReader {
   }
 }
 
+/** List rows (conversation summaries) kept for the next list pages, at most: ten pages of 200. */
+export const SUMMARIES_KEPT = 2_000;
+
+/** A list page with more rows than this to read afresh reads the whole page in one statement. */
+const READ_ONE_BY_ONE = 16;
+
+/** The statement of this shape, prepared on first use. */
+function prepared(statements: Map<number, Database.Statement>, shape: Shape, prepare: () => Database.Statement): Database.Statement {
+  let statement = statements.get(shapeKey(shape));
+  if (!statement) statements.set(shapeKey(shape), (statement = prepare()));
+  return statement;
+}
+
+function summaryOf([, accountId, userId, username, name, id, mid, direction, text, attachments, sentAt, deletedAt, messageCount, unreadCount]: SummaryRow): ConversationSummary {
+  return {
+    accountId,
+    userId,
+    username,
+    name,
+    lastMessage: { id, mid, direction, text, attachments: JSON.parse(attachments), sentAt, deleted: deletedAt !== null },
+    messageCount,
+    unreadCount,
+  };
+}
+
 /**
- * Per-customer change counters: a customer's thread mark is its slot's count. Customers sharing
- * a slot see each other's changes as their own (a page read again for nothing); the memory is
- * fixed (512 KiB) however many customers there are. The last slot counts every change (the list).
+ * Per-customer change counters: the mark of a customer's thread pages, and of their list rows, is
+ * their slot's count. Customers sharing a slot see each other's changes as their own (a page read
+ * again for nothing); the memory is fixed (512 KiB) however many customers there are. The last
+ * slot counts every change (the list's pages).
  */
 const SLOTS = 65_536;
 const ALL = SLOTS;
@@ -145,9 +198,9 @@ const pageChanges = new WeakMap<Database.Database, PageChanges>();
 
 /**
  * Counts every row written to `messages`, `conversations` (a read watermark, the counts) and
- * `contacts` on this connection, whatever code wrote it: temporary triggers (this connection's
- * only) call a function of this process, in the writing statement. These three tables are all
- * that the pages read. A write rolled back has been counted all the same (a page read again for
+ * `contacts` on this connection, under its customer, whatever code wrote it: temporary triggers
+ * (this connection's only) call a function of this process, in the writing statement. These
+ * three tables are all that the pages read, and every row of them is one customer's. A write rolled back has been counted all the same (a page read again for
  * nothing). Another connection's commit (a command-line tool, another process) is seen by
  * PRAGMA data_version when a mark is taken, and moves the epoch.
  */
@@ -160,11 +213,11 @@ function pageChangesOf(client: Database.Database): PageChanges {
     if (typeof customer === 'string') counts[slotOf(customer)] += 1;
     return null;
   });
-  for (const [table, customer] of [['messages', 'customer_id'], ['conversations', 'customer_id'], ['contacts', null]] as const) {
-    const changed = (row: 'NEW' | 'OLD') => `SELECT igbridge_page_row_changed(${customer ? `${row}.${customer}` : 'NULL'});`;
+  for (const table of ['messages', 'conversations', 'contacts']) {
+    const changed = (row: 'NEW' | 'OLD') => `SELECT igbridge_page_row_changed(${row}.customer_id);`;
     client.exec(`
       CREATE TEMP TRIGGER igbridge_pages_${table}_insert AFTER INSERT ON main.${table} BEGIN ${changed('NEW')} END;
-      CREATE TEMP TRIGGER igbridge_pages_${table}_update AFTER UPDATE ON main.${table} BEGIN ${changed('OLD')} ${customer ? changed('NEW') : ''} END;
+      CREATE TEMP TRIGGER igbridge_pages_${table}_update AFTER UPDATE ON main.${table} BEGIN ${changed('OLD')} ${changed('NEW')} END;
       CREATE TEMP TRIGGER igbridge_pages_${table}_delete AFTER DELETE ON main.${table} BEGIN ${changed('OLD')} END;`);
   }
   const dataVersion = client.prepare('PRAGMA data_version').pluck();
@@ -216,16 +269,27 @@ export function threadSql({ byAccount, paged }: Shape): string {
     LIMIT ?`;
 }
 
-/** The inbox's list: `limit` summaries newest first (of one account, or all), each joined to its last message and contact; the columns in SummaryRow's order. Parameters in order: account id, cursor time and id, limit — those the shape has. */
-export function conversationsSql({ byAccount, paged }: Shape): string {
-  const conditions = [byAccount ? 'c.account_id = ?' : null, paged ? '(c.last_sent_at, c.last_message_id) < (?, ?)' : null].filter((condition) => condition !== null);
-  return `
-    SELECT c.account_id, c.customer_id, k.username, k.name, m.id, m.mid, m.direction, m.text, m.attachments,
-           m.sent_at, m.deleted_at, c.message_count, c.unread_count
-    FROM conversations c
+/** A list row's columns (SummaryRow's order) and where they come from: the summary, its last message and its contact. */
+const SUMMARY_COLUMNS = `c.id, c.account_id, c.customer_id, k.username, k.name, m.id, m.mid, m.direction, m.text, m.attachments,
+           m.sent_at, m.deleted_at, c.message_count, c.unread_count`;
+const SUMMARY_JOINS = `FROM conversations c
     JOIN messages m ON m.id = c.last_message_id
-    LEFT JOIN contacts k ON k.customer_id = c.customer_id
-    ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+    LEFT JOIN contacts k ON k.customer_id = c.customer_id`;
+
+/** A list page's conditions and order: of one account (or all), after the cursor. Parameters in order: account id, cursor time and id, limit — those the shape has. */
+function listOrder({ byAccount, paged }: Shape): string {
+  const conditions = [byAccount ? 'c.account_id = ?' : null, paged ? '(c.last_sent_at, c.last_message_id) < (?, ?)' : null].filter((condition) => condition !== null);
+  return `${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
     ORDER BY c.last_sent_at DESC, c.last_message_id DESC
     LIMIT ?`;
+}
+
+/** The inbox's list: `limit` summaries newest first (of one account, or all), each joined to its last message and contact; the columns in SummaryRow's order. */
+export function conversationsSql(shape: Shape): string {
+  return `SELECT ${SUMMARY_COLUMNS} ${SUMMARY_JOINS} ${listOrder(shape)}`;
+}
+
+/** The same page's conversations as (id, customer id) only: the summaries' index and rows, no join. */
+export function conversationKeysSql(shape: Shape): string {
+  return `SELECT c.id, c.customer_id FROM conversations c ${listOrder(shape)}`;
 }

@@ -25,7 +25,10 @@ export interface MessagePage {
   nextBefore: Cursor | null;
 }
 
-/** Read side for the inbox and the API: queries, no changes. */
+/**
+ * Read side for the inbox and the API: queries, no changes. What it returns is never changed
+ * afterwards (a reader may return the same objects again while they are current).
+ */
 export interface ConversationReader {
   /** Throws (saying why) when the local store cannot take a write: a full disk, a lock. */
   ping(): Promise<void>;

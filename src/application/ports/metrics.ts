@@ -1,7 +1,7 @@
 import type { Direction } from '../../domain/message.js';
 
 /** Resources with a configured bound (SPEC §9). */
-export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http_connections' | 'read_queue' | 'read_cache';
+export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http_connections' | 'read_queue' | 'read_cache' | 'read_summaries';
 
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
