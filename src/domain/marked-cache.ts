@@ -1,12 +1,22 @@
+interface Entry<V> {
+  mark: string;
+  value: V;
+  size: number;
+  /** Given back since it was kept, or since eviction last passed over it. */
+  used: boolean;
+}
+
 /**
  * Values kept with the mark of what they were made from (a store's change mark, taken before the
  * value was read), given back only under the same mark: a value whose source changed is never
- * given again. Bounded by `capacity` in the units `sizeOf` counts (bytes, rows): the least
- * recently used value goes first, and a value larger than the whole capacity is not kept.
+ * given again. Bounded by `capacity` in the units `sizeOf` counts (bytes, rows); a value larger
+ * than the whole capacity is not kept. What goes first is the oldest value not used since it was
+ * last passed over (a second chance, "clock"): a hit only sets a flag, so that answering from the
+ * cache reorders nothing and allocates nothing.
  */
 export class MarkedCache<K, V> {
-  /** Insertion order is recency: a hit moves its value to the end. */
-  private readonly kept = new Map<K, { mark: string; value: V; size: number }>();
+  /** Insertion order: the oldest first (a value passed over with its flag set goes to the end). */
+  private readonly kept = new Map<K, Entry<V>>();
   private used = 0;
 
   constructor(
@@ -23,8 +33,7 @@ export class MarkedCache<K, V> {
   get(key: K, mark: string): V | undefined {
     const entry = this.kept.get(key);
     if (!entry || entry.mark !== mark) return undefined;
-    this.kept.delete(key);
-    this.kept.set(key, entry);
+    entry.used = true;
     return entry.value;
   }
 
@@ -33,8 +42,15 @@ export class MarkedCache<K, V> {
     this.drop(key);
     const size = this.sizeOf(value);
     if (size > this.capacity) return;
-    while (this.used + size > this.capacity) this.drop(this.kept.keys().next().value as K);
-    this.kept.set(key, { mark, value, size });
+    while (this.used + size > this.capacity) {
+      const [oldest, entry] = this.kept.entries().next().value as [K, Entry<V>];
+      this.kept.delete(oldest);
+      if (entry.used) {
+        entry.used = false;
+        this.kept.set(oldest, entry);
+      } else this.used -= entry.size;
+    }
+    this.kept.set(key, { mark, value, size, used: false });
     this.used += size;
   }
 
