@@ -21,7 +21,7 @@ export class MarkedCache<K, V> {
 
   constructor(
     private readonly capacity: number,
-    private readonly sizeOf: (value: V) => number,
+    private readonly sizeOf: (value: V, key: K) => number,
   ) {}
 
   /** The units held now (at most the capacity). */
@@ -40,7 +40,7 @@ export class MarkedCache<K, V> {
   /** Keeps `value` for `key`, made under `mark`, in place of what was kept for it. */
   set(key: K, mark: string, value: V): void {
     this.drop(key);
-    const size = this.sizeOf(value);
+    const size = this.sizeOf(value, key);
     if (size > this.capacity) return;
     while (this.used + size > this.capacity) {
       const [oldest, entry] = this.kept.entries().next().value as [K, Entry<V>];

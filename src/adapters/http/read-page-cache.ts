@@ -2,14 +2,22 @@ import type { Metrics } from '../../application/ports/metrics.js';
 import { MarkedCache } from '../../domain/marked-cache.js';
 
 /**
+ * What a kept page costs besides its bytes and its question (the map's entry, the Buffer's
+ * object, the mark): counted, so that many tiny pages (empty threads of made-up customer ids)
+ * cannot hold more memory than READ_CACHE_MB says.
+ */
+export const PAGE_OVERHEAD_BYTES = 256;
+
+/**
  * API read pages as the JSON bytes last sent, each with the store's change mark taken before it
  * was read (ConversationReader.changeMark): while the mark is the same, nothing the page shows has
  * changed, and the bytes are sent again without a query, a turn or a serialization. Inbox tabs
  * refresh on every live update, and most of what they ask for again has not changed.
- * Bounded by bytes (READ_CACHE_MB; the least recently asked page goes first); the bytes live
- * outside the JavaScript heap, so a full cache costs the garbage collector nothing.
+ * Bounded by bytes (READ_CACHE_MB, each page with its question and PAGE_OVERHEAD_BYTES; the
+ * oldest page not asked again since it was last passed over goes first); the pages' bytes live
+ * outside the JavaScript heap.
  * `igbridge_read_cache_total{outcome}` counts hits and misses,
- * `igbridge_limit_in_use{resource="read_cache"}` the bytes held.
+ * `igbridge_limit_in_use{resource="read_cache"}` the bytes counted.
  */
 export class ReadPageCache {
   private readonly pages: MarkedCache<string, Buffer>;
@@ -18,7 +26,7 @@ export class ReadPageCache {
     maxBytes: number,
     private readonly metrics: Pick<Metrics, 'limitInUse' | 'readCache'>,
   ) {
-    this.pages = new MarkedCache(maxBytes, (bytes) => bytes.length);
+    this.pages = new MarkedCache(maxBytes, (bytes, question) => bytes.length + question.length + PAGE_OVERHEAD_BYTES);
   }
 
   /** The bytes kept for `question` when they were made under `mark`. */
