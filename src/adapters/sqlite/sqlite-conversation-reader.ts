@@ -217,7 +217,10 @@ function pageChangesOf(client: Database.Database): PageChanges {
     const changed = (row: 'NEW' | 'OLD') => `SELECT igbridge_page_row_changed(${row}.customer_id);`;
     client.exec(`
       CREATE TEMP TRIGGER igbridge_pages_${table}_insert AFTER INSERT ON main.${table} BEGIN ${changed('NEW')} END;
-      CREATE TEMP TRIGGER igbridge_pages_${table}_update AFTER UPDATE ON main.${table} BEGIN ${changed('OLD')} ${changed('NEW')} END;
+      CREATE TEMP TRIGGER igbridge_pages_${table}_update AFTER UPDATE ON main.${table} BEGIN
+        ${changed('NEW')}
+        SELECT igbridge_page_row_changed(OLD.customer_id) WHERE OLD.customer_id IS NOT NEW.customer_id;
+      END;
       CREATE TEMP TRIGGER igbridge_pages_${table}_delete AFTER DELETE ON main.${table} BEGIN ${changed('OLD')} END;`);
   }
   const dataVersion = client.prepare('PRAGMA data_version').pluck();
