@@ -95,6 +95,8 @@ async function paced(options: LoadOptions & { rate: number }): Promise<{ summary
   const total = options.amount ?? Math.max(1, Math.round(options.rate * (options.duration ?? 10)));
   const interval = 1000 / options.rate;
   const latencies: number[] = [];
+  /** BENCH_TRACE_LAT: each answered request's start (ms, this process's clock) and latency, written to `<ackFile>.lat`. */
+  const trace: Array<[number, number]> = [];
   const late: number[] = [];
   const acked: number[] = [];
   let ok = 0;
@@ -116,6 +118,7 @@ async function paced(options: LoadOptions & { rate: number }): Promise<{ summary
           ok += 1;
           acked.push(n);
           latencies.push(performance.now() - begun);
+          if (process.env.BENCH_TRACE_LAT) trace.push([Math.round(begun), Math.round((performance.now() - begun) * 10) / 10]);
         } else non2xx += 1;
         resolve();
       });
@@ -151,6 +154,7 @@ async function paced(options: LoadOptions & { rate: number }): Promise<{ summary
   await Promise.all(inFlight);
   const seconds = (performance.now() - started) / 1000;
   for (const agent of agents) agent.destroy();
+  if (process.env.BENCH_TRACE_LAT) writeFileSync(`${options.ackFile}.lat`, JSON.stringify(trace));
   latencies.sort((a, b) => a - b);
   late.sort((a, b) => a - b);
   return {
