@@ -28,7 +28,8 @@ const shapeKey = ({ byAccount, paged }: Shape) => (byAccount ? 2 : 0) + (paged ?
  * Every statement is prepared once per shape and reused (no query building per request); the
  * pages' rows come back as arrays (better-sqlite3's raw mode): that halves a list's cost at 200
  * rows, and takes about 15 % off a thread page's (77 µs instead of 90 on the bench's million
- * messages), the page the inbox asks for most.
+ * messages), the page the inbox asks for most. What a page shows is counted as it changes
+ * (`changeMark`, pageChangesOf), for the API's read cache and the list rows kept here.
  */
 @injectable()
 export class SqliteConversationReader implements ConversationReader {
@@ -116,8 +117,7 @@ export class SqliteConversationReader implements ConversationReader {
 
   async messages(userId: string, { limit, before, accountId = null }: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<MessagePage> {
     const shape = { byAccount: accountId !== null, paged: before !== null };
-    let statement = this.threads.get(shapeKey(shape));
-    if (!statement) this.threads.set(shapeKey(shape), (statement = this.db.$client.prepare(threadSql(shape)).raw(true)));
+    const statement = prepared(this.threads, shape, () => this.db.$client.prepare(threadSql(shape)).raw(true));
     const params = [userId, ...(accountId === null ? [] : [accountId]), ...(before ? [before.sentAt, before.id] : []), limit + 1];
     const rows = (statement.all(...params) as unknown[][]).map(messageRowOf);
     // Each message's read state comes from its own conversation's watermark.
@@ -200,9 +200,10 @@ const pageChanges = new WeakMap<Database.Database, PageChanges>();
  * Counts every row written to `messages`, `conversations` (a read watermark, the counts) and
  * `contacts` on this connection, under its customer, whatever code wrote it: temporary triggers
  * (this connection's only) call a function of this process, in the writing statement. These
- * three tables are all that the pages read, and every row of them is one customer's. A write rolled back has been counted all the same (a page read again for
- * nothing). Another connection's commit (a command-line tool, another process) is seen by
- * PRAGMA data_version when a mark is taken, and moves the epoch.
+ * three tables are all that the pages read, and every row of them is one customer's. A write
+ * rolled back has been counted all the same (a page read again for nothing). Another
+ * connection's commit (a command-line tool, another process) is seen by PRAGMA data_version when
+ * a mark is taken, and moves the epoch.
  */
 function pageChangesOf(client: Database.Database): PageChanges {
   const known = pageChanges.get(client);
