@@ -17,7 +17,7 @@ interface Entry<V> {
 export class MarkedCache<K, V> {
   /** Insertion order: the oldest first (a value passed over with its flag set goes to the end). */
   private readonly kept = new Map<K, Entry<V>>();
-  private used = 0;
+  private held = 0;
 
   constructor(
     private readonly capacity: number,
@@ -26,7 +26,7 @@ export class MarkedCache<K, V> {
 
   /** The units held now (at most the capacity). */
   get size(): number {
-    return this.used;
+    return this.held;
   }
 
   /** The value kept for `key` when it was made under `mark`. */
@@ -42,22 +42,22 @@ export class MarkedCache<K, V> {
     this.drop(key);
     const size = this.sizeOf(value, key);
     if (size > this.capacity) return;
-    while (this.used + size > this.capacity) {
+    while (this.held + size > this.capacity) {
       const [oldest, entry] = this.kept.entries().next().value as [K, Entry<V>];
       this.kept.delete(oldest);
       if (entry.used) {
         entry.used = false;
         this.kept.set(oldest, entry);
-      } else this.used -= entry.size;
+      } else this.held -= entry.size;
     }
     this.kept.set(key, { mark, value, size, used: false });
-    this.used += size;
+    this.held += size;
   }
 
   private drop(key: K): void {
     const entry = this.kept.get(key);
     if (!entry) return;
     this.kept.delete(key);
-    this.used -= entry.size;
+    this.held -= entry.size;
   }
 }

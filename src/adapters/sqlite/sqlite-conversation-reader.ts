@@ -67,8 +67,7 @@ export class SqliteConversationReader implements ConversationReader {
    * another connection has committed, which the triggers cannot see.
    */
   changeMark(userId: string | null): string {
-    const { counts, epoch } = this.changes.now();
-    return `${epoch}.${userId === null ? counts[ALL] : counts[slotOf(userId)]}`;
+    return this.changes.marks()(userId);
   }
 
   /** A tiny real write (one row of `health`): a full disk or another process's lock fails it. */
@@ -85,8 +84,7 @@ export class SqliteConversationReader implements ConversationReader {
   async conversations({ limit, before, accountId = null }: { limit: number; before: Cursor | null; accountId?: string | null }): Promise<ConversationSummary[]> {
     const shape = { byAccount: accountId !== null, paged: before !== null };
     const params = [...(accountId === null ? [] : [accountId]), ...(before ? [before.sentAt, before.id] : []), limit];
-    const { counts, epoch } = this.changes.now();
-    const markOf = (customer: string) => `${epoch}.${counts[slotOf(customer)]}`;
+    const markOf = this.changes.marks();
     const keys = prepared(this.listKeys, shape, () => this.db.$client.prepare(conversationKeysSql(shape)).raw(true)).all(...params) as Array<[id: number, customer: string]>;
     const page = keys.map(([id, customer]) => this.summaries.get(id, markOf(customer)));
     if (page.filter((summary) => !summary).length > READ_ONE_BY_ONE) {
@@ -189,8 +187,11 @@ function slotOf(customerId: string): number {
 }
 
 interface PageChanges {
-  /** The counters, after looking (PRAGMA data_version) whether another connection committed. */
-  now(): { counts: Float64Array; epoch: number };
+  /**
+   * Marks as of now, after looking once (PRAGMA data_version) whether another connection
+   * committed: `epoch.count` of the customer's slot, or of every change for the list (null).
+   */
+  marks(): (customer: string | null) => string;
 }
 
 /** One per connection: the triggers and their function are the connection's own. */
@@ -228,13 +229,14 @@ function pageChangesOf(client: Database.Database): PageChanges {
   let version = dataVersion.get() as number;
   let epoch = 0;
   const changes: PageChanges = {
-    now() {
+    marks() {
       const seen = dataVersion.get() as number;
       if (seen !== version) {
         version = seen;
         epoch += 1;
       }
-      return { counts, epoch };
+      const at = epoch;
+      return (customer) => `${at}.${counts[customer === null ? ALL : slotOf(customer)]}`;
     },
   };
   pageChanges.set(client, changes);
