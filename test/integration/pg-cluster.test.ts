@@ -22,6 +22,10 @@ async function freshDatabase(): Promise<string> {
 
 function pool(url: string): pg.Pool {
   const p = new pg.Pool({ connectionString: url, max: 3 });
+  // These tests end connections on purpose (pg_terminate_backend, DROP DATABASE … WITH (FORCE)): an
+  // idle client's error would otherwise be the pool's 'error' with no listener, an uncaught
+  // exception (the service's own pool has a listener: adapters/postgres/database.ts).
+  p.on('error', () => {});
   cleanups.push(() => p.end());
   return p;
 }
