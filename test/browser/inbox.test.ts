@@ -6,6 +6,7 @@ import type { AddAccount } from '../../src/application/add-account.js';
 import { TOKENS } from '../../src/tokens.js';
 import { launchChromium, type HeadlessChromium } from '../support/browser.js';
 import { FAKE_ACCOUNT_ID, graphError, type FakeGraph } from '../support/fake-graph.js';
+import { metricValue } from '../support/metrics.js';
 import { startWithGraph, type GraphService } from '../support/graph-service.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
 import { TEST_API_TOKEN, type TestService } from '../support/service.js';
@@ -42,10 +43,16 @@ async function attachmentImage(page: Page): Promise<Buffer> {
   return page.locator('div').screenshot();
 }
 
-async function openInbox(browser: HeadlessChromium, service: TestService): Promise<Page> {
+/**
+ * A new tab on the inbox, the token given. `images`: the attachments' CDN is served by the test —
+ * Playwright's routing turns the browser's HTTP cache off, so a tab that checks revalidation goes without.
+ */
+async function openInbox(browser: HeadlessChromium, service: TestService, { images = true } = {}): Promise<Page> {
   const page = await browser.context.newPage();
-  const image = await attachmentImage(page);
-  await page.route('https://cdn.example/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: image }));
+  if (images) {
+    const image = await attachmentImage(page);
+    await page.route('https://cdn.example/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: image }));
+  }
   await page.goto(service.url);
   // First visit: the page asks for the API token once and keeps it.
   await page.getByRole('dialog', { name: 'API token' }).waitFor();
@@ -331,7 +338,7 @@ describe('the inbox in headless Chromium', () => {
     expect(await older.isHidden()).toBe(true);
   });
 
-  it('when customers write tricky texts, then each list preview is exactly the text its thread shows', async () => {
+  it('when customers write tricky texts, then each list preview is exactly the text its thread shows, also when a thread is opened again from the browser\'s cache', async () => {
     await start(null);
     const texts = [
       'iPhone 15 in stock?',
@@ -343,7 +350,7 @@ describe('the inbox in headless Chromium', () => {
     ];
     const now = Date.now();
     for (const [i, text] of texts.entries()) await post(service, message(`62000000000000${10 + i}`, text, now - (i + 1) * MINUTE));
-    page = await openInbox(browser, service);
+    page = await openInbox(browser, service, { images: false });
     const rows = page.locator('#conversation-list button.conversation');
     await rows.nth(texts.length - 1).waitFor();
 
@@ -357,6 +364,16 @@ describe('the inbox in headless Chromium', () => {
       // The bubble holds a visually hidden "Customer: " and then the text as written.
       expect(await shown.evaluateAll((bubbles) => bubbles.map((b) => b.lastChild!.textContent))).toEqual([text]);
     }
+
+    // Opened again, an unchanged thread is revalidated by the browser's own HTTP cache (its ETag):
+    // the service answers 304 and the page shows the copy the browser kept.
+    const revalidated = () => metricValue(service.url, 'igbridge_read_cache_total{outcome="not_modified"}');
+    const before = await revalidated();
+    await rows.nth(0).click();
+    await page.getByRole('heading', { name: '6200000000000010' }).waitFor();
+    await waitFor(async () => (await revalidated()) > before, 'a thread page answered 304');
+    await page.locator('#messages li.message .bubble').first().waitFor();
+    expect(await page.locator('#messages li.message .bubble').evaluateAll((bubbles) => bubbles.map((b) => b.lastChild!.textContent))).toEqual([texts[0]]);
   });
 
   it('when IG_ACCESS_TOKEN is not set, then a reply is refused as "not configured", not as something Instagram did', async () => {

@@ -77,6 +77,9 @@ describe('every answer of every route matches /openapi.json', () => {
     await expectDocumented(document, 'GET', '/api/conversations', await fetch(`${service.url}/api/conversations`));
     await expectDocumented(document, 'GET', '/api/conversations', await service.api(`/api/conversations?account_id=${FAKE_ACCOUNT_ID}`));
     await expectDocumented(document, 'GET', '/api/conversations', await service.api('/api/conversations?account_id=me'));
+    const listed = await service.api('/api/conversations');
+    await expectDocumented(document, 'GET', '/api/conversations', await service.api('/api/conversations', { headers: { 'if-none-match': listed.headers.get('etag')! } }));
+    await listed.body?.cancel();
     await expectDocumented(document, 'GET', '/api/accounts', await service.api('/api/accounts'));
     await expectDocumented(document, 'GET', '/api/accounts', await fetch(`${service.url}/api/accounts`));
     const thread = '/api/conversations/{userId}/messages';

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { metricValue } from '../support/metrics.js';
@@ -205,13 +208,127 @@ describe('read API: pages kept until what they show changes (READ_CACHE_MB)', ()
     const uncached = await startTestService({ READ_CACHE_MB: '0' });
     try {
       await uncached.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [message('100', 'm.1', 1_700_000_000_000, 'first')] }] });
-      for (let i = 0; i < 3; i++) expect((await uncached.api('/api/conversations/100/messages')).status).toBe(200);
+      let tag = '';
+      for (let i = 0; i < 3; i++) {
+        const response = await uncached.api('/api/conversations/100/messages');
+        expect(response.status).toBe(200);
+        tag = response.headers.get('etag')!;
+      }
+      // Revalidation needs no kept page: the change mark alone says the client's copy is current.
+      expect((await uncached.api('/api/conversations/100/messages', { headers: { 'if-none-match': tag } })).status).toBe(304);
 
       expect(await metricValue(uncached.url, 'igbridge_read_cache_total{outcome="hit"}')).toBe(0);
       expect(await metricValue(uncached.url, 'igbridge_read_cache_total{outcome="miss"}')).toBe(3);
       expect(await metricValue(uncached.url, 'igbridge_limit_in_use{resource="read_cache"}')).toBe(0);
     } finally {
       await uncached.stop();
+    }
+  });
+});
+
+describe('read API: pages revalidated with their ETag (If-None-Match → 304)', () => {
+  let service: TestService;
+  const notModified = () => metricValue(service.url, 'igbridge_read_cache_total{outcome="not_modified"}');
+  const ask = (path: string, headers: Record<string, string> = {}) => service.api(path, { headers });
+  const tagOf = async (path: string) => {
+    const response = await ask(path);
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    return response.headers.get('etag')!;
+  };
+  const deliver = (...messaging: object[]) => service.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging }] });
+  beforeAll(async () => {
+    service = await startTestService();
+    await deliver(message('100', 'm.1', 1_700_000_000_000, 'first'), message('200', 'm.2', 1_700_000_000_500, 'other'));
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  it('when a page is asked again with its ETag and nothing changed, then 304 with no body and the same ETag, counted not_modified', async () => {
+    for (const path of ['/api/conversations', '/api/conversations/100/messages']) {
+      const first = await ask(path);
+      const tag = first.headers.get('etag');
+      expect(tag).toMatch(/^"[^"]+"$/);
+      expect(first.headers.get('cache-control')).toBe('private, no-cache');
+      expect(((await first.json()) as any)).toBeTruthy();
+      const before = await notModified();
+
+      const again = await ask(path, { 'if-none-match': tag! });
+
+      expect(again.status).toBe(304);
+      expect(await again.text()).toBe('');
+      expect(again.headers.get('etag')).toBe(tag);
+      expect(again.headers.get('cache-control')).toBe('private, no-cache');
+      expect(await notModified()).toBe(before + 1);
+      // A weak form of the same tag, or the tag in a list, is the same page.
+      expect((await ask(path, { 'if-none-match': `W/${tag}` })).status).toBe(304);
+      expect((await ask(path, { 'if-none-match': `"elsewhere", ${tag}` })).status).toBe(304);
+    }
+  });
+
+  it('when what the page shows changed since (a message, a read receipt, another process\'s write), then the whole new page with a new ETag; an unchanged thread is still 304', async () => {
+    const listTag = await tagOf('/api/conversations');
+    const tag100 = await tagOf('/api/conversations/100/messages');
+    const tag200 = await tagOf('/api/conversations/200/messages');
+
+    await deliver(message('100', 'm.3', 1_700_000_001_000, 'second'));
+
+    const list = await ask('/api/conversations', { 'if-none-match': listTag });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as any).conversations[0]).toMatchObject({ user_id: '100', last_message: { text: 'second' } });
+    expect(list.headers.get('etag')).not.toBe(listTag);
+    const thread = await ask('/api/conversations/100/messages', { 'if-none-match': tag100 });
+    expect(thread.status).toBe(200);
+    expect(((await thread.json()) as any).messages.map((m: any) => m.text)).toEqual(['first', 'second']);
+    expect((await ask('/api/conversations/200/messages', { 'if-none-match': tag200 })).status).toBe(304);
+
+    await deliver(message('100', 'm.out', 1_700_000_002_000, 'our reply', true));
+    const beforeReceipt = await tagOf('/api/conversations/100/messages');
+    await deliver({ sender: { id: '100' }, recipient: { id: ACCOUNT }, timestamp: 1_700_000_003_000, read: { mid: 'm.out' } });
+    const receipt = await ask('/api/conversations/100/messages', { 'if-none-match': beforeReceipt });
+    expect(receipt.status).toBe(200);
+    expect(((await receipt.json()) as any).messages.at(-1).read_at).toBe(new Date(1_700_000_003_000).toISOString());
+
+    const beforeOther = await tagOf('/api/conversations/200/messages');
+    const other = new Database(service.sqlitePath);
+    other.prepare("UPDATE messages SET text = 'changed by another process' WHERE mid = 'm.2'").run();
+    other.close();
+    const changed = await ask('/api/conversations/200/messages', { 'if-none-match': beforeOther });
+    expect(changed.status).toBe(200);
+    expect(((await changed.json()) as any).messages[0].text).toBe('changed by another process');
+  });
+
+  it('when the ETag is another page\'s, then the whole page; `*` names any page there is', async () => {
+    const tag100 = await tagOf('/api/conversations/100/messages');
+    const tagLimit1 = await tagOf('/api/conversations?limit=1');
+
+    expect((await ask('/api/conversations/200/messages', { 'if-none-match': tag100 })).status).toBe(200);
+    expect((await ask('/api/conversations/100/messages?limit=1', { 'if-none-match': tag100 })).status).toBe(200);
+    expect((await ask('/api/conversations', { 'if-none-match': tagLimit1 })).status).toBe(200);
+    expect((await ask('/api/conversations', { 'if-none-match': '*' })).status).toBe(304);
+  });
+
+  it('when the service restarts on the same database, then an ETag from before is not taken for the page now', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'igbridge-restart-'));
+    const sqlitePath = join(dir, 'igbridge.db');
+    const first = await startTestService({ SQLITE_PATH: sqlitePath });
+    const path = '/api/conversations/100/messages';
+    await first.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [message('100', 'r.1', 1_700_000_000_000, 'before the restart')] }] });
+    const tag = (await first.api(path)).headers.get('etag')!;
+    await first.stop();
+    const second = await startTestService({ SQLITE_PATH: sqlitePath });
+    try {
+      // The same number of writes since start as before: only the process's id tells the pages apart.
+      await second.webhook({ object: 'instagram', entry: [{ id: ACCOUNT, time: 1, messaging: [message('100', 'r.2', 1_700_000_001_000, 'after the restart')] }] });
+      const after = await second.api(path, { headers: { 'if-none-match': tag } });
+      expect(after.status).toBe(200);
+      expect(((await after.json()) as any).messages.map((m: any) => m.text)).toEqual(['before the restart', 'after the restart']);
+      const withoutProcess = (etag: string) => etag.slice(etag.indexOf('.'));
+      expect(withoutProcess(after.headers.get('etag')!)).toBe(withoutProcess(tag));
+    } finally {
+      await second.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -56,6 +56,14 @@ describe('security: cross-site sends', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    const pagePreflight = await fetch(`${service.url}/api/conversations`, {
+      method: 'OPTIONS',
+      headers: { origin: ALLOWED, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, if-none-match' },
+    });
+    expect(pagePreflight.headers.get('access-control-allow-headers')).toMatch(/If-None-Match/);
+    const page = await service.api('/api/conversations', { headers: { origin: ALLOWED } });
+    expect(page.headers.get('access-control-expose-headers')).toMatch(/ETag/);
+    await page.body?.cancel();
 
     const listed = await service.api('/api/messages', { method: 'POST', headers: { origin: ALLOWED }, body: SEND });
     expect(listed.status).toBe(201);

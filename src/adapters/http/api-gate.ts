@@ -14,7 +14,8 @@ export interface ApiGateOptions {
 /**
  * Everything in front of the `/api` handlers, for every path that could reach them whatever
  * its case, slashes, dot segments or percent-encoding: a foreign `Origin` → 403
- * `forbidden_origin`; a CORS preflight from an allowed origin → 204; then the bearer; then
+ * `forbidden_origin`; a CORS preflight from an allowed origin → 204 (its answers may show their
+ * `ETag` and `Retry-After`, and pages may be asked with `If-None-Match`); then the bearer; then
  * writes must be `Content-Type: application/json` → else 415 `unsupported_media_type` (a
  * cross-site "simple" request cannot send that type without a preflight).
  */
@@ -27,6 +28,7 @@ export function apiGate({ requireToken, allowedOrigins }: ApiGateOptions): Middl
         throw new HttpError(403, 'forbidden_origin', `requests from origin ${origin} are not allowed (API_ALLOWED_ORIGINS)`);
       }
       ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Expose-Headers', 'ETag, Retry-After');
       ctx.vary('Origin');
       if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method')) return preflight(ctx);
     }
@@ -40,7 +42,7 @@ function ownOrigin(ctx: Context): string {
 
 function preflight(ctx: Context): void {
   ctx.set('Access-Control-Allow-Methods', 'GET, POST');
-  ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+  ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-None-Match');
   ctx.set('Access-Control-Max-Age', '600');
   ctx.status = 204;
 }

@@ -16,7 +16,8 @@ export const PAGE_OVERHEAD_BYTES = 256;
  * Bounded by bytes (READ_CACHE_MB, each page with its question and PAGE_OVERHEAD_BYTES; the
  * oldest page not asked again since it was last passed over goes first); the pages' bytes live
  * outside the JavaScript heap.
- * `igbridge_read_cache_total{outcome}` counts hits and misses,
+ * `igbridge_read_cache_total{outcome}` counts hits and misses, and pages the client already had
+ * (`not_modified`: answered 304 to its If-None-Match, no bytes sent);
  * `igbridge_limit_in_use{resource="read_cache"}` the bytes counted.
  */
 export class ReadPageCache {
@@ -34,6 +35,11 @@ export class ReadPageCache {
     const bytes = mark === null ? undefined : this.pages.get(question, mark);
     this.metrics.readCache(bytes ? 'hit' : 'miss');
     return bytes;
+  }
+
+  /** Counts a page answered 304: the client's copy is the page as it is now. */
+  revalidated(): void {
+    this.metrics.readCache('not_modified');
   }
 
   /** Keeps `bytes` for `question`, read after `mark` was taken (nothing when the store gave none, or when the page alone is over the bound). */

@@ -1,40 +1,72 @@
 import Router from '@koa/router';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { EXACT_PATHS } from './route-matching.js';
 import type { ConversationReader, ConversationSummary } from '../../application/ports/conversation-reader.js';
 import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
 import { HttpError } from './http-error.js';
+import { ifNoneMatchNames } from './if-none-match.js';
 import { conversationJson, messageJson } from './presenters.js';
 import type { ConversationPageAnswer, MessagePageAnswer } from './schemas/answers.js';
 import { accountParam, beforeParam, cursorString, limitParam } from './query.js';
 import type { ReadPageCache } from './read-page-cache.js';
 import type { ReadSize, ReadTurns } from './read-turns.js';
 
+/** Kept by the client (its own data: private) and asked again each time with its ETag. */
+const CACHE_CONTROL = 'private, no-cache';
+
 /**
  * `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the
  * caller); `account_id` keeps one account's (SPEC §12). Each page takes its turn (ReadTurns) and
  * is serialized in it: the clients that asked the same page while it waited are sent its bytes,
  * and so are those that ask it again before anything it shows changes (ReadPageCache).
+ *
+ * Each page has an `ETag` made of its question and the change mark it was read under (with an id
+ * of this process: the marks start again at a restart), so a client that sends it back in
+ * `If-None-Match` is answered `304 Not Modified`, without a body, while nothing the page shows
+ * has changed — a browser's inbox tab does this by itself (`Cache-Control: private, no-cache`).
+ * A store that gives no mark (PostgreSQL) gives no ETag: every page is sent whole.
  */
 export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: ReadPageCache): Router {
   const router = new Router(EXACT_PATHS);
+  const instance = randomBytes(6).toString('base64url');
+  /** The page's validator: this process, the question, the mark it was read under (none without a mark). */
+  const tagOf = (question: string, mark: string | null) =>
+    mark === null ? null : `"${instance}.${createHash('sha1').update(question).digest('base64url').slice(0, 12)}.${mark}"`;
 
   /**
-   * The page's bytes: kept ones while the store's change mark says nothing they show changed
-   * (answered at once, no turn), else read in a turn and kept under the mark taken before the
-   * read. `userId`: the thread's customer, null for the list.
+   * Answers the page: `304` when the client's `If-None-Match` names it as it is now; else the
+   * bytes kept while the store's change mark says nothing they show changed (at once, no turn),
+   * or read in a turn and kept under the mark taken before the read. `userId`: the thread's
+   * customer, null for the list.
    */
-  const page = (question: string, userId: string | null, size: ReadSize, answer: () => Promise<string>): Buffer | Promise<Buffer> =>
-    cache.get(question, reader.changeMark(userId)) ??
-    turns.run(
-      async () => {
-        const mark = reader.changeMark(userId);
-        const bytes = Buffer.from(await answer());
-        cache.set(question, mark, bytes);
-        return bytes;
-      },
-      { key: question, size },
-    );
+  const page = async (ctx: Context, question: string, userId: string | null, size: ReadSize, answer: () => Promise<string>): Promise<void> => {
+    const mark = reader.changeMark(userId);
+    const tag = tagOf(question, mark);
+    if (tag !== null && ifNoneMatchNames(ctx.get('if-none-match'), tag)) {
+      ctx.status = 304;
+      ctx.set('Cache-Control', CACHE_CONTROL);
+      ctx.set('ETag', tag);
+      cache.revalidated();
+      return;
+    }
+    const kept = cache.get(question, mark);
+    const sent = kept
+      ? { bytes: kept, tag }
+      : await turns.run(
+          async () => {
+            const readUnder = reader.changeMark(userId);
+            const bytes = Buffer.from(await answer());
+            cache.set(question, readUnder, bytes);
+            return { bytes, tag: tagOf(question, readUnder) };
+          },
+          { key: question, size },
+        );
+    ctx.set('Cache-Control', CACHE_CONTROL);
+    if (sent.tag !== null) ctx.set('ETag', sent.tag);
+    ctx.type = 'json';
+    ctx.body = sent.bytes;
+  };
 
   router.get('/api/conversations', async (ctx) => {
     const limit = limitParam(ctx.query);
@@ -45,7 +77,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
       const last = conversations.at(-1);
       return listJson(conversations, conversations.length === limit && last ? cursorString({ sentAt: last.lastMessage.sentAt, id: last.lastMessage.id }) : null);
     };
-    sendJson(ctx, await page(JSON.stringify(['list', limit, before, accountId]), null, { length: 'long', rows: limit }, answer));
+    await page(ctx, JSON.stringify(['list', limit, before, accountId]), null, { length: 'long', rows: limit }, answer);
   });
 
   router.get('/api/conversations/:userId/messages', async (ctx) => {
@@ -56,7 +88,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
       const { messages, nextBefore } = await reader.messages(userId, options);
       return JSON.stringify({ user_id: userId, messages: messages.map(messageJson), next_before: cursorString(nextBefore) } satisfies MessagePageAnswer);
     };
-    sendJson(ctx, await page(JSON.stringify(['thread', userId, options]), userId, { length: 'short', rows: options.limit }, answer));
+    await page(ctx, JSON.stringify(['thread', userId, options]), userId, { length: 'short', rows: options.limit }, answer);
   });
 
   return router;
@@ -73,9 +105,4 @@ function listJson(conversations: ConversationSummary[], nextBefore: string | nul
     return json;
   });
   return `{"conversations":[${rows.join(',')}],"next_before":${JSON.stringify(nextBefore satisfies ConversationPageAnswer['next_before'])}}`;
-}
-
-function sendJson(ctx: Context, body: Buffer): void {
-  ctx.type = 'json';
-  ctx.body = body;
 }

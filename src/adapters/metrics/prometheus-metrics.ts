@@ -114,7 +114,7 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
   });
   private readonly readPages = new Counter({
     name: 'igbridge_read_cache_total',
-    help: 'API read pages answered from the read cache (hit) or read from the local database (miss)',
+    help: 'API read pages answered from the read cache (hit), read from the local database (miss), or answered 304 to If-None-Match (not_modified)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -297,7 +297,7 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     this.limitRefusals.inc({ code });
   }
 
-  readCache(outcome: 'hit' | 'miss'): void {
+  readCache(outcome: 'hit' | 'miss' | 'not_modified'): void {
     this.readPages.inc({ outcome });
   }
 

@@ -33,7 +33,7 @@ export interface Metrics {
   /** A request or stream refused or cut by a limit, by its error code (`overloaded`, `too_many_streams`, …). */
   limitRefusal(code: string): void;
   /** A read page answered from the read cache (`hit`) or read from the store (`miss`). */
-  readCache(outcome: 'hit' | 'miss'): void;
+  readCache(outcome: 'hit' | 'miss' | 'not_modified'): void;
   deferredChanges(outcome: DeferredOutcome, count: number): void;
   profileQueue(event: ProfileQueueEvent, waiting: number): void;
   /** One token refresh (SPEC §12): `ok`, `invalid` (Meta said 190), `error` (retried later). */

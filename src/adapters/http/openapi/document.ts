@@ -36,6 +36,15 @@ const unauthorized = {
   '403': error('`forbidden_origin`: an Origin that is neither the service itself nor listed in API_ALLOWED_ORIGINS'),
 };
 const bearer = [{ bearer: [] }];
+/** A read page's validator: sent back in If-None-Match, it is answered 304 while the page is unchanged. */
+const revalidated = {
+  parameter: {
+    name: 'If-None-Match', in: 'header', schema: text,
+    description: 'The page’s `ETag` from an earlier answer: `304` with no body while nothing the page shows has changed (a browser sends it by itself)',
+  },
+  headers: { ETag: { description: 'The page’s validator (the embedded SQLite store only; PostgreSQL instances send every page whole)', schema: text } },
+  notModified: { '304': { description: 'Not modified: the client’s copy (its If-None-Match) is the page as it is now' } },
+};
 
 /** OpenAPI 3.1 description of every route of the service (a test compares it with the routers). */
 export function openApiDocument(version: string) {
@@ -103,9 +112,11 @@ export function openApiDocument(version: string) {
             { name: 'account_id', in: 'query', schema: MetaIdParam, description: "Only this account's conversations (GET /api/accounts)" },
             { name: 'limit', in: 'query', schema: Limit },
             { name: 'before', in: 'query', schema: text, description: 'ISO date or milliseconds: conversations whose last message is older' },
+            revalidated.parameter,
           ],
           responses: {
-            '200': json(ref('ConversationPage'), 'A page of conversations'),
+            '200': { ...json(ref('ConversationPage'), 'A page of conversations'), headers: revalidated.headers },
+            ...revalidated.notModified,
             '400': error('`invalid_query`'),
             '503': error('`store_busy`: too many reads are waiting for the local database; retry after `Retry-After`'),
             ...unauthorized,
@@ -123,9 +134,11 @@ export function openApiDocument(version: string) {
             { name: 'account_id', in: 'query', schema: MetaIdParam, description: 'Only the messages with this account' },
             { name: 'limit', in: 'query', schema: Limit },
             { name: 'before', in: 'query', schema: Before },
+            revalidated.parameter,
           ],
           responses: {
-            '200': json(ref('MessagePage'), 'The newest page (or the page before `before`), oldest first'),
+            '200': { ...json(ref('MessagePage'), 'The newest page (or the page before `before`), oldest first'), headers: revalidated.headers },
+            ...revalidated.notModified,
             '400': error('`invalid_user_id` or `invalid_query`'),
             ...unauthorized,
             '503': error('`store_busy`: too many reads are waiting for the local database; retry after `Retry-After`'),
