@@ -12,8 +12,11 @@ import { accountParam, beforeParam, cursorString, limitParam } from './query.js'
 import type { ReadPageCache } from './read-page-cache.js';
 import type { ReadSize, ReadTurns } from './read-turns.js';
 
-/** Kept by the client (its own data: private) and asked again each time with its ETag. */
-const CACHE_CONTROL = 'private, no-cache';
+/** A page is kept by the client (its own data: private) and asked again each time with its ETag (none without a mark). */
+function setValidator(ctx: Context, tag: string | null): void {
+  ctx.set('Cache-Control', 'private, no-cache');
+  if (tag !== null) ctx.set('ETag', tag);
+}
 
 /**
  * `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the
@@ -45,8 +48,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
     const tag = tagOf(question, mark);
     if (tag !== null && ifNoneMatchNames(ctx.get('if-none-match'), tag)) {
       ctx.status = 304;
-      ctx.set('Cache-Control', CACHE_CONTROL);
-      ctx.set('ETag', tag);
+      setValidator(ctx, tag);
       cache.revalidated();
       return;
     }
@@ -62,8 +64,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
           },
           { key: question, size },
         );
-    ctx.set('Cache-Control', CACHE_CONTROL);
-    if (sent.tag !== null) ctx.set('ETag', sent.tag);
+    setValidator(ctx, sent.tag);
     ctx.type = 'json';
     ctx.body = sent.bytes;
   };
