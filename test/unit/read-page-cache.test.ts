@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_OVERHEAD_BYTES, ReadPageCache } from '../../src/adapters/http/read-page-cache.js';
+import type { ReadCacheOutcome } from '../../src/application/ports/metrics.js';
 
 function counting() {
-  const seen = { hit: 0, miss: 0, bytes: [] as number[] };
+  const seen = { hit: 0, miss: 0, not_modified: 0, bytes: [] as number[] };
   return {
     seen,
     metrics: {
-      readCache: (outcome: 'hit' | 'miss') => (seen[outcome] += 1),
+      readCache: (outcome: ReadCacheOutcome) => (seen[outcome] += 1),
       limitInUse: (resource: string, value: number) => {
         expect(resource).toBe('read_cache');
         seen.bytes.push(value);

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
-import type { CrmWriteOutcome, DeferredOutcome, GraphOperation, HistoryCallOutcome, LimitedResource, Metrics, ProfileQueueEvent } from '../../application/ports/metrics.js';
+import type { CrmWriteOutcome, DeferredOutcome, GraphOperation, HistoryCallOutcome, LimitedResource, Metrics, ProfileQueueEvent, ReadCacheOutcome } from '../../application/ports/metrics.js';
 import type { CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { Direction } from '../../domain/message.js';
 
@@ -185,7 +185,7 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     for (const direction of ['in', 'out'] as const) this.stored.inc({ direction }, 0);
     for (const resource of ['webhook_inflight_bytes', 'event_streams', 'http_connections'] as const) this.limitUse.set({ resource }, 0);
     for (const outcome of ['deferred', 'expired'] as const) this.deferred.inc({ outcome }, 0);
-    for (const outcome of ['hit', 'miss'] as const) this.readPages.inc({ outcome }, 0);
+    for (const outcome of ['hit', 'miss', 'not_modified'] as const) this.readPages.inc({ outcome }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'igbridge_' });
   }
 
@@ -297,7 +297,7 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     this.limitRefusals.inc({ code });
   }
 
-  readCache(outcome: 'hit' | 'miss' | 'not_modified'): void {
+  readCache(outcome: ReadCacheOutcome): void {
     this.readPages.inc({ outcome });
   }
 

@@ -8,6 +8,9 @@ export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 /** What happened to a change whose message was not stored: kept (or merged into the one kept), or dropped after DEFERRED_CHANGE_TTL_H. */
 export type DeferredOutcome = 'deferred' | 'expired';
 
+/** An API read page: kept bytes sent (`hit`), read from the store (`miss`), or the client's copy current (`not_modified`: a 304). */
+export type ReadCacheOutcome = 'hit' | 'miss' | 'not_modified';
+
 /** A profile look-up's fate in the budget: queued, over PROFILE_QUEUE_MAX, paused by Meta's rate limit, or not awaited by a CRM row. */
 export type ProfileQueueEvent = 'queued' | 'overflow' | 'rate_limited' | 'wait_expired';
 
@@ -32,8 +35,8 @@ export interface Metrics {
   limitInUse(resource: LimitedResource, value: number): void;
   /** A request or stream refused or cut by a limit, by its error code (`overloaded`, `too_many_streams`, …). */
   limitRefusal(code: string): void;
-  /** A read page answered from the read cache (`hit`) or read from the store (`miss`). */
-  readCache(outcome: 'hit' | 'miss' | 'not_modified'): void;
+  /** How a read page was answered (ReadCacheOutcome). */
+  readCache(outcome: ReadCacheOutcome): void;
   deferredChanges(outcome: DeferredOutcome, count: number): void;
   profileQueue(event: ProfileQueueEvent, waiting: number): void;
   /** One token refresh (SPEC §12): `ok`, `invalid` (Meta said 190), `error` (retried later). */
