@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConversationReader } from '../../src/application/ports/conversation-reader.js';
+import { noOpMetrics } from '../../src/adapters/metrics/noop-metrics.js';
 import { PgConversationReader } from '../../src/adapters/postgres/pg-conversation-reader.js';
 import { PgMessageStore } from '../../src/adapters/postgres/pg-message-store.js';
 import { contacts as pgContacts } from '../../src/adapters/postgres/schema.js';
@@ -21,7 +22,7 @@ async function sqliteReader(): Promise<ReaderUnderTest> {
   const db = openSqlite(join(mkdtempSync(join(tmpdir(), 'igbridge-reader-')), 'store.db'));
   return {
     store: new SqliteMessageStore(db, config, clock),
-    reader: new SqliteConversationReader(db),
+    reader: new SqliteConversationReader(db, noOpMetrics),
     contact: async (customerId, username, name) => void db.insert(sqliteContacts).values({ customerId, username, name }).run(),
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { PENDING } from '../../src/application/ports/crm-outbox.js';
+import { noOpMetrics } from '../../src/adapters/metrics/noop-metrics.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteConversationReader, SUMMARIES_KEPT } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteCrmOutbox } from '../../src/adapters/sqlite/sqlite-crm-outbox.js';
@@ -25,7 +26,7 @@ function open() {
     db,
     clock,
     store: new SqliteMessageStore(db, { crm: { enabled: true } as never, deferredChangeTtlMs: 48 * 3_600_000 }, clock),
-    reader: new SqliteConversationReader(db),
+    reader: new SqliteConversationReader(db, noOpMetrics),
     outbox: new SqliteCrmOutbox(db),
     profiles: new SqliteProfileCache(db, clock),
   };
@@ -73,7 +74,7 @@ describe('SqliteConversationReader.changeMark', () => {
       }
 
       // The list rows the reader keeps between pages (its summaries) are those a reader keeping none reads.
-      const fresh = new SqliteConversationReader(db);
+      const fresh = new SqliteConversationReader(db, noOpMetrics);
       expect(await allConversations(reader, 3), `list after step ${d}`).toEqual(await allConversations(fresh, 3));
       expect(await reader.conversations({ limit: 50, before: null, accountId: 'shop' })).toEqual(await fresh.conversations({ limit: 50, before: null, accountId: 'shop' }));
 
@@ -169,7 +170,7 @@ describe('SqliteConversationReader.changeMark', () => {
 
   it('when two readers share a connection, then both see its writes', async () => {
     const { db, store, reader } = open();
-    const second = new SqliteConversationReader(db);
+    const second = new SqliteConversationReader(db, noOpMetrics);
     const before = [reader.changeMark('alice'), second.changeMark('alice')];
 
     await store.record([{ kind: 'message', message: newMessage('m.a', { customerId: 'alice' }) }]);
@@ -191,7 +192,7 @@ describe('SqliteConversationReader.changeMark', () => {
 
     expect(first.flat()).toHaveLength(count);
     expect(Math.max(...kept)).toBe(SUMMARIES_KEPT);
-    expect(second).toEqual(await allConversations(new SqliteConversationReader(db), 200));
+    expect(second).toEqual(await allConversations(new SqliteConversationReader(db, noOpMetrics), 200));
     expect(second[0]![0]).toMatchObject({ userId: 'c7', lastMessage: { text: 'back on top' }, messageCount: 2 });
   });
 });

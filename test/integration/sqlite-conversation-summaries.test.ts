@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { describe, expect, it } from 'vitest';
+import { noOpMetrics } from '../../src/adapters/metrics/noop-metrics.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteConversationReader } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-store.js';
@@ -80,7 +81,7 @@ describe('conversation summaries', () => {
       { kind: 'message', message: newMessage('b', { sentAt: 2 }) },
       { kind: 'unsend', mid: 'b', at: 3 },
     ]);
-    const [summary] = await new SqliteConversationReader(db).conversations({ limit: 10, before: null });
+    const [summary] = await new SqliteConversationReader(db, noOpMetrics).conversations({ limit: 10, before: null });
     expect(summary).toMatchObject({ userId: 'cust', messageCount: 2, unreadCount: 2, lastMessage: { mid: 'b', deleted: true } });
   });
 
@@ -96,7 +97,7 @@ describe('conversation summaries', () => {
     ]);
     db.$client.prepare("INSERT INTO contacts (customer_id, username, name, fetched_at) VALUES ('kim', 'kim.shop', 'Kim Lee', 1)").run();
 
-    const list = await new SqliteConversationReader(db).conversations({ limit: 10, before: null });
+    const list = await new SqliteConversationReader(db, noOpMetrics).conversations({ limit: 10, before: null });
 
     expect(list).toEqual([
       {
@@ -158,7 +159,7 @@ describe('conversation summaries', () => {
       { account_id: 'outlet', customer_id: 'cust', message_count: 2, unread_count: 2, read_up_to: null },
       { account_id: 'shop', customer_id: 'cust', message_count: 2, unread_count: 0, read_up_to: 20 },
     ]);
-    const reader = new SqliteConversationReader(db);
+    const reader = new SqliteConversationReader(db, noOpMetrics);
     expect((await reader.conversations({ limit: 10, before: null, accountId: 'outlet' })).map((c) => [c.accountId, c.lastMessage.mid])).toEqual([['outlet', 'o2']]);
     expect(await reader.accountsOf('cust')).toEqual(['shop', 'outlet']);
     const thread = await reader.messages('cust', { limit: 10, before: null, accountId: 'shop' });

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { noOpMetrics } from '../../src/adapters/metrics/noop-metrics.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteConversationReader } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteMessageStore } from '../../src/adapters/sqlite/sqlite-message-store.js';
@@ -14,7 +15,7 @@ const tempPath = () => join(mkdtempSync(join(tmpdir(), 'igbridge-store-')), 'nes
 
 messageStoreContract('SqliteMessageStore', async (clock) => {
   const db = openSqlite(tempPath());
-  const reader = new SqliteConversationReader(db);
+  const reader = new SqliteConversationReader(db, noOpMetrics);
   return { store: new SqliteMessageStore(db, crm(true), clock), find: (mid) => reader.message(mid) };
 });
 

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { noOpMetrics } from '../../src/adapters/metrics/noop-metrics.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { SqliteConversationReader } from '../../src/adapters/sqlite/sqlite-conversation-reader.js';
 import { SqliteCrmOutbox } from '../../src/adapters/sqlite/sqlite-crm-outbox.js';
@@ -26,7 +27,7 @@ describe('query plans of the hot paths', () => {
     let now = 1_800_000_000_000;
     const clock = { now: () => now, later: (ms: number) => void (now += ms) };
     const store = new SqliteMessageStore(db, { crm: { enabled: true } as never, deferredChangeTtlMs: 3_600_000 }, clock);
-    await exerciseHotPaths({ store, reader: new SqliteConversationReader(db), outbox: new SqliteCrmOutbox(db), profiles: new SqliteProfileCache(db, clock) }, clock);
+    await exerciseHotPaths({ store, reader: new SqliteConversationReader(db, noOpMetrics), outbox: new SqliteCrmOutbox(db), profiles: new SqliteProfileCache(db, clock) }, clock);
 
     const problems: string[] = [];
     let explained = 0;

@@ -47,7 +47,7 @@ export class SqliteConversationReader implements ConversationReader {
 
   constructor(
     @inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb,
-    @inject(TOKENS.Metrics) private readonly metrics: Pick<Metrics, 'limitInUse'> = { limitInUse: () => undefined },
+    @inject(TOKENS.Metrics) private readonly metrics: Pick<Metrics, 'limitInUse'>,
   ) {
     this.changes = pageChangesOf(db.$client);
     this.summaryById = db.$client.prepare(`SELECT ${SUMMARY_COLUMNS} ${SUMMARY_JOINS} WHERE c.id = ?`).raw(true);
@@ -87,13 +87,15 @@ export class SqliteConversationReader implements ConversationReader {
     const markOf = this.changes.marks();
     const keys = prepared(this.listKeys, shape, () => this.db.$client.prepare(conversationKeysSql(shape)).raw(true)).all(...params) as Array<[id: number, customer: string]>;
     const page = keys.map(([id, customer]) => this.summaries.get(id, markOf(customer)));
-    if (page.filter((summary) => !summary).length > READ_ONE_BY_ONE) {
+    const missing = keys.flatMap(([id, customer], i) => (page[i] ? [] : [{ i, id, mark: markOf(customer) }]));
+    if (missing.length > READ_ONE_BY_ONE) {
       const rows = prepared(this.lists, shape, () => this.db.$client.prepare(conversationsSql(shape)).raw(true)).all(...params) as SummaryRow[];
       return this.kept(rows.map((row) => [row, markOf(row[2])]));
     }
-    keys.forEach(([id, customer], i) => {
-      page[i] ??= this.kept([[this.summaryById.get(id) as SummaryRow, markOf(customer)]])[0];
-    });
+    if (missing.length > 0) {
+      const read = this.kept(missing.map(({ id, mark }) => [this.summaryById.get(id) as SummaryRow, mark]));
+      missing.forEach(({ i }, j) => (page[i] = read[j]));
+    }
     return page as ConversationSummary[];
   }
 
