@@ -33,9 +33,11 @@ function setValidator(ctx: Context, tag: string | null): void {
 export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: ReadPageCache): Router {
   const router = new Router(EXACT_PATHS);
   const instance = randomBytes(6).toString('base64url');
-  /** The page's validator: this process, the question, the mark it was read under (none without a mark). */
-  const tagOf = (question: string, mark: string | null) =>
-    mark === null ? null : `"${instance}.${createHash('sha1').update(question).digest('base64url').slice(0, 12)}.${mark}"`;
+  /** The validators of one question's pages: this process, the question (hashed once), the mark a page was read under (none without a mark). */
+  const taggerOf = (question: string) => {
+    const name = `${instance}.${createHash('sha1').update(question).digest('base64url').slice(0, 12)}`;
+    return (mark: string | null) => (mark === null ? null : `"${name}.${mark}"`);
+  };
 
   /**
    * Answers the page: `304` when the client's `If-None-Match` names it as it is now; else the
@@ -44,8 +46,9 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
    * customer, null for the list.
    */
   const page = async (ctx: Context, question: string, userId: string | null, size: ReadSize, answer: () => Promise<string>): Promise<void> => {
+    const tagOf = taggerOf(question);
     const mark = reader.changeMark(userId);
-    const tag = tagOf(question, mark);
+    const tag = tagOf(mark);
     if (tag !== null && ifNoneMatchNames(ctx.get('if-none-match'), tag)) {
       ctx.status = 304;
       setValidator(ctx, tag);
@@ -60,7 +63,7 @@ export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: 
             const readUnder = reader.changeMark(userId);
             const bytes = Buffer.from(await answer());
             cache.set(question, readUnder, bytes);
-            return { bytes, tag: tagOf(question, readUnder) };
+            return { bytes, tag: tagOf(readUnder) };
           },
           { key: question, size },
         );
