@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, fsyncSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeGraph } from '../test/support/fake-graph.js';
 import { metricValue } from '../test/support/metrics.js';
 import { coresUsed, sampleCpu } from './cpu.js';
-import { percentileBetween, scrapeBuckets } from './service-timings.js';
+import { percentileBetween, scrapeBuckets, type Buckets } from './service-timings.js';
 import type { ReaderOptions, ReaderResult } from './readers.js';
-import { ROOT, runLoad } from './processes.js';
+import { freePort, ROOT, runLoad, startChild } from './processes.js';
+import type { LoadResult } from './load.js';
 import { seedCustomer } from './seed.js';
-import { CONNECTIONS, discard, FIXED_RATE, missingFromSqlite, SECONDS, SECRET, startIgbridge, WARMUP_SECONDS, workspace, type Row } from './scenario.js';
+import { CONNECTIONS, discard, FIXED_RATE, missingFromSqlite, SECONDS, SECRET, startIgbridge, WARMUP_SECONDS, workspace, type Row, type Workspace } from './scenario.js';
 
 /** `big`: 1,000,000 messages from 100,000 customers by default (BENCH_BIG_MESSAGES / BENCH_BIG_CUSTOMERS). */
 const BIG_MESSAGES = Number(process.env.BENCH_BIG_MESSAGES ?? 1_000_000);
@@ -58,12 +59,67 @@ const WEBHOOK = 'POST /webhooks/instagram';
 const LIST = 'GET /api/conversations';
 const THREAD = 'GET /api/conversations/:userId/messages';
 
+/** The readers' questions: thread pages of 1,000 seeded customers, in turn (`offset` picks another thousand). */
+function readerOptions(url: string, seconds: number, offset = 0): ReaderOptions {
+  return { url, token: 'bench-token', clients: READERS, seconds, customers: Array.from({ length: 1_000 }, (_, i) => seedCustomer((i * 97 + offset) % BIG_CUSTOMERS)) };
+}
+
+interface ReadPhases {
+  alone: LoadResult & { acked: number[] };
+  withReaders: LoadResult & { acked: number[] };
+  readers: ReaderResult;
+}
+
 /**
- * A year of messages: the service starts on a seeded database; webhooks arrive at the fixed
- * rate, first alone, then while READERS inbox clients poll the list and thread pages. Each phase
- * is preceded by a warm-up of WARMUP_SECONDS that is not measured: webhooks alone, then webhooks
- * and readers (on other customers' threads than the measured ones, whose pages are read cold). Reported
- * as the clients saw it (the targets) and as the service timed it (its histogram).
+ * Webhooks at the fixed rate, first alone, then while READERS inbox clients poll the list and
+ * thread pages. Each phase is preceded by a warm-up of WARMUP_SECONDS that is not measured:
+ * webhooks alone, then webhooks and readers (on other customers' threads than the measured ones,
+ * whose pages are read cold). `between` runs after the alone phase, `during` around the readers'.
+ */
+async function readPhases(
+  url: string,
+  ws: Workspace,
+  hooks: { between?: () => Promise<void>; during?: <T>(measure: () => Promise<T>) => Promise<T> } = {},
+): Promise<ReadPhases> {
+  const load = (prefix: string, duration = SECONDS) => runLoad({ url, secret: SECRET, prefix, connections: 10, duration, rate: FIXED_RATE, ackFile: join(ws.dir, `${prefix}.json`) });
+  await load('big-warm', WARMUP_SECONDS);
+  const alone = await load('big-alone');
+  await hooks.between?.();
+  await Promise.all([load('big-read-warm', WARMUP_SECONDS), runScript<ReaderResult>('bench/readers.ts', [JSON.stringify(readerOptions(url, WARMUP_SECONDS, 50_000))])]);
+  const measure = () => Promise.all([load('big-read'), runScript<ReaderResult>('bench/readers.ts', [JSON.stringify(readerOptions(url, SECONDS))])]);
+  const [withReaders, readers] = await (hooks.during ? hooks.during(measure) : measure());
+  return { alone, withReaders, readers };
+}
+
+/** One list page and one thread page as the service sends them, kept in files for the floor (bench/floor-server.ts). */
+async function keepPages(url: string, ws: Workspace): Promise<{ FLOOR_LIST_FILE: string; FLOOR_THREAD_FILE: string }> {
+  const files = { FLOOR_LIST_FILE: join(ws.dir, 'floor-list.json'), FLOOR_THREAD_FILE: join(ws.dir, 'floor-thread.json') };
+  const get = async (path: string) => Buffer.from(await (await fetch(`${url}${path}`, { headers: { authorization: 'Bearer bench-token' } })).arrayBuffer());
+  writeFileSync(files.FLOOR_LIST_FILE, await get('/api/conversations?limit=200'));
+  writeFileSync(files.FLOOR_THREAD_FILE, await get(`/api/conversations/${seedCustomer(0)}/messages?limit=50`));
+  return files;
+}
+
+/**
+ * The control: the same phases against bench/floor-server.ts, which sends the same pages' bytes
+ * without reading anything, and commits each webhook with the same fsync on its loop. What the
+ * machine allows these clients in this run, with reads that cost nothing.
+ */
+async function floor(pages: Record<string, string>): Promise<ReadPhases> {
+  const ws = workspace('big-floor');
+  const service = await startChild('bench/floor-server.ts', { PORT: String(await freePort()), SQLITE_PATH: ws.sqlitePath, IG_APP_SECRET: SECRET, ...pages }, ws.logFile);
+  try {
+    return await readPhases(service.url, ws);
+  } finally {
+    await service.stop();
+    discard(ws);
+  }
+}
+
+/**
+ * A year of messages: the service starts on a seeded database and goes through readPhases.
+ * Reported as the clients saw it (the targets) and as the service timed it (its histogram); then
+ * the same phases against the floor (bench/floor-server.ts), reported beside them.
  */
 export async function big(): Promise<Row> {
   const ws = workspace('big');
@@ -71,29 +127,27 @@ export async function big(): Promise<Row> {
   const spawned = performance.now();
   const service = await startIgbridge(ws, {});
   const startupMs = performance.now() - spawned;
+  let pages: Record<string, string>;
+  let result: Row;
   try {
-    const load = (prefix: string, duration = SECONDS) => runLoad({ url: service.url, secret: SECRET, prefix, connections: 10, duration, rate: FIXED_RATE, ackFile: join(ws.dir, `${prefix}.json`) });
-    await load('big-warm', WARMUP_SECONDS);
     const start = await scrapeBuckets(service.url);
-    const alone = await load('big-alone');
-    const between = await scrapeBuckets(service.url);
-    const readerOptions: ReaderOptions = {
-      url: service.url, token: 'bench-token', clients: READERS, seconds: SECONDS,
-      customers: Array.from({ length: 1_000 }, (_, i) => seedCustomer((i * 97) % BIG_CUSTOMERS)),
-    };
-    // The readers warm up as the webhooks did (compiled code, SQLite's upper index pages), on
-    // other customers' threads: the measured customers' pages are read cold.
-    await Promise.all([
-      load('big-read-warm', WARMUP_SECONDS),
-      runScript<ReaderResult>('bench/readers.ts', [JSON.stringify({ ...readerOptions, seconds: WARMUP_SECONDS, customers: readerOptions.customers.map((_, i) => seedCustomer((i * 97 + 50_000) % BIG_CUSTOMERS)) })]),
-    ]);
-    const cacheBefore = await readCacheCounts(service.url);
-    const cpuBefore = sampleCpu({ igbridge: [service.pid] });
-    const [withReaders, readers] = await Promise.all([load('big-read'), runScript<ReaderResult>('bench/readers.ts', [JSON.stringify(readerOptions)])]);
-    const cores = coresUsed(cpuBefore, sampleCpu({ igbridge: [service.pid] }));
+    // Taken by the hooks between and around the phases.
+    const seen: { between?: Buckets; cacheBefore?: { hit: number; miss: number }; cores?: Record<string, number> } = {};
+    const { alone, withReaders, readers } = await readPhases(service.url, ws, {
+      between: async () => void (seen.between = await scrapeBuckets(service.url)),
+      during: async (measure) => {
+        seen.cacheBefore = await readCacheCounts(service.url);
+        const cpuBefore = sampleCpu({ igbridge: [service.pid] });
+        const measured = await measure();
+        seen.cores = coresUsed(cpuBefore, sampleCpu({ igbridge: [service.pid] }));
+        return measured;
+      },
+    });
     const end = await scrapeBuckets(service.url);
+    const { between, cacheBefore, cores } = seen as Required<typeof seen>;
     const cacheAfter = await readCacheCounts(service.url);
-    return {
+    pages = await keepPages(service.url, ws);
+    result = {
       scenario: `big (${seeded.messages.toLocaleString('en')} messages, ${seeded.customers.toLocaleString('en')} customers)`,
       rps: withReaders.rps,
       p50: withReaders.p50,
@@ -117,8 +171,17 @@ export async function big(): Promise<Row> {
     };
   } finally {
     await service.stop();
+  }
+  try {
+    const control = await floor(pages);
+    Object.assign(result.extra!, {
+      floorAlone: control.alone.p99, floorReaders: control.withReaders.p99, floorThreadP99: control.readers.thread.p99,
+      floorListP99: control.readers.list.p99, floorLists: control.readers.list.count, floorReaderCores: control.readers.cores,
+    });
+  } finally {
     discard(ws);
   }
+  return result;
 }
 
 /**
