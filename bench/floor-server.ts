@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import { serveUntilStopped, signedBy, webhookTable } from './stand-in.js';
 
 /**
  * The `big` scenario's control: what this machine allows the same clients when a server's reads
@@ -15,18 +14,14 @@ import { createServer } from 'node:http';
 const secret = process.env.IG_APP_SECRET ?? '';
 const list = readFileSync(process.env.FLOOR_LIST_FILE ?? '');
 const thread = readFileSync(process.env.FLOOR_THREAD_FILE ?? '');
-const db = new Database(process.env.SQLITE_PATH ?? ':memory:');
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
-db.exec('CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, mid TEXT NOT NULL UNIQUE, raw TEXT NOT NULL, received_at INTEGER NOT NULL)');
-const insert = db.prepare('INSERT OR IGNORE INTO messages (mid, raw, received_at) VALUES (?, ?, ?)');
+const { db, insert } = webhookTable(process.env.SQLITE_PATH ?? ':memory:');
 
-function send(res: import('node:http').ServerResponse, status: number, body: Buffer | string): void {
+function send(res: ServerResponse, status: number, body: Buffer | string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
-const server = createServer((req, res) => {
+serveUntilStopped(createServer((req, res) => {
   if (req.method === 'GET') {
     const path = req.url ?? '';
     send(res, 200, path.startsWith('/api/conversations?') ? list : path.startsWith('/api/conversations/') ? thread : '{"status":"ok"}');
@@ -36,9 +31,7 @@ const server = createServer((req, res) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const raw = Buffer.concat(chunks);
-    const given = Buffer.from(String(req.headers['x-hub-signature-256'] ?? '').replace(/^sha256=/, ''), 'hex');
-    const actual = createHmac('sha256', secret).update(raw).digest();
-    if (given.length !== actual.length || !timingSafeEqual(given, actual)) {
+    if (!signedBy(secret, raw, String(req.headers['x-hub-signature-256'] ?? ''))) {
       send(res, 401, '{"error":"bad signature"}');
       return;
     }
@@ -46,12 +39,4 @@ const server = createServer((req, res) => {
     insert.run(body.entry[0]!.messaging[0]!.message.mid, raw.toString('utf8'), Date.now());
     send(res, 200, '{"status":"ok"}');
   });
-});
-server.keepAliveTimeout = 65_000;
-server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => process.stdout.write('floor listening\n'));
-const stop = () => server.close(() => {
-  db.close();
-  process.exit(0);
-});
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+}), 'floor', db);
