@@ -11,9 +11,9 @@ const OUTLET = '17841400000000002';
 const OUTLET_TOKEN = 'outlet-access-token';
 
 /** `npm run accounts -- …` as a real process. */
-const accounts = (env: Record<string, string>, ...args: string[]) => runCli('src/cli/accounts.ts', env, ...args);
+const accounts = (env: Record<string, string>, ...args: string[]) => runCli('accounts', env, ...args);
 
-// Several tsx processes per test: on a loaded machine each can take seconds.
+// Several CLI processes per test: on a loaded machine each can take seconds.
 describe('npm run accounts', { timeout: 120_000 }, () => {
   let graph: FakeGraph;
   let dir: string;
@@ -88,7 +88,7 @@ describe('npm run accounts', { timeout: 120_000 }, () => {
   });
 
   it('when the token is given as "-", then it is read from stdin (never on the command line) and the account is added', async () => {
-    const add = await runCliWithInput('src/cli/accounts.ts', env, `${OUTLET_TOKEN}\n`, 'add', '--token', '-');
+    const add = await runCliWithInput('accounts', env, `${OUTLET_TOKEN}\n`, 'add', '--token', '-');
     expect(add).toMatchObject({ code: 0, stdout: expect.stringContaining(`added account ${OUTLET} (@acme.outlet)`) });
     expect(graph.meRequests().map((r) => r.token)).toEqual([OUTLET_TOKEN]);
     expect(sqliteRows(env.SQLITE_PATH!, 'SELECT token FROM accounts WHERE id = ?', OUTLET)).toEqual([{ token: OUTLET_TOKEN }]);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compiledTool } from '../support/compiled.js';
 import { RENAMED_ENV, RENAMED_TABLE } from '../support/crm-tables.js';
 import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
 
@@ -10,7 +11,7 @@ const CLEAN = { CRM_MYSQL_COLUMNS: '', CRM_MYSQL_DIRECTION_VALUES: '', CRM_MYSQL
 
 function crmCheck(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/crm-check.ts'], { cwd: ROOT, env: { ...process.env, ...CLEAN, ...env }, timeout: 60_000 },
+    execFile(process.execPath, [compiledTool('crm-check')], { cwd: ROOT, env: { ...process.env, ...CLEAN, ...env }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 }

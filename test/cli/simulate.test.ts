@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compiledTool } from '../support/compiled.js';
 import { FIXTURE_DIR } from '../support/fixtures.js';
 import { startTestService, TEST_SECRET, type TestService } from '../support/service.js';
 
@@ -18,7 +19,7 @@ function simulate(args: string[], env: Record<string, string> = {}): Promise<Run
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/simulate.ts', ...args],
+      [compiledTool('simulate'), ...args],
       { cwd: ROOT, env: { ...process.env, IG_APP_SECRET: TEST_SECRET, ...env }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

@@ -11,10 +11,10 @@ import { createCrmDatabase, type CrmTestDatabase } from '../support/mysql.js';
 import { startTestService } from '../support/service.js';
 
 /** `npm run crm:backfill` as a real process. */
-const backfill = (env: Record<string, string>, ...args: string[]) => runCli('src/cli/crm-backfill.ts', env, ...args);
+const backfill = (env: Record<string, string>, ...args: string[]) => runCli('crm-backfill', env, ...args);
 
-// Each test runs the CLI as real processes (tsx compiles it each time): on a loaded machine one run
-// alone can take 10 s, so the tests that run it three times get more than the default 30 s.
+// Each test runs the CLI as real processes (node dist/cli/crm-backfill.js): on a loaded machine one run
+// alone can take several seconds, so the tests that run it three times get more than the default 30 s.
 describe('npm run crm:backfill', { timeout: 120_000 }, () => {
   let crm: CrmTestDatabase;
   let dir: string;
@@ -91,7 +91,7 @@ describe('npm run crm:backfill', { timeout: 120_000 }, () => {
       ['old 0', 'in', new Date('2024-01-01T10:00:00.000Z')],
       ['old 1', 'in', new Date('2024-01-01T10:00:01.000Z')],
     ]);
-  }, 90_000); // three CLI processes, each starting node + tsx: ~15 s on a quiet machine, more under load
+  }, 90_000); // three CLI processes, each starting node: a few seconds on a quiet machine, more under load
 
   it('when a backfill was interrupted after the CRM committed (rows in doubt), then running it again does not duplicate them', async () => {
     await backfill(env);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/adapters/http/signature.js';
+import { COMPILED_MAIN } from '../support/compiled.js';
 import { crmReady } from '../support/crm-service.js';
 import { RENAMED_ENV, RENAMED_TABLE } from '../support/crm-tables.js';
 import { textMessages } from '../support/instagram-events.js';
@@ -17,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The real service as its own process (what `make run` starts), on a free port. */
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [COMPILED_MAIN], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', IG_APP_SECRET: TEST_SECRET, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

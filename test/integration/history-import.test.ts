@@ -10,10 +10,10 @@ import { sqliteRows } from '../support/sqlite-rows.js';
 const NOW = Date.parse('2026-11-30T10:00:00Z');
 
 /** `npm run history:import` as a real process. */
-const historyImport = (env: Record<string, string>, ...args: string[]) => runCli('src/cli/history-import.ts', env, ...args);
+const historyImport = (env: Record<string, string>, ...args: string[]) => runCli('history-import', env, ...args);
 
-// Each test runs the CLI as real processes (tsx compiles it each time): on a loaded machine a run
-// alone can take 10 s, so three of them need more than the default 30 s.
+// Each test runs the CLI as real processes (node dist/cli/history-import.js): on a loaded machine a run
+// alone can take several seconds, so three of them need more than the default 30 s.
 describe('npm run history:import', { timeout: 120_000 }, () => {
   let graph: FakeGraph;
   let dir: string;

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * A script of this repository run as a real process (`node --import tsx <script>`), as the
- * crash test and the bench need: it can be SIGKILLed, and its memory is its own.
+ * A script of this repository run as a real process (`node dist/main.js`, or `node --import tsx
+ * <script>` for a bench script), as the crash test and the bench need: it can be SIGKILLed, and its memory is its own.
  */
 export interface ChildService {
   pid: number;

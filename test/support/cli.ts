@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compiledTool } from './compiled.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -10,18 +11,20 @@ export interface CliRun {
 }
 
 /**
- * The TypeScript source of an `npm run` tool as a real process, through tsx (no build: fast),
- * e.g. `runCli('src/cli/crm-backfill.ts', env)`. Users run the compiled `dist/cli/<name>.js`
- * (package.json); system/fresh-clone.test.ts runs one npm script exactly that way.
+ * An `npm run` tool as a real process, compiled as users run it (`node dist/cli/<name>.js`,
+ * support/compiled.ts), e.g. `runCli('crm-backfill', env)`; only PATH and HOME of this process's
+ * environment are passed on. system/fresh-clone.test.ts runs one through npm itself.
  */
-export function runCli(script: string, env: Record<string, string>, ...args: string[]): Promise<CliRun> {
-  return runCliWithInput(script, env, null, ...args);
+export function runCli(tool: Tool, env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  return runCliWithInput(tool, env, null, ...args);
 }
 
+type Tool = Parameters<typeof compiledTool>[0];
+
 /** The same, with `input` on the process's stdin (then closed); null: stdin closed at once. */
-export function runCliWithInput(script: string, env: Record<string, string>, input: string | null, ...args: string[]): Promise<CliRun> {
+export function runCliWithInput(tool: Tool, env: Record<string, string>, input: string | null, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = execFile(process.execPath, [compiledTool(tool), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       timeout: 60_000,

@@ -1,13 +1,19 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { buildIfStale } from './compiled.js';
 import { adminUrl } from './mysql.js';
 import { pgAdminUrl } from './postgres.js';
 
 const hidePassword = (url: string) => url.replace(/:[^:@/]*@/, ':***@');
 
-/** The MySQL and PostgreSQL tests never skip: without a server, the whole run stops here with the reason. */
+/**
+ * The MySQL and PostgreSQL tests never skip: without a server, the whole run stops here with the
+ * reason. The compiled service and tools are built here too, for the tests that start them as
+ * processes (support/compiled.ts).
+ */
 export default async function setup(): Promise<void> {
   await Promise.all([checkMysql(), checkPostgres()]);
+  buildIfStale();
 }
 
 async function checkMysql(): Promise<void> {

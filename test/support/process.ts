@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { sign } from '../../src/adapters/http/signature.js';
+import { COMPILED_MAIN } from './compiled.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,17 +14,14 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node --import tsx <repository>/src/main.ts`, whatever the working directory. */
-const FROM_SOURCE = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, join(ROOT, 'src/main.ts')];
-
 /**
- * `node --import tsx src/main.ts` (or `nodeArgs`, e.g. a build's main.js) as a real child
- * process, run from the repository, or from `cwd` (where it reads `.env`) as an operator may.
+ * `node dist/main.js` (support/compiled.ts; or `nodeArgs`, e.g. another build's main.js) as a real
+ * child process, run from the repository, or from `cwd` (where it reads `.env`) as an operator may.
  */
-export function spawnService(env: Record<string, string>, nodeArgs = FROM_SOURCE, cwd = ROOT): ServiceProcess {
+export function spawnService(env: Record<string, string>, nodeArgs = [COMPILED_MAIN], cwd = ROOT): ServiceProcess {
   const child = spawn(process.execPath, nodeArgs, {
     cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'), ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -68,12 +64,12 @@ export interface TerminalProcess {
 }
 
 /**
- * `node --import tsx src/main.ts` with a real pseudo-terminal as its stdout, as an operator's
+ * `node dist/main.js` with a real pseudo-terminal as its stdout, as an operator's
  * shell gives it: util-linux `script` allocates the pty and copies what it shows to a pipe
  * read here. The shell that `script` starts prints its pid, then becomes the service (`exec`).
  */
 export function spawnServiceInTerminal(env: Record<string, string>): TerminalProcess {
-  const command = `echo "pid=$$"; exec '${process.execPath}' --import tsx src/main.ts`;
+  const command = `echo "pid=$$"; exec '${process.execPath}' '${COMPILED_MAIN}'`;
   const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, SHELL: '/bin/sh', HOST: '127.0.0.1', PORT: '0', ...env },

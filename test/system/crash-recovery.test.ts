@@ -6,6 +6,7 @@ import type mysql from 'mysql2/promise';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/adapters/http/signature.js';
 import { freePort, startChild, type ChildService } from '../support/child-service.js';
+import { COMPILED_MAIN } from '../support/compiled.js';
 import { adminConnection, createCrmDatabase, userConnections, type CrmTestDatabase } from '../support/mysql.js';
 import { waitFor } from '../support/wait.js';
 
@@ -69,7 +70,7 @@ describe('crash recovery: SIGKILL while the CRM hangs, restart against a working
   });
 
   async function start(sqlitePath: string, logFile: string): Promise<ChildService> {
-    return startChild('src/main.ts', {
+    return startChild(COMPILED_MAIN, {
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
       SQLITE_PATH: sqlitePath,

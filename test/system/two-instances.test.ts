@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/adapters/http/signature.js';
 import { freePort, startChild, type ChildService } from '../support/child-service.js';
+import { COMPILED_MAIN } from '../support/compiled.js';
 import { createCrmDatabase, lockCrmTable, userConnections, type CrmTestDatabase } from '../support/mysql.js';
 import { createPgDatabase, type PgTestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
@@ -49,7 +50,7 @@ describe('two instances on one PostgreSQL database', () => {
   });
 
   async function start(name: string, env: Record<string, string> = {}): Promise<ChildService> {
-    const instance = await startChild('src/main.ts', {
+    const instance = await startChild(COMPILED_MAIN, {
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
       DATABASE_URL: pg!.url,
