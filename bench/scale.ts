@@ -123,12 +123,25 @@ async function floor(pages: Record<string, string>): Promise<ReadPhases> {
  */
 export async function big(): Promise<Row> {
   const ws = workspace('big');
+  try {
+    const { row, pages } = await bigOnIgbridge(ws);
+    const control = await floor(pages);
+    Object.assign(row.extra!, {
+      floorAlone: control.alone.p99, floorReaders: control.withReaders.p99, floorThreadP99: control.readers.thread.p99,
+      floorListP99: control.readers.list.p99, floorLists: control.readers.list.count, floorReaderCores: control.readers.cores,
+    });
+    return row;
+  } finally {
+    discard(ws);
+  }
+}
+
+/** igbridge's part of `big`: its row, and the pages it sent for the floor to send again. */
+async function bigOnIgbridge(ws: Workspace): Promise<{ row: Row; pages: Record<string, string> }> {
   const seeded = await seedBig(ws.sqlitePath);
   const spawned = performance.now();
   const service = await startIgbridge(ws, {});
   const startupMs = performance.now() - spawned;
-  let pages: Record<string, string>;
-  let result: Row;
   try {
     const start = await scrapeBuckets(service.url);
     // Taken by the hooks between and around the phases.
@@ -146,8 +159,7 @@ export async function big(): Promise<Row> {
     const end = await scrapeBuckets(service.url);
     const { between, cacheBefore, cores } = seen as Required<typeof seen>;
     const cacheAfter = await readCacheCounts(service.url);
-    pages = await keepPages(service.url, ws);
-    result = {
+    const row: Row = {
       scenario: `big (${seeded.messages.toLocaleString('en')} messages, ${seeded.customers.toLocaleString('en')} customers)`,
       rps: withReaders.rps,
       p50: withReaders.p50,
@@ -169,19 +181,10 @@ export async function big(): Promise<Row> {
         startupMs: Math.round(startupMs), seedSeconds: Math.round(seeded.seconds), bytesPerMessage: Math.round(seeded.bytes / seeded.messages),
       },
     };
+    return { row, pages: await keepPages(service.url, ws) };
   } finally {
     await service.stop();
   }
-  try {
-    const control = await floor(pages);
-    Object.assign(result.extra!, {
-      floorAlone: control.alone.p99, floorReaders: control.withReaders.p99, floorThreadP99: control.readers.thread.p99,
-      floorListP99: control.readers.list.p99, floorLists: control.readers.list.count, floorReaderCores: control.readers.cores,
-    });
-  } finally {
-    discard(ws);
-  }
-  return result;
 }
 
 /**
