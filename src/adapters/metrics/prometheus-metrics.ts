@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
+import { DEFERRED_OUTCOMES, READ_CACHE_OUTCOMES } from '../../application/ports/metrics.js';
 import type { CrmWriteOutcome, DeferredOutcome, GraphOperation, HistoryCallOutcome, LimitedResource, Metrics, ProfileQueueEvent, ReadCacheOutcome } from '../../application/ports/metrics.js';
 import type { CrmStatusReport } from '../../application/ports/crm-status.js';
 import type { Direction } from '../../domain/message.js';
@@ -184,8 +185,8 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
   constructor(options: { processMetrics?: boolean } = {}) {
     for (const direction of ['in', 'out'] as const) this.stored.inc({ direction }, 0);
     for (const resource of ['webhook_inflight_bytes', 'event_streams', 'http_connections'] as const) this.limitUse.set({ resource }, 0);
-    for (const outcome of ['deferred', 'expired'] as const) this.deferred.inc({ outcome }, 0);
-    for (const outcome of ['hit', 'miss', 'not_modified'] as const) this.readPages.inc({ outcome }, 0);
+    for (const outcome of DEFERRED_OUTCOMES) this.deferred.inc({ outcome }, 0);
+    for (const outcome of READ_CACHE_OUTCOMES) this.readPages.inc({ outcome }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'igbridge_' });
   }
 

@@ -6,10 +6,12 @@ export type LimitedResource = 'webhook_inflight_bytes' | 'event_streams' | 'http
 export type CrmWriteOutcome = 'ok' | 'failed' | 'timeout' | 'rejected';
 
 /** What happened to a change whose message was not stored: kept (or merged into the one kept), or dropped after DEFERRED_CHANGE_TTL_H. */
-export type DeferredOutcome = 'deferred' | 'expired';
+export const DEFERRED_OUTCOMES = ['deferred', 'expired'] as const;
+export type DeferredOutcome = (typeof DEFERRED_OUTCOMES)[number];
 
 /** An API read page: kept bytes sent (`hit`), read from the store (`miss`), or the client's copy current (`not_modified`: a 304). */
-export type ReadCacheOutcome = 'hit' | 'miss' | 'not_modified';
+export const READ_CACHE_OUTCOMES = ['hit', 'miss', 'not_modified'] as const;
+export type ReadCacheOutcome = (typeof READ_CACHE_OUTCOMES)[number];
 
 /** A profile look-up's fate in the budget: queued, over PROFILE_QUEUE_MAX, paused by Meta's rate limit, or not awaited by a CRM row. */
 export type ProfileQueueEvent = 'queued' | 'overflow' | 'rate_limited' | 'wait_expired';
