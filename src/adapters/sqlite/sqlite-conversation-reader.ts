@@ -86,8 +86,9 @@ export class SqliteConversationReader implements ConversationReader {
     const params = [...(accountId === null ? [] : [accountId]), ...(before ? [before.sentAt, before.id] : []), limit];
     const markOf = this.changes.marks();
     const keys = prepared(this.listKeys, shape, () => this.db.$client.prepare(conversationKeysSql(shape)).raw(true)).all(...params) as Array<[id: number, customer: string]>;
-    const page = keys.map(([id, customer]) => this.summaries.get(id, markOf(customer)));
-    const missing = keys.flatMap(([id, customer], i) => (page[i] ? [] : [{ i, id, mark: markOf(customer) }]));
+    const wanted = keys.map(([id, customer]) => ({ id, mark: markOf(customer) }));
+    const page = wanted.map(({ id, mark }) => this.summaries.get(id, mark));
+    const missing = wanted.flatMap((row, i) => (page[i] ? [] : [{ i, ...row }]));
     if (missing.length > READ_ONE_BY_ONE) {
       const rows = prepared(this.lists, shape, () => this.db.$client.prepare(conversationsSql(shape)).raw(true)).all(...params) as SummaryRow[];
       return this.kept(rows.map((row) => [row, markOf(row[2])]));
