@@ -33,10 +33,17 @@ function setValidator(ctx: Context, tag: string | null): void {
 export function readRoutes(reader: ConversationReader, turns: ReadTurns, cache: ReadPageCache): Router {
   const router = new Router(EXACT_PATHS);
   const instance = randomBytes(6).toString('base64url');
-  /** The validators of one question's pages: this process, the question (hashed once), the mark a page was read under (none without a mark). */
+  /**
+   * The validators of one question's pages: this process, the question (hashed once, when a first
+   * tag is made), the mark a page was read under (none without a mark: no hash at all).
+   */
   const taggerOf = (question: string) => {
-    const name = `${instance}.${createHash('sha1').update(question).digest('base64url').slice(0, 12)}`;
-    return (mark: string | null) => (mark === null ? null : `"${name}.${mark}"`);
+    let name: string | undefined;
+    return (mark: string | null) => {
+      if (mark === null) return null;
+      name ??= `${instance}.${createHash('sha1').update(question).digest('base64url').slice(0, 12)}`;
+      return `"${name}.${mark}"`;
+    };
   };
 
   /**
