@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './child-service.js';
 import { compiledTool } from './compiled.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface CliRun {
   code: number;

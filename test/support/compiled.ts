@@ -1,8 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { ROOT } from './child-service.js';
 
 /**
  * The compiled service and tools, as `make run` and the npm scripts start them (`node dist/…`, no

@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { sign } from '../../src/adapters/http/signature.js';
+import { ROOT } from './child-service.js';
 import { COMPILED_MAIN } from './compiled.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ServiceProcess {
   child: ChildProcess;
