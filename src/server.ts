@@ -4,6 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import { buildHttpApp } from './adapters/http/app.js';
+import { withFastReads } from './adapters/http/fast-reads.js';
+import { ReadPageCache } from './adapters/http/read-page-cache.js';
+import { PageMaker } from './adapters/http/read-pages.js';
+import { ReadTurns } from './adapters/http/read-turns.js';
 import { limitServer } from './adapters/http/server-limits.js';
 import type { AccountViews } from './application/account-views.js';
 import type { ChangeFeed } from './application/ports/change-feed.js';
@@ -45,15 +49,19 @@ export async function startService(config: Config, logger: Logger, options: Cont
   // ...and the env account is usually known at once; when Meta must name it (IG_ACCOUNT_ID=me), wait a little, never long.
   await within(lifecycle.start(), ACCOUNTS_READY_WAIT_MS);
   const clock = container.resolve<Clock>(TOKENS.Clock);
+  const metrics = container.resolve<Metrics>(TOKENS.Metrics);
+  const reader = container.resolve<ConversationReader>(TOKENS.ConversationReader);
+  const pages = new PageMaker(reader, new ReadTurns(metrics), new ReadPageCache(config.limits.readCacheBytes, metrics));
   const app = buildHttpApp({
     config,
     logger,
     receive: container.resolve<ReceiveMessage>(TOKENS.ReceiveMessage),
     send: container.resolve<SendMessage>(TOKENS.SendMessage),
-    reader: container.resolve<ConversationReader>(TOKENS.ConversationReader),
+    reader,
+    pages,
     crmStatus: container.resolve<CrmStatus>(TOKENS.CrmStatus),
     now: () => clock.now(),
-    metrics: container.resolve<Metrics>(TOKENS.Metrics),
+    metrics,
     metricsExporter: container.resolve<MetricsExporter>(TOKENS.MetricsExporter),
     changes: container.resolve<ChangeFeed>(TOKENS.ChangeFeed),
     webhooks: container.resolve<WebhookWatch>(TOKENS.WebhookWatch),
@@ -64,8 +72,9 @@ export async function startService(config: Config, logger: Logger, options: Cont
     if (closing) ctx.set('Connection', 'close');
     await next();
   });
-  const server = createServer({ connectionsCheckingInterval: 1_000 }, app.callback());
-  limitServer(server, config.limits, logger, container.resolve<Metrics>(TOKENS.Metrics));
+  const listener = withFastReads(app.callback(), { pages, apiToken: config.apiToken, metrics, logger, closing: () => closing });
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, listener);
+  limitServer(server, config.limits, logger, metrics);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

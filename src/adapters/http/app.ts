@@ -20,10 +20,9 @@ import { inboxRoutes } from './inbox-routes.js';
 import { InflightBudget } from './inflight-budget.js';
 import { metricsRoutes, requestMetrics } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
-import { ReadPageCache } from './read-page-cache.js';
+import type { PageMaker } from './read-pages.js';
 import { readRoutes } from './read-routes.js';
 import { sendRoutes } from './send-routes.js';
-import { ReadTurns } from './read-turns.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export interface HttpDeps {
@@ -32,6 +31,8 @@ export interface HttpDeps {
   receive: ReceiveMessage;
   send: SendMessage;
   reader: ConversationReader;
+  /** The API's read pages (shared with the fast path in front of Koa, fastReads). */
+  pages: PageMaker;
   crmStatus: CrmStatus;
   now: () => number;
   metrics: Metrics;
@@ -52,7 +53,7 @@ export function buildHttpApp(deps: HttpDeps): Koa {
   app.use(apiGate({ requireToken, allowedOrigins: deps.config.limits.allowedOrigins }));
   for (const router of [
     webhookRoutes({ ...deps, inflight }),
-    readRoutes(deps.reader, new ReadTurns(deps.metrics), new ReadPageCache(deps.config.limits.readCacheBytes, deps.metrics)),
+    readRoutes(deps.pages),
     accountRoutes(deps.accounts),
     sendRoutes(deps.send, deps.config.limits.bodyTimeoutMs),
     healthRoutes(deps.reader, deps.crmStatus, deps.webhooks, deps.accounts, deps.config.postgres ? 'postgresql' : 'sqlite'),

@@ -3,7 +3,7 @@ import { isMetaId, META_ID_RULE } from '../../domain/meta-id.js';
 import { HttpError } from './http-error.js';
 import { LIMIT } from './schemas/query-params.js';
 
-type Query = Record<string, string | string[] | undefined>;
+export type Query = Record<string, string | string[] | undefined>;
 
 function single(query: Query, name: string): string | undefined {
   const value = query[name];
