@@ -82,6 +82,10 @@ describe('the service on PostgreSQL (DATABASE_URL)', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await refused.json()).toMatchObject({ error: { code: 'store_busy' } });
+    // A read page fails as plainly (answered in front of Koa, then by its error handler).
+    const page = await service.api('/api/conversations');
+    expect([page.status, page.headers.get('retry-after')]).toEqual([503, '2']);
+    expect(await page.json()).toMatchObject({ error: { code: 'store_busy' } });
     const ready = await fetch(`${service.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'error', store: 'postgresql', postgresql: 'error', error: { code: 'postgresql_unavailable' } });

@@ -6,7 +6,7 @@ import type { ReadWatermark } from '../../domain/read-watermark.js';
 import { TOKENS } from '../../tokens.js';
 import type { PgDb } from './database.js';
 import { toMessage, watermarkOf } from './message-row.js';
-import { driverError } from './pg-errors.js';
+import { driverError, readOrBusy } from './pg-errors.js';
 import { contacts, conversations, health, messages } from './schema.js';
 
 type Options = { limit: number; before: Cursor | null; accountId?: string | null };
@@ -39,7 +39,15 @@ export class PgConversationReader implements ConversationReader {
     }
   }
 
-  async conversations({ limit, before, accountId = null }: Options): Promise<ConversationSummary[]> {
+  conversations(options: Options): Promise<ConversationSummary[]> {
+    return readOrBusy(() => this.listPage(options));
+  }
+
+  messages(userId: string, options: Options): Promise<MessagePage> {
+    return readOrBusy(() => this.threadPage(userId, options));
+  }
+
+  private async listPage({ limit, before, accountId = null }: Options): Promise<ConversationSummary[]> {
     const c = conversations;
     const m = messages;
     const rows = await this.db
@@ -73,7 +81,7 @@ export class PgConversationReader implements ConversationReader {
     return row ? toMessage(row, await this.watermark(row.accountId, row.customerId)) : null;
   }
 
-  async messages(userId: string, { limit, before, accountId = null }: Options): Promise<MessagePage> {
+  private async threadPage(userId: string, { limit, before, accountId = null }: Options): Promise<MessagePage> {
     const m = messages;
     const conditions: Array<SQL | undefined> = [
       eq(m.customerId, userId),

@@ -1,3 +1,5 @@
+import { DomainError } from '../../domain/errors.js';
+
 /** SQLSTATE classes and codes that say "the database cannot take this now", not "this is wrong". */
 const UNAVAILABLE_CLASSES = ['08', '53', '57'];
 const UNAVAILABLE_CODES = new Set(['40001', '40P01', '55P03', '25006']);
@@ -31,4 +33,19 @@ export function driverError(error: unknown): unknown {
   let current = error;
   while (current instanceof Error && 'query' in current && 'params' in current && current.cause !== undefined) current = current.cause;
   return current;
+}
+
+/**
+ * A read that PostgreSQL could not answer now (isUnavailable) fails as `store_busy` (503 with
+ * Retry-After: the inbox asks again), never as an internal error; any other failure as the
+ * driver's own error, without Drizzle's parameters.
+ */
+export async function readOrBusy<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const cause = driverError(error);
+    if (isUnavailable(cause)) throw new DomainError('store_busy', `PostgreSQL did not answer the read (${(cause as { code?: string }).code ?? 'connection lost'}); retry later`);
+    throw cause;
+  }
 }
