@@ -25,7 +25,7 @@ const THREAD_SUFFIX = '/messages';
  * live update, on the event loop the webhook shares, and Koa's layers (a context, five
  * middleware, the router) are a measured part of what eight polling tabs take from that loop
  * (BENCHMARKS.md, sessions 9 and 10: the webhook's p99 with eight readers, in runs alternated
- * with and without this, 1.7–2.8 × its p99 alone against 2.4–3.3 ×). Only the plain case
+ * with and without this, 1.7–2.8 × its p99 alone against 2.0–3.7 ×, lower in six pairs of seven). Only the plain case
  * comes here — `GET`, the exact path, no `Origin` (a same-origin tab, a server), the right
  * bearer, parameters that parse — and is answered exactly as the Koa route would (the same
  * question, headers and bytes, the same request metric). Everything else — a missing or wrong
