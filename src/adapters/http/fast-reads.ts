@@ -65,7 +65,11 @@ function fastRead(req: IncomingMessage, res: ServerResponse, options: FastReadOp
       answerFailureThroughKoa(req, error);
       void koa(req, res);
     },
-  );
+  ).catch((error: unknown) => {
+    // Writing the answer failed (it should not): one error line, the connection cut, never an unhandled rejection.
+    options.logger.error({ err: error, method: 'GET', path }, 'response failed');
+    res.destroy();
+  });
   return true;
 }
 
