@@ -17,3 +17,9 @@ export function bearerAuth(apiToken: string | null): Middleware {
 export function bearerToken(authorization: string): string | null {
   return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] ?? null;
 }
+
+/** Whether an `Authorization` header carries `Bearer <secret>` (compared in constant time). */
+export function bearerMatches(authorization: string, secret: string): boolean {
+  const token = bearerToken(authorization);
+  return token !== null && sameSecret(token, secret);
+}

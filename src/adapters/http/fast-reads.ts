@@ -1,11 +1,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
-import { bearerToken } from './bearer-auth.js';
+import { bearerMatches } from './bearer-auth.js';
 import type { Query } from './query.js';
 import { listQuestion, threadQuestion, type PageAnswer, type PageMaker, type PageQuestion } from './read-pages.js';
 import { answerFailureThroughKoa, PAGE_CACHE_CONTROL } from './read-routes.js';
-import { sameSecret } from './signature.js';
 
 export interface FastReadOptions {
   pages: PageMaker;
@@ -45,8 +44,7 @@ function fastRead(req: IncomingMessage, res: ServerResponse, options: FastReadOp
   const path = mark < 0 ? url : url.slice(0, mark);
   const route = routeOf(path);
   if (route === null) return false;
-  const token = bearerToken(req.headers.authorization ?? '');
-  if (token === null || !sameSecret(token, options.apiToken)) return false;
+  if (!bearerMatches(req.headers.authorization ?? '', options.apiToken)) return false;
   let question: PageQuestion;
   try {
     const query = queryOf(mark < 0 ? '' : url.slice(mark + 1));

@@ -3,17 +3,15 @@ import { EXACT_PATHS } from './route-matching.js';
 import type { Middleware } from 'koa';
 import type { MetricsExporter } from '../../application/ports/metrics-exporter.js';
 import type { Metrics } from '../../application/ports/metrics.js';
-import { bearerToken } from './bearer-auth.js';
+import { bearerMatches } from './bearer-auth.js';
 import { HttpError } from './http-error.js';
-import { sameSecret } from './signature.js';
 
 /** `GET /metrics`: Prometheus scrapes this; with METRICS_TOKEN set, only with `Authorization: Bearer <it>`. */
 export function metricsRoutes(exporter: MetricsExporter, token: string | null): Router {
   const router = new Router(EXACT_PATHS);
   router.get('/metrics', async (ctx) => {
-    if (token !== null) {
-      const given = bearerToken(ctx.get('authorization'));
-      if (!given || !sameSecret(given, token)) throw new HttpError(401, 'unauthorized', '/metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    if (token !== null && !bearerMatches(ctx.get('authorization'), token)) {
+      throw new HttpError(401, 'unauthorized', '/metrics needs Authorization: Bearer <METRICS_TOKEN>');
     }
     ctx.body = await exporter.text();
     ctx.type = exporter.contentType;
