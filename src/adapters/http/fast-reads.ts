@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../application/ports/metrics.js';
 import { bearerMatches } from './bearer-auth.js';
 import type { Query } from './query.js';
-import { listQuestion, threadQuestion, type PageAnswer, type PageMaker, type PageQuestion } from './read-pages.js';
-import { answerFailureThroughKoa, PAGE_CACHE_CONTROL } from './read-routes.js';
+import { listQuestion, pageHeaders, threadQuestion, type PageAnswer, type PageMaker, type PageQuestion } from './read-pages.js';
+import { answerFailureThroughKoa, LIST_ROUTE, THREAD_ROUTE } from './read-routes.js';
 
 export interface FastReadOptions {
   pages: PageMaker;
@@ -15,9 +15,7 @@ export interface FastReadOptions {
   closing: () => boolean;
 }
 
-const LIST = '/api/conversations';
-const THREAD_PREFIX = '/api/conversations/';
-const THREAD_SUFFIX = '/messages';
+const [THREAD_PREFIX, THREAD_SUFFIX] = THREAD_ROUTE.split(':userId') as [string, string];
 
 /**
  * The inbox's two polled pages, answered in front of Koa: an inbox tab asks for them on every
@@ -84,25 +82,18 @@ function queryOf(search: string): Query {
 
 /** The route's pattern (the request metric's label, as Koa's router names it) and the thread's customer. */
 function routeOf(path: string): { pattern: string; userId: string | null } | null {
-  if (path === LIST) return { pattern: LIST, userId: null };
+  if (path === LIST_ROUTE) return { pattern: LIST_ROUTE, userId: null };
   if (!path.startsWith(THREAD_PREFIX) || !path.endsWith(THREAD_SUFFIX)) return null;
   const userId = path.slice(THREAD_PREFIX.length, -THREAD_SUFFIX.length);
   // A percent-encoded id, or more segments: Koa's router decides.
   if (userId === '' || userId.includes('/') || userId.includes('%')) return null;
-  return { pattern: `${THREAD_PREFIX}:userId${THREAD_SUFFIX}`, userId };
+  return { pattern: THREAD_ROUTE, userId };
 }
 
 function send(res: ServerResponse, answer: PageAnswer, { closing }: FastReadOptions, finished: () => void): void {
   res.once('finish', finished);
-  const headers: Record<string, string | number> = { 'Cache-Control': PAGE_CACHE_CONTROL };
-  if (answer.tag !== null) headers.ETag = answer.tag;
+  const headers: Record<string, string | number> = pageHeaders(answer);
   if (closing()) headers.Connection = 'close';
-  if (answer.status === 304) {
-    res.writeHead(304, headers).end();
-    return;
-  }
-  const bytes = answer.bytes!;
-  headers['Content-Type'] = 'application/json; charset=utf-8';
-  headers['Content-Length'] = bytes.length;
-  res.writeHead(200, headers).end(bytes);
+  if (answer.bytes) headers['Content-Length'] = answer.bytes.length;
+  res.writeHead(answer.status, headers).end(answer.bytes ?? undefined);
 }

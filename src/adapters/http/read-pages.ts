@@ -22,6 +22,17 @@ export interface PageAnswer {
   bytes: Buffer | null;
 }
 
+/** A page is kept by the client (its own data: private) and asked again each time with its ETag (none without a mark). */
+const PAGE_CACHE_CONTROL = 'private, no-cache';
+
+/** The headers of a page's answer, the same whichever path sends it (the Koa route, fastReads). */
+export function pageHeaders(answer: PageAnswer): Record<string, string> {
+  const headers: Record<string, string> = { 'Cache-Control': PAGE_CACHE_CONTROL };
+  if (answer.tag !== null) headers.ETag = answer.tag;
+  if (answer.status === 200) headers['Content-Type'] = 'application/json; charset=utf-8';
+  return headers;
+}
+
 /** `GET /api/conversations`'s question (HttpError 400 naming a bad parameter). */
 export function listQuestion(query: Query): PageQuestion {
   return { page: 'list', limit: limitParam(query), before: beforeParam(query), accountId: accountParam(query) };

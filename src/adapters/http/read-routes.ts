@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { IncomingMessage } from 'node:http';
 import { EXACT_PATHS } from './route-matching.js';
-import { listQuestion, threadQuestion, type PageMaker, type PageQuestion } from './read-pages.js';
+import { listQuestion, pageHeaders, threadQuestion, type PageMaker, type PageQuestion } from './read-pages.js';
 
 /** Requests whose page failed on the fast path (fastReads): the route answers with that error, without asking again. */
 const failedBefore = new WeakMap<IncomingMessage, unknown>();
@@ -12,8 +12,9 @@ export function answerFailureThroughKoa(req: IncomingMessage, error: unknown): v
   failedBefore.set(req, error);
 }
 
-/** A page is kept by the client (its own data: private) and asked again each time with its ETag (none without a mark). */
-export const PAGE_CACHE_CONTROL = 'private, no-cache';
+/** The two routes' patterns (also the request metric's `route` label). */
+export const LIST_ROUTE = '/api/conversations';
+export const THREAD_ROUTE = '/api/conversations/:userId/messages';
 
 /**
  * `GET /api/conversations` and `GET /api/conversations/:userId/messages` (bearer checked by the
@@ -28,16 +29,11 @@ export function readRoutes(pages: PageMaker): Router {
   const page = async (ctx: Context, question: () => PageQuestion): Promise<void> => {
     if (failedBefore.has(ctx.req)) throw failedBefore.get(ctx.req);
     const answer = await pages.answer(question(), ctx.get('if-none-match') || undefined);
-    ctx.set('Cache-Control', PAGE_CACHE_CONTROL);
-    if (answer.tag !== null) ctx.set('ETag', answer.tag);
-    if (answer.status === 304) {
-      ctx.status = 304;
-      return;
-    }
-    ctx.type = 'json';
-    ctx.body = answer.bytes;
+    ctx.set(pageHeaders(answer));
+    ctx.status = answer.status;
+    if (answer.status === 200) ctx.body = answer.bytes;
   };
-  router.get('/api/conversations', (ctx) => page(ctx, () => listQuestion(ctx.query)));
-  router.get('/api/conversations/:userId/messages', (ctx) => page(ctx, () => threadQuestion(ctx.params.userId!, ctx.query)));
+  router.get(LIST_ROUTE, (ctx) => page(ctx, () => listQuestion(ctx.query)));
+  router.get(THREAD_ROUTE, (ctx) => page(ctx, () => threadQuestion(ctx.params.userId!, ctx.query)));
   return router;
 }
