@@ -68,12 +68,12 @@ export async function startService(config: Config, logger: Logger, options: Cont
     accounts: container.resolve<AccountViews>(TOKENS.AccountViews),
   });
   let closing = false;
-  app.middleware.unshift(async (ctx, next) => {
-    if (closing) ctx.set('Connection', 'close');
-    await next();
+  const listener = withFastReads(app.callback(), { pages, apiToken: config.apiToken, metrics, logger });
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
+    // While stopping, every answer (the fast path's and Koa's alike) asks its client to close the connection.
+    if (closing) res.setHeader('Connection', 'close');
+    listener(req, res);
   });
-  const listener = withFastReads(app.callback(), { pages, apiToken: config.apiToken, metrics, logger, closing: () => closing });
-  const server = createServer({ connectionsCheckingInterval: 1_000 }, listener);
   limitServer(server, config.limits, logger, metrics);
   try {
     await new Promise<void>((resolve, reject) => {

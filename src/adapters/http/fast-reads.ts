@@ -11,8 +11,6 @@ export interface FastReadOptions {
   apiToken: string | null;
   metrics: Pick<Metrics, 'httpRequest'>;
   logger: Logger;
-  /** True while the service stops: answers ask the client to close the connection. */
-  closing: () => boolean;
 }
 
 const [THREAD_PREFIX, THREAD_SUFFIX] = THREAD_ROUTE.split(':userId') as [string, string];
@@ -52,7 +50,7 @@ function fastRead(req: IncomingMessage, res: ServerResponse, options: FastReadOp
   }
   const started = performance.now();
   options.pages.answer(question, req.headers['if-none-match']).then(
-    (answer) => send(res, answer, options, () => {
+    (answer) => send(res, answer, () => {
       const seconds = (performance.now() - started) / 1000;
       options.metrics.httpRequest('GET', route.pattern, seconds);
       if (options.logger.isLevelEnabled('debug')) options.logger.debug({ method: 'GET', path, status: answer.status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
@@ -90,10 +88,9 @@ function routeOf(path: string): { pattern: string; userId: string | null } | nul
   return { pattern: THREAD_ROUTE, userId };
 }
 
-function send(res: ServerResponse, answer: PageAnswer, { closing }: FastReadOptions, finished: () => void): void {
+function send(res: ServerResponse, answer: PageAnswer, finished: () => void): void {
   res.once('finish', finished);
   const headers: Record<string, string | number> = pageHeaders(answer);
-  if (closing()) headers.Connection = 'close';
   if (answer.bytes) headers['Content-Length'] = answer.bytes.length;
   res.writeHead(answer.status, headers).end(answer.bytes ?? undefined);
 }
