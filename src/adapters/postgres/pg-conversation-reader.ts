@@ -6,7 +6,7 @@ import type { ReadWatermark } from '../../domain/read-watermark.js';
 import { TOKENS } from '../../tokens.js';
 import type { PgDb } from './database.js';
 import { toMessage, watermarkOf } from './message-row.js';
-import { driverError, readOrBusy } from './pg-errors.js';
+import { busyWhenUnavailable, driverError } from './pg-errors.js';
 import { contacts, conversations, health, messages } from './schema.js';
 
 type Options = { limit: number; before: Cursor | null; accountId?: string | null };
@@ -40,11 +40,11 @@ export class PgConversationReader implements ConversationReader {
   }
 
   conversations(options: Options): Promise<ConversationSummary[]> {
-    return readOrBusy(() => this.listPage(options));
+    return busyWhenUnavailable('answer the read', () => this.listPage(options));
   }
 
   messages(userId: string, options: Options): Promise<MessagePage> {
-    return readOrBusy(() => this.threadPage(userId, options));
+    return busyWhenUnavailable('answer the read', () => this.threadPage(userId, options));
   }
 
   private async listPage({ limit, before, accountId = null }: Options): Promise<ConversationSummary[]> {

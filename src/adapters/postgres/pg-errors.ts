@@ -36,16 +36,16 @@ export function driverError(error: unknown): unknown {
 }
 
 /**
- * A read that PostgreSQL could not answer now (isUnavailable) fails as `store_busy` (503 with
- * Retry-After: the inbox asks again), never as an internal error; any other failure as the
- * driver's own error, without Drizzle's parameters.
+ * Runs `work`; when PostgreSQL cannot take it now (isUnavailable), it fails as `store_busy` (503
+ * with Retry-After: Meta delivers again, the inbox asks again) saying it did not `what`; any
+ * other failure as the driver's own error, without Drizzle's parameters.
  */
-export async function readOrBusy<T>(read: () => Promise<T>): Promise<T> {
+export async function busyWhenUnavailable<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
-    return await read();
+    return await work();
   } catch (error) {
     const cause = driverError(error);
-    if (isUnavailable(cause)) throw new DomainError('store_busy', `PostgreSQL did not answer the read (${(cause as { code?: string }).code ?? 'connection lost'}); retry later`);
+    if (isUnavailable(cause)) throw new DomainError('store_busy', `PostgreSQL did not ${what} (${(cause as { code?: string }).code ?? 'connection lost'}); retry later`);
     throw cause;
   }
 }

@@ -2,12 +2,11 @@ import { inject, injectable } from 'tsyringe';
 import type { MessageStore, RecordResult } from '../../application/ports/message-store.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
-import { DomainError } from '../../domain/errors.js';
 import type { InstagramEvent } from '../../domain/instagram-event.js';
 import { TOKENS } from '../../tokens.js';
 import { inTransaction, type PgDb } from './database.js';
 import { PgEventWriter } from './pg-event-writer.js';
-import { driverError, isRetryable, isUnavailable } from './pg-errors.js';
+import { busyWhenUnavailable, isRetryable } from './pg-errors.js';
 
 /** A delivery whose transaction PostgreSQL rolled back (deadlock, serialization) is run again, this many times in all. */
 const ATTEMPTS = 3;
@@ -36,7 +35,7 @@ export class PgMessageStore implements MessageStore {
 
   async record(events: InstagramEvent[]): Promise<RecordResult> {
     const now = this.clock.now();
-    try {
+    return busyWhenUnavailable('take the delivery', async () => {
       const expired = await this.writer.expire(this.db, now);
       for (let attempt = 1; ; attempt++) {
         try {
@@ -46,13 +45,6 @@ export class PgMessageStore implements MessageStore {
           if (attempt >= ATTEMPTS || !isRetryable(error)) throw error;
         }
       }
-    } catch (error) {
-      const cause = driverError(error);
-      if (isUnavailable(cause)) {
-        const code = (cause as { code?: string }).code ?? 'connection lost';
-        throw new DomainError('store_busy', `PostgreSQL did not take the delivery (${code}); retry later`);
-      }
-      throw cause;
-    }
+    });
   }
 }
