@@ -54,6 +54,18 @@ describe('security: SQLite locked by another process', () => {
     expect(sqliteRows(service.sqlitePath, 'SELECT mid FROM messages')).toEqual([{ mid: 'mid.briefly-locked' }]);
   });
 
+  it('when several deliveries wait together for the lock and it is released within the wait, then each commits and answers 200', async () => {
+    locker.exec('BEGIN IMMEDIATE');
+    const mids = ['mid.grouped.1', 'mid.grouped.2', 'mid.grouped.3', 'mid.grouped.4'];
+    const webhooks = mids.map((mid) => service.webhook(textMessages([{ mid, text: mid }])));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    locker.exec('ROLLBACK');
+
+    const statuses = await Promise.all(webhooks.map(async (webhook) => (await webhook).status));
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect(sqliteRows(service.sqlitePath, 'SELECT mid FROM messages ORDER BY mid')).toEqual(mids.map((mid) => ({ mid })));
+  });
+
   it('when SQLite cannot write, then /readyz is 503 with sqlite: error and the reason; once it can, 200 after a real write', async () => {
     locker.exec('BEGIN IMMEDIATE');
     const locked = await fetch(`${service.url}/readyz`);

@@ -13,12 +13,13 @@ function isBusy(error: unknown): boolean {
   return /^SQLITE_BUSY/.test(String((error as { code?: unknown }).code ?? ''));
 }
 
-type Tx = Parameters<Parameters<SqliteDb['transaction']>[0]>[0];
-
 /** A delivery that could not commit for this long (another process holds the lock) is refused: `503 store_busy`. */
 export const STORE_BUSY_AFTER_MS = 2_000;
 const RETRY_FIRST_MS = 25;
 const RETRY_MAX_MS = 200;
+
+/** What one delivery of a group came to: its result, or the error that rolled its savepoint back. */
+type Outcome = { result: RecordResult } | { error: unknown };
 
 interface Job {
   events: InstagramEvent[];
@@ -43,6 +44,14 @@ export class SqliteMessageStore implements MessageStore {
   private readonly writer: SqliteEventWriter;
   private retryDelay = RETRY_FIRST_MS;
   private retryTimer: NodeJS.Timeout | null = null;
+  /**
+   * The group's transaction, each delivery in a savepoint of its own: better-sqlite3's own
+   * transaction functions (nested ones use savepoints), whose BEGIN, SAVEPOINT, RELEASE and
+   * ROLLBACK are prepared once. Drizzle's nested transaction prepared its SAVEPOINT and RELEASE
+   * again for every delivery: 2 % of the webhook's event loop at saturation (BENCHMARKS.md,
+   * session 11).
+   */
+  private readonly commitGroup: (jobs: Job[], now: number) => Outcome[];
 
   constructor(
     @inject(TOKENS.SqliteDatabase) private readonly db: SqliteDb,
@@ -50,6 +59,22 @@ export class SqliteMessageStore implements MessageStore {
     @inject(TOKENS.Clock) private readonly clock: Clock,
   ) {
     this.writer = new SqliteEventWriter(db, { mirrored: config.crm.enabled, deferredTtlMs: config.deferredChangeTtlMs });
+    const client = db.$client;
+    const delivery = client.transaction((events: InstagramEvent[], now: number) => this.writer.record(events, now));
+    this.commitGroup = client.transaction((jobs: Job[], now: number): Outcome[] => {
+      // Alone, a delivery needs no savepoint: its error rolls the whole transaction back.
+      if (jobs.length === 1) return [{ result: this.writer.record(jobs[0].events, now) }];
+      return jobs.map((job) => {
+        try {
+          return { result: delivery(job.events, now) };
+        } catch (error) {
+          // Busy: another process holds the write lock, so nothing of the group is written yet
+          // (the first write takes the lock): the whole group waits (retryLater), not this one.
+          if (isBusy(error)) throw error;
+          return { error };
+        }
+      });
+    });
   }
 
   record(events: InstagramEvent[]): Promise<RecordResult> {
@@ -63,23 +88,9 @@ export class SqliteMessageStore implements MessageStore {
   private flush(): void {
     const jobs = this.queue;
     this.queue = [];
-    const now = this.clock.now();
-    const outcomes: Array<{ result: RecordResult } | { error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      this.db.transaction((tx) => {
-        // Alone, a delivery needs no savepoint: its error rolls the whole transaction back.
-        if (jobs.length === 1) {
-          outcomes.push({ result: this.recordIn(tx, jobs[0].events, now) });
-          return;
-        }
-        for (const job of jobs) {
-          try {
-            outcomes.push({ result: tx.transaction((sp) => this.recordIn(sp, job.events, now)) });
-          } catch (error) {
-            outcomes.push({ error });
-          }
-        }
-      });
+      outcomes = this.commitGroup(jobs, this.clock.now());
     } catch (error) {
       if (isBusy(error)) this.retryLater(jobs);
       else for (const job of jobs) job.reject(error);
@@ -112,9 +123,5 @@ export class SqliteMessageStore implements MessageStore {
       this.flush();
     }, this.retryDelay);
     this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
-  }
-
-  private recordIn(_tx: Tx, events: InstagramEvent[], now: number): RecordResult {
-    return this.writer.record(events, now);
   }
 }
