@@ -60,13 +60,16 @@ describe('CrmStatements: every CRM write, built by Drizzle', () => {
     }
   });
 
-  it('when more batch sizes come than are kept, then each statement is still right', () => {
-    const statements = new CrmStatements('messages', SEED);
-    const rows = Array.from({ length: 9 }, (_, i) => row(i));
+  it('when batches of every size come, then each statement is exactly what Drizzle builds for it', () => {
+    const rows = Array.from({ length: 480 }, (_, i) => row(i, { message: i % 7 === 0 ? `it's "quoted" ? ${i}` : `text ${i}`, direction: i % 3 === 0 ? 'out' : 'in' }));
 
-    for (let round = 0; round < 2; round++) {
-      for (let size = 1; size <= 9; size++) {
-        expect(statements.insert(rows.slice(0, size), false)).toEqual(statements.buildInsert(rows.slice(0, size), false));
+    for (const mapping of [SEED, RENAMED]) {
+      const statements = new CrmStatements('crm_messages', mapping);
+      for (const upsert of mapping === SEED ? [false] : [true, false]) {
+        for (const size of [1, 2, 3, 4, 5, 9, 17, 107, 1, 240, 2]) {
+          const batch = rows.slice(size, size * 2);
+          expect(statements.insert(batch, upsert)).toEqual(statements.buildInsert(batch, upsert));
+        }
       }
     }
   });

@@ -5,10 +5,15 @@ import type { CrmField, CrmMapping } from '../../domain/crm-mapping.js';
 import { columnOf, crmTable, writtenFields, type CrmRow, type CrmTable } from './crm-table.js';
 
 /**
- * How many batch sizes keep their INSERT text: a catch-up's full batches and the last sizes a
- * trickle or a split batch used (a 500-row text is about 10 kB; sizes up to CRM_BATCH_SIZE=5000).
+ * A multi-row INSERT's text for any number of rows, cut from Drizzle's own texts for one row and
+ * for two: `head` runs through the first row's placeholders, `more` is the separator and one
+ * further row's, `tail` what follows the rows (ON DUPLICATE KEY …, or nothing).
  */
-const KEPT_INSERTS = 8;
+interface InsertShape {
+  head: string;
+  more: string;
+  tail: string;
+}
 
 /**
  * Every write igbridge makes to the CRM, as Drizzle statements over the mapped table
@@ -19,8 +24,8 @@ const KEPT_INSERTS = 8;
  */
 export class CrmStatements {
   private readonly db = drizzle.mock();
-  /** INSERT texts by batch size (see `insert`); a Map keeps insertion order, the oldest goes first. */
-  private readonly inserts = new Map<string, string>();
+  /** The INSERT's shape without and with upsert, once Drizzle has shown it (see `insert`). */
+  private readonly shapes = new Map<boolean, InsertShape>();
   readonly table: CrmTable;
   /** The mapped fields, in the order their columns are written. */
   readonly fields: readonly CrmField[];
@@ -32,22 +37,23 @@ export class CrmStatements {
 
   /**
    * One multi-row INSERT; with `upsert` (a UNIQUE mid column) a row already there is left as it
-   * is. The escape hatch (issue 12): Drizzle builds the statement for a batch of this size once;
-   * after that its text is reused and only the parameters are laid out, row by row in column
-   * order, as Drizzle lays them out. Measured by bench/crm-insert.ts (BENCHMARKS.md, item 12),
-   * building and formatting one 500-row batch: Drizzle every batch 5.1–6.6 ms (10–13 µs a row), a
-   * quarter of the 25 ms a batch may take at the catch-up target of 20,000 msg/s, and half the
-   * INSERT rate (37,000–54,000 rows/s); reused 0.26–0.28 ms, as cheap as mysql2's `values ?`
-   * (0.23–0.26 ms), at 80,000–99,000 rows/s.
+   * is. The escape hatch (issue 12): Drizzle builds the statement for one row and for two, once;
+   * every batch's text is cut from those (`InsertShape`) and its parameters laid out row by row
+   * in column order, as Drizzle lays them out. Measured by bench/crm-insert.ts (BENCHMARKS.md,
+   * item 12), building and formatting one 500-row batch: Drizzle every batch 5.1–6.6 ms (10–13 µs
+   * a row), a quarter of the 25 ms a batch may take at the catch-up target of 20,000 msg/s;
+   * reused 0.26–0.28 ms, as cheap as mysql2's `values ?` (0.23–0.26 ms). The live tail's batches
+   * are of every size (what came since the last write), so the text is made for any size, not
+   * kept per size: kept per size, Drizzle built most of them, 3.5 % of the webhook's event loop
+   * at saturation with the CRM on (BENCHMARKS.md, session 11).
    */
   insert(rows: readonly CrmRow[], upsert: boolean): Query {
-    const key = `${rows.length}${upsert ? '+upsert' : ''}`;
-    const text = this.inserts.get(key);
-    if (text === undefined) return this.remember(key, this.buildInsert(rows, upsert), rows.length);
+    const shape = rows.length > 0 ? this.shapeOf(rows[0], upsert) : undefined;
+    if (shape === undefined) return this.buildInsert(rows, upsert);
     const params: unknown[] = new Array(rows.length * this.fields.length);
     let i = 0;
     for (const row of rows) for (const field of this.fields) params[i++] = row[field];
-    return { sql: text, params };
+    return { sql: shape.head + shape.more.repeat(rows.length - 1) + shape.tail, params };
   }
 
   /** Drizzle's own INSERT for these rows, built now (what `insert` reuses for the next batch of their size). */
@@ -57,13 +63,22 @@ export class CrmStatements {
     return (mid ? insert.onDuplicateKeyUpdate({ set: { mid: sql`${sql.identifier(mid.name)}` } }) : insert).toSQL();
   }
 
-  /** Keeps an INSERT's text for its batch size (the last KEPT_INSERTS sizes), if Drizzle gave it one parameter per field and row. */
-  private remember(key: string, query: Query, rows: number): Query {
-    if (query.params.length === rows * this.fields.length) {
-      if (this.inserts.size >= KEPT_INSERTS) this.inserts.delete(this.inserts.keys().next().value!);
-      this.inserts.set(key, query.sql);
-    }
-    return query;
+  /**
+   * The INSERT's shape, cut from Drizzle's texts for one, two and three copies of `sample` (kept
+   * once they agree and Drizzle gave one parameter per field and row; otherwise undefined, and
+   * this batch is built by Drizzle whole).
+   */
+  private shapeOf(sample: CrmRow, upsert: boolean): InsertShape | undefined {
+    const known = this.shapes.get(upsert);
+    if (known) return known;
+    const [one, two, three] = [1, 2, 3].map((n) => this.buildInsert(Array.from({ length: n }, () => sample), upsert));
+    if ([one, two, three].some((query, n) => query.params.length !== (n + 1) * this.fields.length)) return undefined;
+    let common = 0;
+    while (common < one.sql.length && one.sql[common] === two.sql[common]) common += 1;
+    const shape = { head: one.sql.slice(0, common), tail: one.sql.slice(common), more: two.sql.slice(common, two.sql.length - (one.sql.length - common)) };
+    if (shape.head + shape.more + shape.tail !== two.sql || shape.head + shape.more.repeat(2) + shape.tail !== three.sql) return undefined;
+    this.shapes.set(upsert, shape);
+    return shape;
   }
 
   /**
