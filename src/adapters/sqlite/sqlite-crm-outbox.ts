@@ -6,16 +6,11 @@ import { toMessage } from './message-row.js';
 import { CRM_CHANGE_PENDING, crmStateCounts, messages } from './schema.js';
 
 /**
- * `id IN (…)` with the ids as one JSON parameter: Drizzle's inArray builds one parameter per
- * id, which cost more than the update itself for a 500-row batch.
+ * `id IN (…)` with the ids as one JSON parameter (`ids`, placeholder of a prepared statement):
+ * Drizzle's inArray builds one parameter per id, which cost more than the update itself for a
+ * 500-row batch.
  */
-function byIds(ids: number[]) {
-  return sql`${messages.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
-}
-
-function pendingOnly(selection: OutboxSelection): boolean {
-  return selection.states.length === 1 && selection.states[0] === 'pending';
-}
+const BY_IDS = sql`${messages.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`;
 
 /**
  * The transactional outbox: the CRM state columns of the local `messages` table. A message is
@@ -25,7 +20,28 @@ function pendingOnly(selection: OutboxSelection): boolean {
  * `async` for the port's sake only: each statement still runs (and commits) when it is called.
  */
 export class SqliteCrmOutbox implements CrmOutbox {
-  constructor(private readonly db: SqliteDb) {}
+  /** `due`'s statements by the question's shape (states, since, in doubt, after an id), prepared on first use: a few, fixed by the callers. */
+  private readonly dueStatements = new Map<string, ReturnType<SqliteCrmOutbox['prepareDue']>>();
+  /**
+   * The drainer's marks, prepared once: each CRM write of the live tail runs two of them, and
+   * building and preparing them again each time was most of their cost on the webhook's event
+   * loop (BENCHMARKS.md, session 11).
+   */
+  private readonly marks;
+
+  constructor(private readonly db: SqliteDb) {
+    const client = db.$client;
+    this.marks = {
+      inDoubt: db.update(messages).set({ crmInDoubt: true }).where(BY_IDS).prepare(),
+      forRetry: db.update(messages).set({ crmInDoubt: sql`${sql.placeholder('inDoubt')}`, crmLastError: sql`${sql.placeholder('error')}` }).where(BY_IDS).prepare(),
+      mirrored: db
+        .update(messages)
+        .set({ crmState: 'mirrored', crmInDoubt: false, crmMirroredAt: sql`${sql.placeholder('at')}`, crmLastError: null, crmNextAttemptAt: null })
+        .where(BY_IDS)
+        .prepare(),
+      synchronous: client.prepare('PRAGMA synchronous').pluck(),
+    };
+  }
 
   /**
    * Due rows, oldest first (the pending queue: earliest due first, then id). `inDoubt`
@@ -33,23 +49,33 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * undefined takes both. `afterId` lets a backfill walk once.
    */
   async due(selection: OutboxSelection, inDoubt: boolean | undefined, now: number, limit: number, afterId = 0): Promise<OutboxMessage[]> {
+    const shape = { states: selection.states, since: selection.since !== undefined, inDoubt, after: afterId > 0 };
+    const key = JSON.stringify(shape);
+    let statement = this.dueStatements.get(key);
+    if (!statement) this.dueStatements.set(key, (statement = this.prepareDue(shape)));
+    return statement
+      .all({ now, limit, afterId, since: selection.since ?? 0 })
+      .map((row) => ({ ...toMessage(row), inDoubt: row.crmInDoubt }));
+  }
+
+  private prepareDue({ states, since, inDoubt, after }: { states: CrmState[]; since: boolean; inDoubt: boolean | undefined; after: boolean }) {
+    const pendingQueue = states.length === 1 && states[0] === 'pending';
     return this.db
       .select()
       .from(messages)
       .where(and(
-        inArray(messages.crmState, selection.states),
+        inArray(messages.crmState, states),
         inDoubt === undefined ? undefined : eq(messages.crmInDoubt, inDoubt),
-        afterId > 0 ? gt(messages.id, afterId) : undefined,
-        selection.states.includes('pending') ? lte(messages.crmNextAttemptAt, now) : undefined,
-        selection.since !== undefined ? gte(messages.sentAt, selection.since) : undefined,
+        after ? gt(messages.id, sql.placeholder('afterId')) : undefined,
+        states.includes('pending') ? lte(messages.crmNextAttemptAt, sql.placeholder('now')) : undefined,
+        since ? gte(messages.sentAt, sql.placeholder('since')) : undefined,
       ))
       // The service's queue is read in the order of its index (state, due time, id), so a
       // batch stops after `limit` rows: ordered by id alone, every batch visited and sorted the
       // whole backlog (a 50,000-message catch-up read 2.5 million rows).
-      .orderBy(...(pendingOnly(selection) ? [asc(messages.crmNextAttemptAt), asc(messages.id)] : [asc(messages.id)]))
-      .limit(limit)
-      .all()
-      .map((row) => ({ ...toMessage(row), inDoubt: row.crmInDoubt }));
+      .orderBy(...(pendingQueue ? [asc(messages.crmNextAttemptAt), asc(messages.id)] : [asc(messages.id)]))
+      .limit(sql.placeholder('limit'))
+      .prepare();
   }
 
   /** When the next pending row becomes due (null: none waiting). */
@@ -81,7 +107,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
   }
 
   async markInDoubt(ids: number[]): Promise<void> {
-    this.db.update(messages).set({ crmInDoubt: true }).where(byIds(ids)).run();
+    this.marks.inDoubt.run({ ids: JSON.stringify(ids) });
   }
 
   /**
@@ -89,7 +115,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * CRM (the retry checks first); otherwise nothing arrived and the retry is a plain INSERT.
    */
   async markForRetry(ids: number[], error: string, inDoubt: boolean): Promise<void> {
-    this.db.update(messages).set({ crmInDoubt: inDoubt, crmLastError: error }).where(byIds(ids)).run();
+    this.marks.forRetry.run({ ids: JSON.stringify(ids), inDoubt: inDoubt ? 1 : 0, error });
   }
 
   /**
@@ -100,14 +126,10 @@ export class SqliteCrmOutbox implements CrmOutbox {
    */
   async markMirrored(ids: number[], at: number): Promise<void> {
     const client = this.db.$client;
-    const synchronous = client.pragma('synchronous', { simple: true }) as number;
+    const synchronous = this.marks.synchronous.get() as number;
     client.pragma('synchronous = NORMAL');
     try {
-      this.db
-        .update(messages)
-        .set({ crmState: 'mirrored', crmInDoubt: false, crmMirroredAt: at, crmLastError: null, crmNextAttemptAt: null })
-        .where(byIds(ids))
-        .run();
+      this.marks.mirrored.run({ ids: JSON.stringify(ids), at });
     } finally {
       client.pragma(`synchronous = ${synchronous}`);
     }
