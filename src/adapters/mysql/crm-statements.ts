@@ -6,7 +6,7 @@ import { columnOf, crmTable, writtenFields, type CrmRow, type CrmTable } from '.
 
 /**
  * A multi-row INSERT's text for any number of rows, cut from Drizzle's own texts for one row and
- * for two: `head` runs through the first row's placeholders, `more` is the separator and one
+ * for two (and checked against its text for three): `head` runs through the first row's placeholders, `more` is the separator and one
  * further row's, `tail` what follows the rows (ON DUPLICATE KEY …, or nothing).
  */
 interface InsertShape {
@@ -37,7 +37,7 @@ export class CrmStatements {
 
   /**
    * One multi-row INSERT; with `upsert` (a UNIQUE mid column) a row already there is left as it
-   * is. The escape hatch (issue 12): Drizzle builds the statement for one row and for two, once;
+   * is. The escape hatch (issue 12): Drizzle builds the statement for one, two and three rows, once;
    * every batch's text is cut from those (`InsertShape`) and its parameters laid out row by row
    * in column order, as Drizzle lays them out. Measured by bench/crm-insert.ts (BENCHMARKS.md,
    * item 12), building and formatting one 500-row batch: Drizzle every batch 5.1–6.6 ms (10–13 µs
@@ -56,7 +56,7 @@ export class CrmStatements {
     return { sql: shape.head + shape.more.repeat(rows.length - 1) + shape.tail, params };
   }
 
-  /** Drizzle's own INSERT for these rows, built now (what `insert` reuses for the next batch of their size). */
+  /** Drizzle's own INSERT for these rows, built now (what `insert` cuts every batch's text from). */
   buildInsert(rows: readonly CrmRow[], upsert: boolean): Query {
     const insert = this.db.insert(this.table).values(rows as CrmRow[]);
     const mid = upsert ? this.column('mid') : undefined;
