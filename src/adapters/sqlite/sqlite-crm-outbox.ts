@@ -23,15 +23,16 @@ export class SqliteCrmOutbox implements CrmOutbox {
   /** `due`'s statements by the question's shape (states, since, in doubt, after an id), prepared on first use: a few, fixed by the callers. */
   private readonly dueStatements = new Map<string, ReturnType<SqliteCrmOutbox['prepareDue']>>();
   /**
-   * The drainer's marks, prepared once: each CRM write of the live tail runs two of them, and
-   * building and preparing them again each time was most of their cost on the webhook's event
-   * loop (BENCHMARKS.md, session 11).
+   * The drainer's statements, prepared once: each CRM write of the live tail runs two marks, and
+   * each idle round (a wake that found nothing) asks for changes and the next due time; building
+   * and preparing them again each time was most of their cost on the webhook's event loop
+   * (BENCHMARKS.md, session 11).
    */
-  private readonly marks;
+  private readonly statements;
 
   constructor(private readonly db: SqliteDb) {
     const client = db.$client;
-    this.marks = {
+    this.statements = {
       inDoubt: db.update(messages).set({ crmInDoubt: true }).where(BY_IDS).prepare(),
       forRetry: db.update(messages).set({ crmInDoubt: sql`${sql.placeholder('inDoubt')}`, crmLastError: sql`${sql.placeholder('error')}` }).where(BY_IDS).prepare(),
       mirrored: db
@@ -40,6 +41,12 @@ export class SqliteCrmOutbox implements CrmOutbox {
         .where(BY_IDS)
         .prepare(),
       synchronous: client.prepare('PRAGMA synchronous').pluck(),
+      nextDueAt: db
+        .select({ at: sql<number | null>`min(${messages.crmNextAttemptAt})` })
+        .from(messages)
+        .where(eq(messages.crmState, 'pending'))
+        .prepare(),
+      changed: db.select().from(messages).where(CRM_CHANGE_PENDING).orderBy(asc(messages.id)).limit(sql.placeholder('limit')).prepare(),
     };
   }
 
@@ -80,12 +87,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
 
   /** When the next pending row becomes due (null: none waiting). */
   async nextDueAt(): Promise<number | null> {
-    const row = this.db
-      .select({ at: sql<number | null>`min(${messages.crmNextAttemptAt})` })
-      .from(messages)
-      .where(eq(messages.crmState, 'pending'))
-      .get();
-    return row?.at ?? null;
+    return this.statements.nextDueAt.get()?.at ?? null;
   }
 
   /** How many messages stand in each CRM state that still needs work. */
@@ -107,7 +109,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
   }
 
   async markInDoubt(ids: number[]): Promise<void> {
-    this.marks.inDoubt.run({ ids: JSON.stringify(ids) });
+    this.statements.inDoubt.run({ ids: JSON.stringify(ids) });
   }
 
   /**
@@ -115,7 +117,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * CRM (the retry checks first); otherwise nothing arrived and the retry is a plain INSERT.
    */
   async markForRetry(ids: number[], error: string, inDoubt: boolean): Promise<void> {
-    this.marks.forRetry.run({ ids: JSON.stringify(ids), inDoubt: inDoubt ? 1 : 0, error });
+    this.statements.forRetry.run({ ids: JSON.stringify(ids), inDoubt: inDoubt ? 1 : 0, error });
   }
 
   /**
@@ -126,10 +128,10 @@ export class SqliteCrmOutbox implements CrmOutbox {
    */
   async markMirrored(ids: number[], at: number): Promise<void> {
     const client = this.db.$client;
-    const synchronous = this.marks.synchronous.get() as number;
+    const synchronous = this.statements.synchronous.get() as number;
     client.pragma('synchronous = NORMAL');
     try {
-      this.marks.mirrored.run({ ids: JSON.stringify(ids), at });
+      this.statements.mirrored.run({ ids: JSON.stringify(ids), at });
     } finally {
       client.pragma(`synchronous = ${synchronous}`);
     }
@@ -160,7 +162,7 @@ export class SqliteCrmOutbox implements CrmOutbox {
    * last updated), oldest first; read through the partial index `messages_crm_changes`.
    */
   async changed(limit: number): Promise<Message[]> {
-    return this.db.select().from(messages).where(CRM_CHANGE_PENDING).orderBy(asc(messages.id)).limit(limit).all().map((row) => toMessage(row));
+    return this.statements.changed.all({ limit }).map((row) => toMessage(row));
   }
 
   /**
