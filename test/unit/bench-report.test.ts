@@ -43,3 +43,23 @@ describe('bench verdicts: healthy against disabled', () => {
     });
   });
 });
+
+describe('bench verdicts: new customers with a token against without', () => {
+  const target = 'new-customers: throughput with a token ≥ 85 % of without';
+  const fresh = (rps: number, extra: Record<string, number | string>) => row('new-customers (token, fake Graph ~50 ms)', rps, { extra: { busiestSecond: 5, budget: 5, profileCalls: 50, profileSeconds: 10, ...extra } });
+
+  it('when the row has its alternated pairs, then the target is judged on their median, each shown', () => {
+    const verdict = verdicts([fresh(2479, { rpsNoToken: 2941, pairs: JSON.stringify([[2479, 2941], [3000, 3100], [2900, 3200]]) })]).find((v) => v.target === target);
+    expect(verdict).toEqual({ target, measured: 'median 91 % of 3 pairs: 84 % (2479 / 2941), 97 % (3000 / 3100), 91 % (2900 / 3200) req/s', met: true });
+  });
+
+  it('when the row has one pair only, then it is judged on that pair', () => {
+    const verdict = verdicts([fresh(2479, { rpsNoToken: 2941 })]).find((v) => v.target === target);
+    expect(verdict).toEqual({ target, measured: '84 % (2479 / 2941) req/s', met: false });
+  });
+
+  it('when a message answered 2xx is missing, then the target fails whatever the throughput', () => {
+    const verdict = verdicts([{ ...fresh(3000, { rpsNoToken: 3000 }), missing: 1 }]).find((v) => v.target === target);
+    expect(verdict?.met).toBe(false);
+  });
+});
