@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
  * `big`, the eight readers), and the event loop's phases as runs of samples: `check` (setImmediate:
  * read turns, the group commit), `io` (sockets: parsing requests, webhooks), `gc`, `idle`.
  * The sampler records wall time: a thread descheduled by another process shows in whatever it was running.
- * Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [seconds=10] [top=25]
+ * Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [seconds=10] [top=25] [from]
+ * `from`: the window starts that many seconds after the profile's start instead of ending at its
+ * end (a scenario's saturation, e.g. `healthy`'s: about 3 s after the service started).
  */
 interface ProfileNode {
   id: number;
@@ -20,7 +22,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-function main(file: string, seconds: number, top: number): void {
+function main(file: string, seconds: number, top: number, fromSeconds?: number): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -40,14 +42,15 @@ function main(file: string, seconds: number, top: number): void {
   const times: number[] = [];
   let t = profile.startTime;
   for (const delta of profile.timeDeltas) times.push((t += delta));
-  const from = times.at(-1)! - seconds * 1e6;
+  const from = fromSeconds === undefined ? times.at(-1)! - seconds * 1e6 : profile.startTime + fromSeconds * 1e6;
+  const until = from + seconds * 1e6;
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const runs = new Map<string, number[]>();
   let total = 0;
   let run = { phase: '', us: 0 };
   profile.samples.forEach((id, i) => {
-    if (times[i]! < from) return;
+    if (times[i]! < from || times[i]! > until) return;
     const us = (times[i + 1] ?? times[i]!) - times[i]!;
     total += us;
     self.set(name(id), (self.get(name(id)) ?? 0) + us);
@@ -77,4 +80,4 @@ function main(file: string, seconds: number, top: number): void {
   }
 }
 
-main(process.argv[2]!, Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 25));
+main(process.argv[2]!, Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 25), process.argv[5] === undefined ? undefined : Number(process.argv[5]));
