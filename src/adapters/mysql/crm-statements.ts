@@ -24,8 +24,8 @@ interface InsertShape {
  */
 export class CrmStatements {
   private readonly db = drizzle.mock();
-  /** The INSERT's shape without and with upsert, once Drizzle has shown it (see `insert`). */
-  private readonly shapes = new Map<boolean, InsertShape>();
+  /** The INSERT's shape without and with upsert, once Drizzle has shown it (see `insert`); null: it cannot be cut, every batch is Drizzle's. */
+  private readonly shapes = new Map<boolean, InsertShape | null>();
   readonly table: CrmTable;
   /** The mapped fields, in the order their columns are written. */
   readonly fields: readonly CrmField[];
@@ -48,8 +48,8 @@ export class CrmStatements {
    * at saturation with the CRM on (BENCHMARKS.md, session 11).
    */
   insert(rows: readonly CrmRow[], upsert: boolean): Query {
-    const shape = rows.length > 0 ? this.shapeOf(rows[0], upsert) : undefined;
-    if (shape === undefined) return this.buildInsert(rows, upsert);
+    const shape = rows.length > 0 ? this.shapeOf(rows[0], upsert) : null;
+    if (shape === null) return this.buildInsert(rows, upsert);
     const params: unknown[] = new Array(rows.length * this.fields.length);
     let i = 0;
     for (const row of rows) for (const field of this.fields) params[i++] = row[field];
@@ -64,21 +64,27 @@ export class CrmStatements {
   }
 
   /**
-   * The INSERT's shape, cut from Drizzle's texts for one, two and three copies of `sample` (kept
-   * once they agree and Drizzle gave one parameter per field and row; otherwise undefined, and
-   * this batch is built by Drizzle whole).
+   * The INSERT's shape, worked out once per `upsert` from the first batch's first row (kept
+   * either way: a shape that cannot be cut is not tried again for every batch).
    */
-  private shapeOf(sample: CrmRow, upsert: boolean): InsertShape | undefined {
-    const known = this.shapes.get(upsert);
-    if (known) return known;
+  private shapeOf(sample: CrmRow, upsert: boolean): InsertShape | null {
+    let shape = this.shapes.get(upsert);
+    if (shape === undefined) this.shapes.set(upsert, (shape = this.cutShape(sample, upsert)));
+    return shape;
+  }
+
+  /**
+   * Cut from Drizzle's texts for one, two and three copies of `sample`, when they agree and
+   * Drizzle gave one parameter per field and row; null otherwise (every batch built by Drizzle whole).
+   */
+  private cutShape(sample: CrmRow, upsert: boolean): InsertShape | null {
     const [one, two, three] = [1, 2, 3].map((n) => this.buildInsert(Array.from({ length: n }, () => sample), upsert));
-    if ([one, two, three].some((query, n) => query.params.length !== (n + 1) * this.fields.length)) return undefined;
+    if ([one, two, three].some((query, n) => query.params.length !== (n + 1) * this.fields.length)) return null;
     let common = 0;
     while (common < one.sql.length && one.sql[common] === two.sql[common]) common += 1;
     const shape = { head: one.sql.slice(0, common), tail: one.sql.slice(common), more: two.sql.slice(common, two.sql.length - (one.sql.length - common)) };
-    if (shape.head + shape.more + shape.tail !== two.sql || shape.head + shape.more.repeat(2) + shape.tail !== three.sql) return undefined;
-    this.shapes.set(upsert, shape);
-    return shape;
+    const cuts = shape.head + shape.more + shape.tail === two.sql && shape.head + shape.more.repeat(2) + shape.tail === three.sql;
+    return cuts ? shape : null;
   }
 
   /**
