@@ -9,8 +9,8 @@ export interface Verdict {
 const find = (rows: Row[], prefix: string) => rows.find((r) => r.scenario.startsWith(prefix));
 const exactlyOnce = (r: Row) => r.extra !== undefined && r.extra.crmRows === r.extra.sqlite && r.extra.crmDistinct === r.extra.sqlite;
 
-/** The `pair N: disabled|healthy (saturation only)` rows (run.ts, healthyPairs), as pairs of throughputs. */
-function alternatedPairs(rows: Row[]): Array<{ healthy: number; disabled: number }> {
+/** The `pair N: disabled|healthy (saturation only)` rows (run.ts, healthyPairs), as [healthy, disabled] req/s. */
+function alternatedPairs(rows: Row[]): Array<[number, number]> {
   const pairs = new Map<string, { healthy?: number; disabled?: number }>();
   for (const r of rows) {
     const match = /^pair (\d+): (disabled|healthy) \(saturation only\)$/.exec(r.scenario);
@@ -19,7 +19,7 @@ function alternatedPairs(rows: Row[]): Array<{ healthy: number; disabled: number
     pair[match[2] as 'healthy' | 'disabled'] = r.rps;
     pairs.set(match[1]!, pair);
   }
-  return [...pairs.values()].filter((pair): pair is { healthy: number; disabled: number } => pair.healthy !== undefined && pair.disabled !== undefined);
+  return [...pairs.values()].flatMap(({ healthy, disabled }) => (healthy !== undefined && disabled !== undefined ? [[healthy, disabled] as [number, number]] : []));
 }
 
 /** The middle value (the mean of the two middle ones for an even count). */
@@ -27,6 +27,18 @@ function medianOf(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * A throughput ratio judged on the median of its alternated pairs, [numerator, denominator]
+ * req/s each, every pair shown (one pair: shown alone).
+ */
+function pairedRatio(target: string, pairs: Array<[number, number]>, bar: number, alsoMet = true): Verdict {
+  const ratios = pairs.map(([a, b]) => a / b);
+  const median = medianOf(ratios);
+  const each = pairs.map(([a, b], i) => `${Math.round(ratios[i]! * 100)} % (${Math.round(a)} / ${Math.round(b)})`).join(', ');
+  const measured = pairs.length === 1 ? `${each} req/s` : `median ${Math.round(median * 100)} % of ${pairs.length} pairs: ${each} req/s`;
+  return { target, measured, met: median >= bar && alsoMet };
 }
 
 /** The issue's targets, checked against this run's numbers (ratios within the same run). */
@@ -40,13 +52,8 @@ export function verdicts(rows: Row[]): Verdict[] {
   }
   const healthyRow = find(rows, 'healthy');
   if (healthyRow && disabled) {
-    // The main table's pair and the alternated ones (run.ts, healthyPairs): judged on their median.
-    const pairs = [{ healthy: healthyRow.rps, disabled: disabled.rps }, ...alternatedPairs(rows)];
-    const ratios = pairs.map((pair) => pair.healthy / pair.disabled);
-    const median = medianOf(ratios);
-    const each = pairs.map((pair, i) => `${Math.round(ratios[i]! * 100)} % (${Math.round(pair.healthy)} / ${Math.round(pair.disabled)})`).join(', ');
-    const measured = pairs.length === 1 ? `${each} req/s` : `median ${Math.round(median * 100)} % of ${pairs.length} pairs: ${each} req/s`;
-    out.push({ target: 'healthy throughput ≥ 80 % of disabled', measured, met: median >= 0.8 });
+    // The main table's pair and the alternated ones (run.ts, healthyPairs).
+    out.push(pairedRatio('healthy throughput ≥ 80 % of disabled', [[healthyRow.rps, disabled.rps], ...alternatedPairs(rows)], 0.8));
   }
   const paired = rows.filter((r) => r.scenario.startsWith('pair '));
   if (paired.length > 0) {
@@ -157,13 +164,9 @@ function scaleVerdicts(rows: Row[]): Verdict[] {
   const fresh = find(rows, 'new-customers');
   if (fresh?.extra) {
     const e = fresh.extra as Record<string, number>;
-    // Every alternated pair (scale.ts, newCustomers), judged on the median; a row without them is one pair.
+    // Every alternated pair (scale.ts, newCustomers); a row without them is one pair.
     const pairs = typeof fresh.extra.pairs === 'string' ? (JSON.parse(fresh.extra.pairs) as Array<[number, number]>) : [[fresh.rps, e.rpsNoToken] as [number, number]];
-    const ratios = pairs.map(([withToken, without]) => withToken / without);
-    const median = medianOf(ratios);
-    const each = pairs.map(([withToken, without], i) => `${Math.round(ratios[i]! * 100)} % (${Math.round(withToken)} / ${Math.round(without)})`).join(', ');
-    const measured = pairs.length === 1 ? `${each} req/s` : `median ${Math.round(median * 100)} % of ${pairs.length} pairs: ${each} req/s`;
-    out.push({ target: 'new-customers: throughput with a token ≥ 85 % of without', measured, met: median >= 0.85 && fresh.non2xx === 0 && fresh.missing === 0 });
+    out.push(pairedRatio('new-customers: throughput with a token ≥ 85 % of without', pairs, 0.85, fresh.non2xx === 0 && fresh.missing === 0));
     out.push({ target: `new-customers: profile calls per second ≤ PROFILE_LOOKUPS_PER_S (${e.budget})`, measured: `busiest second ${e.busiestSecond} calls; ${e.profileCalls} calls in ${e.profileSeconds} s`, met: e.busiestSecond <= e.budget });
   }
   return out;

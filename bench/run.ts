@@ -11,7 +11,7 @@ import { render, verdicts } from './report.js';
 import { twoInstances } from './instances.js';
 import { big, newCustomers } from './scale.js';
 import { slowBodies, streams } from './security.js';
-import { CONNECTIONS, crmState, discard, drive, exitCodes, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, stopChecked, WARMUP_SECONDS, workspace, type Row } from './scenario.js';
+import { CONNECTIONS, crmState, discard, drive, exitCodes, FIXED_RATE, missingFromSqlite, row, SECONDS, SECRET, startBaseline, startIgbridge, stopChecked, warmThenSaturate, workspace, type Row } from './scenario.js';
 
 /**
  * `make bench`: igbridge under load with the CRM healthy, absent, refusing, hanging and
@@ -102,12 +102,10 @@ async function saturationOnly(scenario: string, withCrm: boolean): Promise<Row> 
   const service = await startIgbridge(ws, crm ? crm.env : {});
   try {
     if (crm) await crmState(service.url, 'ok');
-    const prefix = scenario.replace(/\W+/g, '-');
-    await runLoad({ url: service.url, secret: SECRET, prefix: `${prefix}-warm`, connections: CONNECTIONS, duration: WARMUP_SECONDS, ackFile: join(ws.dir, 'warm.json') });
-    const load = await runLoad({ url: service.url, secret: SECRET, prefix, connections: CONNECTIONS, duration: SECONDS, ackFile: join(ws.dir, 'acked.json') });
+    const { load, missing } = await warmThenSaturate(ws, service.url, scenario.replace(/\W+/g, '-'));
     return {
       scenario, rps: load.rps, p50: NaN, p99: NaN, max: NaN, non2xx: load.non2xx + load.errors,
-      missing: missingFromSqlite(ws, load.acked.map((n) => `${prefix}.${n}`)), acked: load.acked.length, peakRssMb: service.peakRssMb(), crm: crm ? 'healthy' : 'off',
+      missing, acked: load.acked.length, peakRssMb: service.peakRssMb(), crm: crm ? 'healthy' : 'off',
     };
   } finally {
     await stopChecked(service, scenario);

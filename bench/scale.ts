@@ -9,7 +9,7 @@ import type { ReaderOptions, ReaderResult } from './readers.js';
 import { freePort, ROOT, runLoad, startChild } from './processes.js';
 import type { LoadResult } from './load.js';
 import { seedCustomer } from './seed.js';
-import { CONNECTIONS, discard, FIXED_RATE, missingFromSqlite, SECONDS, SECRET, startIgbridge, WARMUP_SECONDS, workspace, type Row, type Workspace } from './scenario.js';
+import { discard, FIXED_RATE, missingFromSqlite, SECONDS, SECRET, startIgbridge, warmThenSaturate, WARMUP_SECONDS, workspace, type Row, type Workspace } from './scenario.js';
 
 /** `big`: 1,000,000 messages from 100,000 customers by default (BENCH_BIG_MESSAGES / BENCH_BIG_CUSTOMERS). */
 const BIG_MESSAGES = Number(process.env.BENCH_BIG_MESSAGES ?? 1_000_000);
@@ -203,11 +203,8 @@ export async function newCustomers(): Promise<Row> {
     const ws = workspace(name);
     const service = await startIgbridge(ws, env);
     try {
-      const base = { url: service.url, secret: SECRET, connections: CONNECTIONS, newCustomers: true };
-      await runLoad({ ...base, prefix: `${name}-warm`, duration: WARMUP_SECONDS, ackFile: join(ws.dir, 'warm.json') });
-      const started = Date.now();
-      const result = await runLoad({ ...base, prefix: `${name}-sat`, duration: SECONDS, ackFile: join(ws.dir, 'sat.json') });
-      return { result, seconds: (Date.now() - started) / 1000, rss: service.peakRssMb(), missing: missingFromSqlite(ws, result.acked.map((n) => `${name}-sat.${n}`)) };
+      const { load: result, missing } = await warmThenSaturate(ws, service.url, `${name}-sat`, { newCustomers: true });
+      return { result, rss: service.peakRssMb(), missing };
     } finally {
       await service.stop();
       discard(ws);
@@ -241,7 +238,7 @@ export async function newCustomers(): Promise<Row> {
         rpsNoToken: pairs[0]!.without.result.rps,
         pairs: JSON.stringify(pairs.map((pair) => [pair.withToken.result.rps, pair.without.result.rps])),
         profileCalls: calls,
-        profileSeconds: Math.round(pairs.reduce((sum, pair) => sum + pair.withToken.seconds, 0)),
+        profileSeconds: Math.round(pairs.reduce((sum, pair) => sum + pair.withToken.result.seconds, 0)),
         busiestSecond: busiest,
         budget: 5,
       },

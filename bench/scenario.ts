@@ -89,6 +89,17 @@ export interface PhaseHooks {
 }
 
 /**
+ * A warm-up (`<prefix>-warm`, WARMUP_SECONDS) and a saturation (`<prefix>`, SECONDS, CONNECTIONS)
+ * of one service, with nothing between them: its load, and how many of its 2xx answers SQLite lacks.
+ */
+export async function warmThenSaturate(ws: Workspace, url: string, prefix: string, options: { newCustomers?: boolean } = {}): Promise<{ load: LoadResult & { acked: number[] }; missing: number }> {
+  const base = { url, secret: SECRET, connections: CONNECTIONS, ...options };
+  await runLoad({ ...base, prefix: `${prefix}-warm`, duration: WARMUP_SECONDS, ackFile: join(ws.dir, `${prefix}-warm.json`) });
+  const load = await runLoad({ ...base, prefix, duration: SECONDS, ackFile: join(ws.dir, `${prefix}.json`) });
+  return { load, missing: missingFromSqlite(ws, load.acked.map((n) => `${prefix}.${n}`)) };
+}
+
+/**
  * Warm-up, then saturation (req/s), then the fixed rate (latency). A target with several URLs
  * (instances) gets the load generator's connections in turn, as a round-robin TCP balancer would.
  */
